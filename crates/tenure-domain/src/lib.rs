@@ -1,0 +1,27 @@
+//! Tenure's domain: the types every layer speaks — customers, orders, money, identities.
+//!
+//! Pure data and validation. No IO, no async, no SQL, no HTTP: those belong to the layers above.
+
+mod email;
+mod money;
+mod order;
+mod source;
+
+pub use email::{Email, EmailError};
+pub use money::{Currency, CurrencyError, Money, MoneyError, parse_amount};
+pub use order::{CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
+pub use source::{Identity, SourceName, SourceNameError};
+
+/// Store-assigned identifier of a customer (one person or business, across all sources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct CustomerId(pub i64);
+
+impl std::fmt::Display for CustomerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// UTC instant; every stored time is one of these. Display time zones are a setting of the faces.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
