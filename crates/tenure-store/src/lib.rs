@@ -1,1 +1,24 @@
-//! placeholder
+//! Tenure's storage: one interface ([`Store`]) over two engines, SQLite (embedded, the default)
+//! and PostgreSQL (several app servers over one database).
+//!
+//! The logic that is the same on both — identity resolution, order de-duplication, merges,
+//! queries — is written once over the small [`sql::Conn`] vocabulary; the engines supply
+//! connections, transactions, value binding and their own migrations. Nothing here knows HTTP,
+//! templates or files.
+
+mod error;
+mod ingest;
+mod migrate;
+mod postgres_engine;
+mod queries;
+pub mod sql;
+mod sqlite_engine;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod types;
+
+pub use error::StoreError;
+pub use migrate::SchemaStatus;
+pub use store::{ImportSession, Store, open};
+pub use types::*;

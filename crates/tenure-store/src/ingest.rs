@@ -1,0 +1,222 @@
+//! Ingesting one imported record inside an open transaction: resolve the customer's identity
+//! (joining a customer of another source with the same e-mail, and recording that merge), then
+//! add the order, leave it be, or bring it up to date — keyed by `(source, external_id)`, so a
+//! repeated import or a replayed webhook changes nothing.
+
+use chrono::SubsecRound;
+use tenure_domain::{CustomerRecord, ImportRecord, OrderRecord, Timestamp};
+
+use crate::sql::{Conn, Value};
+use crate::{Ingested, OrderOutcome, StoreError};
+
+/// Why an identity joined an existing customer.
+pub(crate) const MERGE_REASON_EMAIL: &str = "same e-mail";
+
+/// The customer and identity a record resolved to.
+struct Resolved {
+    identity_id: i64,
+    customer_id: i64,
+    customer_added: bool,
+    merged: bool,
+}
+
+/// Finds or creates the source's id, by name.
+pub(crate) fn source_id(conn: &mut dyn Conn, name: &str, now: Timestamp) -> Result<i64, StoreError> {
+    if let Some(row) = conn.query_opt("SELECT id FROM sources WHERE name = $1", &[Value::from(name)])? {
+        return row.int(0);
+    }
+    conn.query_one(
+        "INSERT INTO sources (name, created_at) VALUES ($1, $2) RETURNING id",
+        &[Value::from(name), Value::Time(now)],
+    )?
+    .int(0)
+}
+
+/// Stores one record; see the module docs.
+pub(crate) fn ingest(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    record: &ImportRecord,
+    now: Timestamp,
+) -> Result<Ingested, StoreError> {
+    let resolved = resolve_identity(conn, source_id, &record.customer, now)?;
+    let order = upsert_order(conn, source_id, &resolved, &record.order, now)?;
+    Ok(Ingested { order, customer_added: resolved.customer_added, merged: resolved.merged })
+}
+
+fn resolve_identity(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    customer: &CustomerRecord,
+    now: Timestamp,
+) -> Result<Resolved, StoreError> {
+    let known = conn.query_opt(
+        "SELECT id, customer_id, email FROM identities WHERE source_id = $1 AND external_id = $2",
+        &[Value::Int(source_id), Value::from(customer.external_id.as_str())],
+    )?;
+    if let Some(row) = known {
+        let (identity_id, customer_id) = (row.int(0)?, row.int(1)?);
+        if row.opt_text(2)?.is_none() && customer.email.is_some() {
+            learn_email(conn, identity_id, customer_id, customer)?;
+        }
+        return Ok(Resolved { identity_id, customer_id, customer_added: false, merged: false });
+    }
+    let same_email = match &customer.email {
+        Some(email) => customer_with_email_elsewhere(conn, source_id, email.as_str())?,
+        None => None,
+    };
+    let (customer_id, customer_added) = match same_email {
+        Some(existing) => (existing, false),
+        None => (insert_customer(conn, customer, now)?, true),
+    };
+    let identity_id = conn
+        .query_one(
+            "INSERT INTO identities (source_id, external_id, customer_id, email, name, marketing_consent, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[
+                Value::Int(source_id),
+                Value::from(customer.external_id.as_str()),
+                Value::Int(customer_id),
+                Value::from(customer.email.as_ref().map(|e| e.as_str())),
+                Value::from(customer.name.clone()),
+                Value::from(customer.marketing_consent),
+                Value::Time(now),
+            ],
+        )?
+        .int(0)?;
+    let merged = !customer_added;
+    if merged {
+        conn.execute(
+            "INSERT INTO identity_merges (identity_id, customer_id, reason, merged_at) VALUES ($1, $2, $3, $4)",
+            &[Value::Int(identity_id), Value::Int(customer_id), Value::from(MERGE_REASON_EMAIL), Value::Time(now)],
+        )?;
+    }
+    Ok(Resolved { identity_id, customer_id, customer_added, merged })
+}
+
+/// A customer with this e-mail who has no identity in this source yet: identities of one source
+/// are the source's own business (two accounts in one shop stay two), across sources one e-mail
+/// is one person.
+fn customer_with_email_elsewhere(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    email: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row = conn.query_opt(
+        "SELECT c.id FROM customers c WHERE c.email = $1 AND NOT EXISTS \
+         (SELECT 1 FROM identities i WHERE i.customer_id = c.id AND i.source_id = $2) ORDER BY c.id LIMIT 1",
+        &[Value::from(email), Value::Int(source_id)],
+    )?;
+    row.map(|r| r.int(0)).transpose()
+}
+
+fn insert_customer(
+    conn: &mut dyn Conn,
+    customer: &CustomerRecord,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    conn.query_one(
+        "INSERT INTO customers (email, name, marketing_consent, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        &[
+            Value::from(customer.email.as_ref().map(|e| e.as_str())),
+            Value::from(customer.name.clone()),
+            Value::from(customer.marketing_consent),
+            Value::Time(now),
+        ],
+    )?
+    .int(0)
+}
+
+/// A known identity that had no e-mail now has one: keep it, and give it to the customer if the
+/// customer has none. (It does not trigger a merge: merges happen when an identity first appears.)
+fn learn_email(
+    conn: &mut dyn Conn,
+    identity_id: i64,
+    customer_id: i64,
+    customer: &CustomerRecord,
+) -> Result<(), StoreError> {
+    let email = Value::from(customer.email.as_ref().map(|e| e.as_str()));
+    conn.execute(
+        "UPDATE identities SET email = $1 WHERE id = $2",
+        &[email.clone(), Value::Int(identity_id)],
+    )?;
+    conn.execute(
+        "UPDATE customers SET email = $1 WHERE id = $2 AND email IS NULL",
+        &[email, Value::Int(customer_id)],
+    )?;
+    Ok(())
+}
+
+fn upsert_order(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    resolved: &Resolved,
+    order: &OrderRecord,
+    now: Timestamp,
+) -> Result<OrderOutcome, StoreError> {
+    let items = serde_json::to_string(&order.items).map_err(|e| StoreError::Other(e.to_string()))?;
+    // Stored with second precision on every engine, so compare at that precision too.
+    let placed_at = order.placed_at.trunc_subsecs(0);
+    let stored = conn.query_opt(
+        "SELECT id, placed_at, status, currency, total_minor, refunded_minor, items FROM orders \
+         WHERE source_id = $1 AND external_id = $2",
+        &[Value::Int(source_id), Value::from(order.external_id.as_str())],
+    )?;
+    let Some(row) = stored else {
+        insert_order(conn, source_id, resolved, order, placed_at, items, now)?;
+        return Ok(OrderOutcome::Added);
+    };
+    let same = row.time(1)? == placed_at
+        && row.text(2)? == order.status.as_str()
+        && row.text(3)? == order.currency.code()
+        && row.int(4)? == order.total_minor
+        && row.int(5)? == order.refunded_minor
+        && row.text(6)? == items;
+    if same {
+        return Ok(OrderOutcome::Unchanged);
+    }
+    conn.execute(
+        "UPDATE orders SET placed_at = $1, status = $2, currency = $3, total_minor = $4, refunded_minor = $5, \
+         items = $6, imported_at = $7 WHERE id = $8",
+        &[
+            Value::Time(placed_at),
+            Value::from(order.status.as_str()),
+            Value::from(order.currency.code()),
+            Value::Int(order.total_minor),
+            Value::Int(order.refunded_minor),
+            Value::Text(items),
+            Value::Time(now),
+            Value::Int(row.int(0)?),
+        ],
+    )?;
+    Ok(OrderOutcome::Updated)
+}
+
+fn insert_order(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    resolved: &Resolved,
+    order: &OrderRecord,
+    placed_at: Timestamp,
+    items: String,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO orders (source_id, external_id, identity_id, customer_id, placed_at, status, currency, \
+         total_minor, refunded_minor, items, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[
+            Value::Int(source_id),
+            Value::from(order.external_id.as_str()),
+            Value::Int(resolved.identity_id),
+            Value::Int(resolved.customer_id),
+            Value::Time(placed_at),
+            Value::from(order.status.as_str()),
+            Value::from(order.currency.code()),
+            Value::Int(order.total_minor),
+            Value::Int(order.refunded_minor),
+            Value::Text(items),
+            Value::Time(now),
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! The PostgreSQL engine: one client connection, statements prepared once per connection,
+//! schema changes serialised by an advisory lock so several `tenure serve` processes may start
+//! together.
+
+use std::collections::HashMap;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, NoTls, Statement};
+
+use crate::migrate::Migration;
+use crate::sql::{Conn, Row, Value};
+use crate::store::{Backend, Transaction, redact};
+use crate::{EngineKind, StoreError};
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "customer_file",
+    sql: include_str!("../migrations/postgres/0001_customer_file.sql"),
+}];
+
+/// Advisory lock key for schema changes (any fixed number; this one spells "tenure").
+const SCHEMA_LOCK_KEY: i64 = 0x74_65_6e_75_72_65;
+
+pub(crate) struct Postgres {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl Postgres {
+    /// Connects to `url` (no TLS: meant for a server on the same host or private network).
+    pub(crate) fn connect(url: &str) -> Result<Self, StoreError> {
+        let client = Client::connect(url, NoTls).map_err(|e| {
+            StoreError::Invalid(format!("cannot connect to PostgreSQL at {}: {e}", redact(url)))
+        })?;
+        Ok(Postgres { client, statements: HashMap::new() })
+    }
+}
+
+impl Backend for Postgres {
+    type Tx<'a> = PgTx<'a>;
+    const KIND: EngineKind = EngineKind::Postgres;
+    const MIGRATIONS: &'static [Migration] = MIGRATIONS;
+    const BOOTSTRAP: &'static str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+        (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)";
+    const BOOKKEEPING_EXISTS: &'static str = "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations' \
+         AND schemaname = ANY (current_schemas(false))";
+
+    fn write(&mut self) -> Result<PgTx<'_>, StoreError> {
+        let tx = self.client.transaction().map_err(driver)?;
+        Ok(PgTx { tx, statements: &mut self.statements })
+    }
+
+    fn read(&mut self) -> Result<PgTx<'_>, StoreError> {
+        let mut tx = self.client.transaction().map_err(driver)?;
+        tx.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").map_err(driver)?;
+        Ok(PgTx { tx, statements: &mut self.statements })
+    }
+
+    fn lock_schema(tx: &mut PgTx<'_>) -> Result<(), StoreError> {
+        tx.tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK_KEY]).map_err(driver)?;
+        Ok(())
+    }
+}
+
+pub(crate) struct PgTx<'a> {
+    tx: postgres::Transaction<'a>,
+    statements: &'a mut HashMap<String, Statement>,
+}
+
+impl PgTx<'_> {
+    fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(sql).map_err(driver)?;
+        self.statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+}
+
+impl Transaction for PgTx<'_> {
+    fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().map_err(driver)
+    }
+}
+
+impl Conn for PgTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
+        self.tx.execute(&statement, &as_params(params)).map_err(driver)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.statement(sql)?;
+        let rows = self.tx.query(&statement, &as_params(params)).map_err(driver)?;
+        rows.iter().map(decode_row).collect()
+    }
+
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let statement = self.statement(sql)?;
+        let mut rows = self.tx.query_raw(&statement, as_params(params)).map_err(driver)?;
+        while let Some(row) = rows.next().map_err(driver)? {
+            each(decode_row(&row)?)?;
+        }
+        Ok(())
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.tx.batch_execute(sql).map_err(driver)
+    }
+}
+
+fn as_params(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
+}
+
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(value) if *ty == Type::INT4 => i32::try_from(*value)?.to_sql(ty, out),
+            Value::Int(value) if *ty == Type::INT2 => i16::try_from(*value)?.to_sql(ty, out),
+            Value::Int(value) => value.to_sql(ty, out),
+            Value::Text(value) => value.to_sql(ty, out),
+            Value::Bool(value) => value.to_sql(ty, out),
+            Value::Time(value) => value.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        // Each variant checks its own type in `to_sql`.
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn decode_row(row: &postgres::Row) -> Result<Row, StoreError> {
+    let values = row
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, column)| decode(row, i, column.type_()))
+        .collect::<Result<_, _>>()?;
+    Ok(Row(values))
+}
+
+fn decode(row: &postgres::Row, i: usize, ty: &Type) -> Result<Value, StoreError> {
+    let value = match *ty {
+        Type::INT8 => row.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int)),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|v| v.map(|v| Value::Int(v.into()))),
+        Type::INT2 => row.try_get::<_, Option<i16>>(i).map(|v| v.map(|v| Value::Int(v.into()))),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i).map(|v| v.map(Value::Bool)),
+        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => {
+            row.try_get::<_, Option<String>>(i).map(|v| v.map(Value::Text))
+        }
+        Type::TIMESTAMPTZ => {
+            row.try_get::<_, Option<chrono::DateTime<chrono::Utc>>>(i).map(|v| v.map(Value::Time))
+        }
+        _ => return Err(StoreError::Other(format!("column {i}: unsupported PostgreSQL type {ty}"))),
+    };
+    Ok(value.map_err(driver)?.unwrap_or(Value::Null))
+}
+
+/// Turns a driver error into a store error; unique violations are conflicts.
+fn driver(error: postgres::Error) -> StoreError {
+    match error.code() {
+        Some(code) if *code == postgres::error::SqlState::UNIQUE_VIOLATION => {
+            StoreError::Conflict(error.to_string())
+        }
+        _ => StoreError::Other(error.to_string()),
+    }
+}

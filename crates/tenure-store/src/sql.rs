@@ -1,0 +1,160 @@
+//! The small SQL vocabulary the shared store logic speaks, and that each engine implements.
+//!
+//! Statements are written once with `$1, $2, …` placeholders (PostgreSQL reads them natively,
+//! SQLite reads them as parameters named `$1`, `$2`, … bound in order) and with types both
+//! engines share. Only values that the engines store differently — times — go through
+//! [`Value::Time`], which each engine binds its own way. This keeps engine-specific code to the
+//! two engine files and the migrations.
+
+use tenure_domain::Timestamp;
+
+use crate::StoreError;
+
+/// A parameter or column value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// An integer (ids, minor units, counts).
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// A boolean (INTEGER 0/1 in SQLite).
+    Bool(bool),
+    /// An instant (INTEGER seconds in SQLite, `timestamptz` in PostgreSQL).
+    Time(Timestamp),
+}
+
+impl From<i64> for Value {
+    fn from(value: i64) -> Self {
+        Value::Int(value)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(value: &str) -> Self {
+        Value::Text(value.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(value: String) -> Self {
+        Value::Text(value)
+    }
+}
+
+impl From<Timestamp> for Value {
+    fn from(value: Timestamp) -> Self {
+        Value::Time(value)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Value::Null, Into::into)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(value: bool) -> Self {
+        Value::Bool(value)
+    }
+}
+
+/// One result row, decoded into [`Value`]s in column order.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    fn at(&self, index: usize) -> Result<&Value, StoreError> {
+        self.0.get(index).ok_or_else(|| StoreError::Other(format!("result has no column {index}")))
+    }
+
+    /// Column `index` as an integer.
+    pub fn int(&self, index: usize) -> Result<i64, StoreError> {
+        match self.at(index)? {
+            Value::Int(value) => Ok(*value),
+            Value::Bool(value) => Ok(i64::from(*value)),
+            other => Err(StoreError::Other(format!("column {index}: expected an integer, found {other:?}"))),
+        }
+    }
+
+    /// Column `index` as an optional integer.
+    pub fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
+        match self.at(index)? {
+            Value::Null => Ok(None),
+            _ => self.int(index).map(Some),
+        }
+    }
+
+    /// Column `index` as text.
+    pub fn text(&self, index: usize) -> Result<String, StoreError> {
+        match self.at(index)? {
+            Value::Text(value) => Ok(value.clone()),
+            other => Err(StoreError::Other(format!("column {index}: expected text, found {other:?}"))),
+        }
+    }
+
+    /// Column `index` as optional text.
+    pub fn opt_text(&self, index: usize) -> Result<Option<String>, StoreError> {
+        match self.at(index)? {
+            Value::Null => Ok(None),
+            _ => self.text(index).map(Some),
+        }
+    }
+
+    /// Column `index` as an optional boolean.
+    pub fn opt_bool(&self, index: usize) -> Result<Option<bool>, StoreError> {
+        match self.at(index)? {
+            Value::Null => Ok(None),
+            Value::Bool(value) => Ok(Some(*value)),
+            Value::Int(value) => Ok(Some(*value != 0)),
+            other => Err(StoreError::Other(format!("column {index}: expected a boolean, found {other:?}"))),
+        }
+    }
+
+    /// Column `index` as an instant.
+    pub fn time(&self, index: usize) -> Result<Timestamp, StoreError> {
+        match self.at(index)? {
+            Value::Time(value) => Ok(*value),
+            Value::Int(seconds) => chrono::DateTime::from_timestamp(*seconds, 0)
+                .ok_or_else(|| StoreError::Other(format!("column {index}: {seconds} is out of range"))),
+            other => Err(StoreError::Other(format!("column {index}: expected a time, found {other:?}"))),
+        }
+    }
+
+    /// Column `index` as an optional instant.
+    pub fn opt_time(&self, index: usize) -> Result<Option<Timestamp>, StoreError> {
+        match self.at(index)? {
+            Value::Null => Ok(None),
+            _ => self.time(index).map(Some),
+        }
+    }
+}
+
+/// A connection inside a transaction: what the shared store logic needs from an engine.
+pub trait Conn {
+    /// Runs a statement; returns the number of rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
+    /// Runs a query and returns every row.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
+    /// Runs a query and calls `each` for every row as it streams, without collecting them.
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Runs a batch of statements without parameters (migrations).
+    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
+
+    /// Runs a query expected to return at most one row.
+    fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Runs a query expected to return exactly one row.
+    fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, StoreError> {
+        self.query_opt(sql, params)?.ok_or_else(|| StoreError::Other(format!("no row from: {sql}")))
+    }
+}

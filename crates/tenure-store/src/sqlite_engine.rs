@@ -1,0 +1,149 @@
+//! The SQLite engine: an embedded file in WAL mode, foreign keys on, a busy timeout so writers
+//! queue rather than fail, and write transactions taken IMMEDIATE.
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::migrate::Migration;
+use crate::sql::{Conn, Row, Value};
+use crate::store::{Backend, Transaction};
+use crate::{EngineKind, StoreError};
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "customer_file",
+    sql: include_str!("../migrations/sqlite/0001_customer_file.sql"),
+}];
+
+/// How long a writer waits for another writer before giving up.
+const BUSY_TIMEOUT_MS: u32 = 30_000;
+
+pub(crate) struct Sqlite {
+    conn: Connection,
+}
+
+impl Sqlite {
+    /// Opens (creating if missing) the database at `path`; `:memory:` for a private in-memory one.
+    pub(crate) fn open(path: &str) -> Result<Self, StoreError> {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        if path.is_empty() {
+            return Err(StoreError::Invalid("sqlite: URL without a path (use sqlite:tenure.db)".into()));
+        }
+        let conn = if path == ":memory:" {
+            Connection::open_in_memory()
+        } else {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        }
+        .map_err(|e| StoreError::Invalid(format!("cannot open SQLite database `{path}`: {e}")))?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"
+        ))
+        .map_err(driver)?;
+        Ok(Sqlite { conn })
+    }
+}
+
+impl Backend for Sqlite {
+    type Tx<'a> = SqliteTx<'a>;
+    const KIND: EngineKind = EngineKind::Sqlite;
+    const MIGRATIONS: &'static [Migration] = MIGRATIONS;
+    const BOOTSTRAP: &'static str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+        (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+    const BOOKKEEPING_EXISTS: &'static str =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+
+    fn write(&mut self) -> Result<SqliteTx<'_>, StoreError> {
+        self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map(SqliteTx).map_err(driver)
+    }
+
+    fn read(&mut self) -> Result<SqliteTx<'_>, StoreError> {
+        self.conn.transaction_with_behavior(TransactionBehavior::Deferred).map(SqliteTx).map_err(driver)
+    }
+
+    fn lock_schema(_tx: &mut SqliteTx<'_>) -> Result<(), StoreError> {
+        // The IMMEDIATE write transaction already excludes every other writer.
+        Ok(())
+    }
+}
+
+pub(crate) struct SqliteTx<'a>(rusqlite::Transaction<'a>);
+
+impl Transaction for SqliteTx<'_> {
+    fn commit(self) -> Result<(), StoreError> {
+        self.0.commit().map_err(driver)
+    }
+}
+
+impl Conn for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let mut statement = self.0.prepare_cached(sql).map_err(driver)?;
+        let changed = statement.execute(rusqlite::params_from_iter(params)).map_err(driver)?;
+        Ok(changed as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut rows = Vec::new();
+        self.for_each_row(sql, params, &mut |row| {
+            rows.push(row);
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut statement = self.0.prepare_cached(sql).map_err(driver)?;
+        let columns = statement.column_count();
+        let mut rows = statement.query(rusqlite::params_from_iter(params)).map_err(driver)?;
+        while let Some(row) = rows.next().map_err(driver)? {
+            let values =
+                (0..columns).map(|i| decode(row.get_ref(i).map_err(driver)?)).collect::<Result<_, _>>()?;
+            each(Row(values))?;
+        }
+        Ok(())
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.0.execute_batch(sql).map_err(driver)
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
+            Value::Int(value) => ToSqlOutput::from(*value),
+            Value::Text(value) => ToSqlOutput::from(value.as_str()),
+            Value::Bool(value) => ToSqlOutput::from(i64::from(*value)),
+            Value::Time(value) => ToSqlOutput::from(value.timestamp()),
+        })
+    }
+}
+
+fn decode(value: ValueRef<'_>) -> Result<Value, StoreError> {
+    match value {
+        ValueRef::Null => Ok(Value::Null),
+        ValueRef::Integer(value) => Ok(Value::Int(value)),
+        ValueRef::Text(bytes) => Ok(Value::Text(String::from_utf8_lossy(bytes).into_owned())),
+        ValueRef::Real(value) => Err(StoreError::Other(format!("unexpected REAL value {value}"))),
+        ValueRef::Blob(_) => Err(StoreError::Other("unexpected BLOB value".into())),
+    }
+}
+
+/// Turns a driver error into a store error; constraint violations are conflicts.
+fn driver(error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(error.to_string()),
+        _ => StoreError::Other(error.to_string()),
+    }
+}

@@ -1,0 +1,231 @@
+//! The storage interface and its one implementation, generic over an engine's [`Backend`].
+
+use tenure_domain::{CustomerId, ImportRecord, SourceName, Timestamp};
+
+use crate::migrate::{self, Migration, SchemaStatus};
+use crate::sql::Conn;
+use crate::{
+    CustomerDetail, CustomerQuery, CustomerSummary, EngineKind, Ingested, PurchaseRow, Stats, StoreError,
+    ingest, postgres_engine, queries, sqlite_engine,
+};
+
+/// Everything the app layer asks of storage. One connection; open several for concurrency.
+pub trait Store: Send {
+    /// Which engine this is.
+    fn engine(&self) -> EngineKind;
+    /// Applies pending migrations (idempotent; safe when several processes do it at once).
+    fn migrate(&mut self, now: Timestamp) -> Result<SchemaStatus, StoreError>;
+    /// Where the schema stands, without changing it.
+    fn schema_status(&mut self) -> Result<SchemaStatus, StoreError>;
+    /// Starts an import into `source` (created if new) as one transaction: nothing is visible
+    /// to others, or kept at all, until [`ImportSession::commit`]; dropping the session, a
+    /// crash or a kill leaves the store exactly as before.
+    fn begin_import(
+        &mut self,
+        source: &SourceName,
+        now: Timestamp,
+    ) -> Result<Box<dyn ImportSession + '_>, StoreError>;
+    /// The customer file at a glance.
+    fn stats(&mut self) -> Result<Stats, StoreError>;
+    /// One page of customers, by id.
+    fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<CustomerSummary>, StoreError>;
+    /// One customer with identities, merges and orders.
+    fn customer(&mut self, id: CustomerId) -> Result<CustomerDetail, StoreError>;
+    /// Undoes an identity merge; returns the customer the identity now forms on its own.
+    fn unmerge(&mut self, merge_id: i64, now: Timestamp) -> Result<CustomerId, StoreError>;
+    /// Streams every purchase in `currency`, by customer then time, in one consistent snapshot.
+    fn for_each_purchase(
+        &mut self,
+        currency: &str,
+        each: &mut dyn FnMut(PurchaseRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
+/// An import in progress: one open write transaction.
+pub trait ImportSession {
+    /// Stores one record (see the store's identity and idempotency rules).
+    fn ingest(&mut self, record: &ImportRecord) -> Result<Ingested, StoreError>;
+    /// Makes everything ingested visible and durable at once.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Opens the store at `url`: `sqlite:PATH` (created if missing, migrated on open) or
+/// `postgres://…` / `postgresql://…` (migrated by [`Store::migrate`]: `tenure migrate`, `serve`).
+pub fn open(url: &str, now: Timestamp) -> Result<Box<dyn Store>, StoreError> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let mut store = Engine { backend: sqlite_engine::Sqlite::open(path)? };
+        store.migrate(now)?;
+        Ok(Box::new(store))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(Engine { backend: postgres_engine::Postgres::connect(url)? }))
+    } else {
+        Err(StoreError::Invalid(format!(
+            "unsupported database URL `{}`: use sqlite:PATH or postgres://USER@HOST/DB",
+            redact(url)
+        )))
+    }
+}
+
+/// `url` without a password, for messages and logs.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _password)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A transaction an engine hands out: a [`Conn`] that can be committed (and rolls back on drop).
+pub(crate) trait Transaction: Conn {
+    /// Commits.
+    fn commit(self) -> Result<(), StoreError>;
+}
+
+/// What an engine supplies to the shared store logic.
+pub(crate) trait Backend: Send {
+    /// Its transactions.
+    type Tx<'a>: Transaction
+    where
+        Self: 'a;
+    /// Which engine.
+    const KIND: EngineKind;
+    /// Its migrations, in order.
+    const MIGRATIONS: &'static [Migration];
+    /// Creates the migration bookkeeping table if missing.
+    const BOOTSTRAP: &'static str;
+    /// One row, one integer column: 1 when the bookkeeping table exists, else 0. (Asking the
+    /// catalogue instead of trying the table: a failed statement aborts a PostgreSQL transaction.)
+    const BOOKKEEPING_EXISTS: &'static str;
+    /// A write transaction (on SQLite taken IMMEDIATE, so writers queue instead of failing).
+    fn write(&mut self) -> Result<Self::Tx<'_>, StoreError>;
+    /// A read transaction: one consistent snapshot.
+    fn read(&mut self) -> Result<Self::Tx<'_>, StoreError>;
+    /// Serialises schema changes among processes (a no-op where the write lock already does).
+    fn lock_schema(tx: &mut Self::Tx<'_>) -> Result<(), StoreError>;
+}
+
+struct Engine<B> {
+    backend: B,
+}
+
+struct Session<T> {
+    tx: T,
+    source_id: i64,
+    now: Timestamp,
+}
+
+impl<T: Transaction> ImportSession for Session<T> {
+    fn ingest(&mut self, record: &ImportRecord) -> Result<Ingested, StoreError> {
+        ingest::ingest(&mut self.tx, self.source_id, record, self.now)
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit()
+    }
+}
+
+impl<B: Backend> Engine<B> {
+    fn checked_read(&mut self) -> Result<B::Tx<'_>, StoreError> {
+        let mut tx = self.backend.read()?;
+        require_current::<B>(&mut tx)?;
+        Ok(tx)
+    }
+}
+
+/// Refuses to work on a schema this binary does not match, with the fix in the message.
+fn require_current<B: Backend>(conn: &mut dyn Conn) -> Result<(), StoreError> {
+    let current = current_version_readonly::<B>(conn)?;
+    let latest = migrate::latest(B::MIGRATIONS);
+    if current < latest {
+        return Err(StoreError::Invalid(format!(
+            "the database schema is at version {current} and this tenure needs {latest}: run `tenure migrate`"
+        )));
+    }
+    if current > latest {
+        return Err(migrate::newer_schema(current, latest));
+    }
+    Ok(())
+}
+
+fn current_version_readonly<B: Backend>(conn: &mut dyn Conn) -> Result<i64, StoreError> {
+    if conn.query_one(B::BOOKKEEPING_EXISTS, &[])?.int(0)? == 0 {
+        return Ok(0);
+    }
+    conn.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.int(0)
+}
+
+impl<B: Backend> Store for Engine<B> {
+    fn engine(&self) -> EngineKind {
+        B::KIND
+    }
+
+    fn migrate(&mut self, now: Timestamp) -> Result<SchemaStatus, StoreError> {
+        let mut tx = self.backend.write()?;
+        B::lock_schema(&mut tx)?;
+        let status = migrate::apply(&mut tx, B::BOOTSTRAP, B::MIGRATIONS, now)?;
+        tx.commit()?;
+        Ok(status)
+    }
+
+    fn schema_status(&mut self) -> Result<SchemaStatus, StoreError> {
+        let mut tx = self.backend.read()?;
+        let current = current_version_readonly::<B>(&mut tx)?;
+        Ok(SchemaStatus { current, latest: migrate::latest(B::MIGRATIONS), applied: vec![] })
+    }
+
+    fn begin_import(
+        &mut self,
+        source: &SourceName,
+        now: Timestamp,
+    ) -> Result<Box<dyn ImportSession + '_>, StoreError> {
+        let mut tx = self.backend.write()?;
+        require_current::<B>(&mut tx)?;
+        let source_id = ingest::source_id(&mut tx, source.as_str(), now)?;
+        Ok(Box::new(Session { tx, source_id, now }))
+    }
+
+    fn stats(&mut self) -> Result<Stats, StoreError> {
+        queries::stats(&mut self.checked_read()?)
+    }
+
+    fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<CustomerSummary>, StoreError> {
+        queries::customers(&mut self.checked_read()?, query)
+    }
+
+    fn customer(&mut self, id: CustomerId) -> Result<CustomerDetail, StoreError> {
+        queries::customer(&mut self.checked_read()?, id)
+    }
+
+    fn unmerge(&mut self, merge_id: i64, now: Timestamp) -> Result<CustomerId, StoreError> {
+        let mut tx = self.backend.write()?;
+        require_current::<B>(&mut tx)?;
+        let customer = queries::unmerge(&mut tx, merge_id, now)?;
+        tx.commit()?;
+        Ok(customer)
+    }
+
+    fn for_each_purchase(
+        &mut self,
+        currency: &str,
+        each: &mut dyn FnMut(PurchaseRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        queries::for_each_purchase(&mut self.checked_read()?, currency, each)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_passwords_and_keeps_the_rest() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/tenure"), "postgres://app:***@db:5432/tenure");
+        assert_eq!(redact("postgres://app@db/tenure"), "postgres://app@db/tenure");
+        assert_eq!(redact("sqlite:tenure.db"), "sqlite:tenure.db");
+    }
+}

@@ -1,0 +1,180 @@
+//! Values the store returns: summaries, customer pages, import outcomes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tenure_domain::{CustomerId, OrderItem, OrderStatus, Timestamp};
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// What ingesting one record did to its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderOutcome {
+    /// The order was new.
+    Added,
+    /// The order was stored already, exactly so.
+    Unchanged,
+    /// The order was stored already and the source now reports it differently (a refund, a
+    /// cancellation): the stored order was brought up to date.
+    Updated,
+}
+
+/// What ingesting one record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ingested {
+    /// What became of the order.
+    pub order: OrderOutcome,
+    /// A new customer was created for the record's identity.
+    pub customer_added: bool,
+    /// The record's identity was new and joined an existing customer with the same e-mail.
+    pub merged: bool,
+}
+
+/// The customer file at a glance (`tenure stats`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Customers with at least one order of any status.
+    pub customers: u64,
+    /// Orders of any status.
+    pub orders: u64,
+    /// Orders that count as purchases (paid, partially refunded).
+    pub paid_orders: u64,
+    /// Earliest order time, of any status.
+    pub first_order_at: Option<Timestamp>,
+    /// Latest order time, of any status.
+    pub last_order_at: Option<Timestamp>,
+    /// Revenue of purchases after refunds, in minor units, per ISO-4217 currency.
+    pub revenue: BTreeMap<String, i64>,
+}
+
+/// One line of the customer list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerSummary {
+    /// Store id.
+    pub id: CustomerId,
+    /// Normalised e-mail, when any source gave one.
+    pub email: Option<String>,
+    /// Display name, when any source gave one.
+    pub name: Option<String>,
+    /// Orders of any status.
+    pub orders: u64,
+    /// Orders that count as purchases.
+    pub paid_orders: u64,
+    /// Revenue after refunds per currency, in minor units.
+    pub revenue: BTreeMap<String, i64>,
+    /// First order time.
+    pub first_order_at: Option<Timestamp>,
+    /// Last order time.
+    pub last_order_at: Option<Timestamp>,
+}
+
+/// Which customers to list, and which page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerQuery {
+    /// Customers with ids strictly greater than this (keyset pagination); `None` from the start.
+    pub after: Option<CustomerId>,
+    /// Page size.
+    pub limit: u32,
+}
+
+impl Default for CustomerQuery {
+    fn default() -> Self {
+        CustomerQuery { after: None, limit: 50 }
+    }
+}
+
+/// A customer's identity in one source, as shown on the customer page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdentityView {
+    /// Source name.
+    pub source: String,
+    /// The source's id of the customer.
+    pub external_id: String,
+    /// E-mail the source gave.
+    pub email: Option<String>,
+    /// Marketing consent the source stated, if any.
+    pub marketing_consent: Option<bool>,
+    /// When the store first saw it.
+    pub created_at: Timestamp,
+}
+
+/// An identity joined to a customer because of a shared e-mail, and whether it was undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeView {
+    /// Merge id (what `tenure customers unmerge` takes).
+    pub id: i64,
+    /// Source of the joined identity.
+    pub source: String,
+    /// External id of the joined identity.
+    pub external_id: String,
+    /// Why it was joined.
+    pub reason: String,
+    /// When.
+    pub merged_at: Timestamp,
+    /// When it was undone, if it was.
+    pub undone_at: Option<Timestamp>,
+    /// The customer the identity was split off into, if undone.
+    pub split_customer_id: Option<CustomerId>,
+}
+
+/// One order on the customer page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderView {
+    /// Source name.
+    pub source: String,
+    /// The source's order id.
+    pub external_id: String,
+    /// When placed.
+    pub placed_at: Timestamp,
+    /// Status.
+    pub status: OrderStatus,
+    /// Currency.
+    pub currency: String,
+    /// Charged before refunds, minor units.
+    pub total_minor: i64,
+    /// Refunded, minor units.
+    pub refunded_minor: i64,
+    /// Lines, when the source gave them.
+    pub items: Vec<OrderItem>,
+}
+
+/// Everything about one customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerDetail {
+    /// Store id.
+    pub id: CustomerId,
+    /// Normalised e-mail.
+    pub email: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Marketing consent: `Some(true)` only when a source said so.
+    pub marketing_consent: Option<bool>,
+    /// When the store first saw the customer.
+    pub created_at: Timestamp,
+    /// Identities per source.
+    pub identities: Vec<IdentityView>,
+    /// Merges into this customer.
+    pub merges: Vec<MergeView>,
+    /// Orders, oldest first.
+    pub orders: Vec<OrderView>,
+}
+
+/// One purchase, as the analytics read them: in customer order, then time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurchaseRow {
+    /// The customer.
+    pub customer: CustomerId,
+    /// When placed (UTC).
+    pub placed_at: Timestamp,
+    /// Revenue after refunds, minor units.
+    pub revenue_minor: i64,
+}

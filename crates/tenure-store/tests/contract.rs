@@ -1,0 +1,265 @@
+//! The store contract: the same behaviour, test by test, from the SQLite and the PostgreSQL
+//! engine. Each test body is written once against `dyn Store` and run on both engines.
+
+use chrono::{DateTime, TimeZone, Utc};
+use tenure_domain::{
+    Currency, CustomerId, CustomerRecord, Email, ImportRecord, OrderRecord, OrderStatus, SourceName,
+};
+use tenure_store::{CustomerQuery, OrderOutcome, Store, StoreError, open, testing};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
+}
+
+fn source(name: &str) -> SourceName {
+    SourceName::parse(name).unwrap()
+}
+
+fn record(customer: &str, email: Option<&str>, order: &str, day: u32, cents: i64) -> ImportRecord {
+    ImportRecord {
+        line: 2,
+        customer: CustomerRecord {
+            external_id: customer.into(),
+            email: email.map(|e| Email::parse(e).unwrap()),
+            name: Some(format!("Customer {customer}")),
+            marketing_consent: None,
+        },
+        order: OrderRecord {
+            external_id: order.into(),
+            placed_at: Utc.with_ymd_and_hms(2024, 1, day, 12, 0, 0).unwrap(),
+            status: OrderStatus::Paid,
+            currency: Currency::USD,
+            total_minor: cents,
+            refunded_minor: 0,
+            items: vec![],
+        },
+    }
+}
+
+fn import(store: &mut dyn Store, source_name: &str, records: &[ImportRecord]) -> Vec<OrderOutcome> {
+    let mut session = store.begin_import(&source(source_name), now()).unwrap();
+    let outcomes = records.iter().map(|r| session.ingest(r).unwrap().order).collect();
+    session.commit().unwrap();
+    outcomes
+}
+
+fn empty_store_has_no_customers_orders_or_revenue(store: &mut dyn Store) {
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders, stats.paid_orders), (0, 0, 0));
+    assert_eq!(stats.first_order_at, None);
+    assert!(stats.revenue.is_empty());
+}
+
+fn reimporting_the_same_records_adds_nothing(store: &mut dyn Store) {
+    let records =
+        [record("a", None, "1", 1, 1000), record("a", None, "2", 5, 250), record("b", None, "3", 3, 99)];
+    assert_eq!(import(store, "shop", &records), [OrderOutcome::Added; 3]);
+    assert_eq!(import(store, "shop", &records), [OrderOutcome::Unchanged; 3]);
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders, stats.paid_orders), (2, 3, 3));
+    assert_eq!(stats.revenue.get("USD"), Some(&1349));
+    assert_eq!(stats.first_order_at, Some(Utc.with_ymd_and_hms(2024, 1, 1, 12, 0, 0).unwrap()));
+    assert_eq!(stats.last_order_at, Some(Utc.with_ymd_and_hms(2024, 1, 5, 12, 0, 0).unwrap()));
+}
+
+fn the_same_order_id_in_another_source_is_another_order(store: &mut dyn Store) {
+    import(store, "etsy", &[record("a", None, "1", 1, 1000)]);
+    assert_eq!(import(store, "shopify", &[record("a", None, "1", 1, 1000)]), [OrderOutcome::Added]);
+    assert_eq!(store.stats().unwrap().orders, 2);
+}
+
+fn a_refund_reported_later_updates_the_order_and_its_revenue(store: &mut dyn Store) {
+    import(store, "shop", &[record("a", None, "1", 1, 5000), record("a", None, "2", 2, 700)]);
+    let mut partial = record("a", None, "1", 1, 5000);
+    partial.order.status = OrderStatus::PartiallyRefunded;
+    partial.order.refunded_minor = 1200;
+    let mut full = record("a", None, "2", 2, 700);
+    full.order.status = OrderStatus::Refunded;
+    full.order.refunded_minor = 700;
+    assert_eq!(import(store, "shop", &[partial.clone(), full.clone()]), [OrderOutcome::Updated; 2]);
+    assert_eq!(import(store, "shop", &[partial, full]), [OrderOutcome::Unchanged; 2]);
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.orders, stats.paid_orders), (2, 1));
+    assert_eq!(stats.revenue.get("USD"), Some(&3800));
+}
+
+fn revenue_is_kept_per_currency_and_excludes_non_purchases(store: &mut dyn Store) {
+    let mut euro = record("a", None, "1", 1, 1000);
+    euro.order.currency = Currency::parse("EUR").unwrap();
+    let mut cancelled = record("b", None, "2", 1, 5000);
+    cancelled.order.status = OrderStatus::Cancelled;
+    let mut pending = record("c", None, "3", 1, 7000);
+    pending.order.status = OrderStatus::Pending;
+    import(store, "shop", &[euro, cancelled, pending, record("a", None, "4", 2, 300)]);
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders, stats.paid_orders), (3, 4, 2));
+    assert_eq!(stats.revenue.into_iter().collect::<Vec<_>>(), [("EUR".into(), 1000), ("USD".into(), 300)]);
+}
+
+fn one_email_in_two_sources_is_one_customer_until_unmerged(store: &mut dyn Store) {
+    import(store, "shopify", &[record("eve@example.com", Some("Eve@Example.com"), "#1", 1, 1000)]);
+    import(store, "opencart", &[record("17", Some("eve@example.com"), "9", 2, 500)]);
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders), (1, 2));
+    let list = store.customers(&CustomerQuery::default()).unwrap();
+    assert_eq!(list.len(), 1);
+    let eve = store.customer(list[0].id).unwrap();
+    assert_eq!(eve.identities.len(), 2);
+    assert_eq!(eve.orders.len(), 2);
+    assert_eq!(eve.merges.len(), 1);
+    let merge = &eve.merges[0];
+    assert_eq!((merge.source.as_str(), merge.external_id.as_str()), ("opencart", "17"));
+
+    let split = store.unmerge(merge.id, now()).unwrap();
+    assert_eq!(store.stats().unwrap().customers, 2);
+    let split_customer = store.customer(split).unwrap();
+    assert_eq!(split_customer.orders.len(), 1);
+    assert_eq!(split_customer.orders[0].external_id, "9");
+    let eve = store.customer(eve.id).unwrap();
+    assert_eq!(eve.orders.len(), 1);
+    assert_eq!(eve.merges[0].undone_at, Some(now()));
+    assert_eq!(eve.merges[0].split_customer_id, Some(split));
+    assert!(matches!(store.unmerge(merge.id, now()), Err(StoreError::Conflict(_))));
+    // The split stays split: the identity is known, so a re-import does not merge it again.
+    import(store, "opencart", &[record("17", Some("eve@example.com"), "10", 3, 500)]);
+    assert_eq!(store.customer(split).unwrap().orders.len(), 2);
+}
+
+fn one_email_twice_in_one_source_stays_two_customers(store: &mut dyn Store) {
+    import(
+        store,
+        "shop",
+        &[record("1", Some("a@example.com"), "1", 1, 100), record("2", Some("a@example.com"), "2", 1, 100)],
+    );
+    assert_eq!(store.stats().unwrap().customers, 2);
+}
+
+fn an_email_learned_later_is_kept_on_the_identity_and_customer(store: &mut dyn Store) {
+    import(store, "shop", &[record("1", None, "1", 1, 100)]);
+    import(store, "shop", &[record("1", Some("late@example.com"), "2", 2, 100)]);
+    let id = store.customers(&CustomerQuery::default()).unwrap()[0].id;
+    let customer = store.customer(id).unwrap();
+    assert_eq!(customer.email.as_deref(), Some("late@example.com"));
+    assert_eq!(customer.identities[0].email.as_deref(), Some("late@example.com"));
+}
+
+fn an_uncommitted_import_leaves_nothing_behind(store: &mut dyn Store) {
+    import(store, "shop", &[record("a", None, "1", 1, 100)]);
+    {
+        let mut session = store.begin_import(&source("other"), now()).unwrap();
+        session.ingest(&record("b", Some("b@example.com"), "2", 1, 100)).unwrap();
+        session.ingest(&record("a", None, "3", 1, 100)).unwrap();
+        // dropped without commit
+    }
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders), (1, 1));
+}
+
+fn the_customer_list_pages_by_id(store: &mut dyn Store) {
+    let records: Vec<_> =
+        (1..=5).map(|i| record(&format!("c{i}"), None, &format!("o{i}"), i, 100 * i64::from(i))).collect();
+    import(store, "shop", &records);
+    let first = store.customers(&CustomerQuery { after: None, limit: 2 }).unwrap();
+    let second = store.customers(&CustomerQuery { after: Some(first[1].id), limit: 2 }).unwrap();
+    let third = store.customers(&CustomerQuery { after: Some(second[1].id), limit: 2 }).unwrap();
+    assert_eq!((first.len(), second.len(), third.len()), (2, 2, 1));
+    assert!(first[1].id < second[0].id);
+    assert_eq!(third[0].revenue.get("USD"), Some(&500));
+    assert_eq!((third[0].orders, third[0].paid_orders), (1, 1));
+}
+
+fn an_unknown_customer_is_not_found(store: &mut dyn Store) {
+    assert!(matches!(store.customer(CustomerId(424242)), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.unmerge(424242, now()), Err(StoreError::NotFound(_))));
+}
+
+fn purchases_stream_by_customer_then_time(store: &mut dyn Store) {
+    let mut refunded = record("a", None, "x", 1, 999);
+    refunded.order.status = OrderStatus::Refunded;
+    refunded.order.refunded_minor = 999;
+    import(
+        store,
+        "shop",
+        &[
+            record("b", None, "1", 9, 100),
+            record("a", None, "2", 7, 200),
+            record("a", None, "3", 2, 300),
+            refunded,
+        ],
+    );
+    let mut seen = Vec::new();
+    store
+        .for_each_purchase("USD", &mut |row| {
+            seen.push((row.customer, row.placed_at.format("%d").to_string(), row.revenue_minor));
+            Ok(())
+        })
+        .unwrap();
+    let (b, a) = (seen[0].0, seen[1].0);
+    assert!(b < a, "customer b was created first");
+    assert_eq!(seen, [(b, "09".into(), 100), (a, "02".into(), 300), (a, "07".into(), 200)]);
+}
+
+fn migrating_again_changes_nothing(store: &mut dyn Store) {
+    store.migrate(now()).unwrap();
+    let status = store.migrate(now()).unwrap();
+    assert!(status.applied.is_empty());
+    assert!(store.schema_status().unwrap().is_current());
+}
+
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let url = format!("sqlite:{}", dir.path().join("tenure.db").display());
+                    let mut store = super::open(&url, super::now()).unwrap();
+                    super::$test(store.as_mut());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    let Some(database) = super::testing::postgres_database() else { return };
+                    let mut store = super::open(&database.url, super::now()).unwrap();
+                    store.migrate(super::now()).unwrap();
+                    super::$test(store.as_mut());
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    empty_store_has_no_customers_orders_or_revenue,
+    reimporting_the_same_records_adds_nothing,
+    the_same_order_id_in_another_source_is_another_order,
+    a_refund_reported_later_updates_the_order_and_its_revenue,
+    revenue_is_kept_per_currency_and_excludes_non_purchases,
+    one_email_in_two_sources_is_one_customer_until_unmerged,
+    one_email_twice_in_one_source_stays_two_customers,
+    an_email_learned_later_is_kept_on_the_identity_and_customer,
+    an_uncommitted_import_leaves_nothing_behind,
+    the_customer_list_pages_by_id,
+    an_unknown_customer_is_not_found,
+    purchases_stream_by_customer_then_time,
+    migrating_again_changes_nothing,
+);
+
+#[test]
+fn postgres_refuses_work_until_migrated() {
+    let Some(database) = testing::postgres_database() else { return };
+    let mut store = open(&database.url, now()).unwrap();
+    let error = store.stats().unwrap_err();
+    assert!(error.to_string().contains("tenure migrate"), "{error}");
+    assert_eq!(store.schema_status().unwrap().current, 0);
+}
+
+#[test]
+fn an_unknown_database_url_is_refused_with_the_accepted_forms() {
+    let error = open("mysql://root@localhost/x", now()).err().unwrap();
+    assert!(error.to_string().contains("sqlite:PATH"), "{error}");
+}
