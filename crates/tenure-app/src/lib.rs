@@ -1,1 +1,8 @@
-//! placeholder
+//! Tenure's use cases: each public function is one thing a seller asks for, written against the
+//! store interface and the importers, knowing neither SQL nor HTTP nor the terminal.
+
+mod error;
+pub mod generate;
+pub mod import;
+
+pub use error::AppError;

@@ -1,0 +1,233 @@
+//! Importing shop exports into the store, all or nothing.
+//!
+//! Every input is parsed in one streaming pass into one store transaction. Bad rows are collected
+//! (every one of them, with file, line, column and reason); at the end the transaction commits
+//! only if there were none — or if the caller asked to skip them and the inputs were read to the
+//! end. A crash or kill at any moment leaves the store as before: the transaction never committed.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use tenure_domain::{SourceName, Timestamp};
+use tenure_import::{Format, ImportOptions, Input, RowError};
+use tenure_store::{OrderOutcome, Store};
+
+use crate::AppError;
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The export format of every file.
+    pub format: Format,
+    /// The files (for Etsy: the sold-orders file and optionally its order-items file).
+    pub paths: Vec<PathBuf>,
+    /// The source the records belong to; defaults to the format's name (`etsy`, `csv`, …).
+    pub source: Option<SourceName>,
+    /// Import the valid rows and list the bad ones, instead of refusing the whole import.
+    pub skip_invalid: bool,
+    /// Format options (OpenCart sale statuses, CSV mapping).
+    pub options: ImportOptions,
+}
+
+/// One rejected row, as reported to the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    /// The input's name.
+    pub file: String,
+    /// 1-based line, header included.
+    pub line: u64,
+    /// The column at fault (empty when the whole row is).
+    pub column: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl From<RowError> for Rejected {
+    fn from(error: RowError) -> Self {
+        Rejected { file: error.file, line: error.line, column: error.column, reason: error.reason }
+    }
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: ", self.file, self.line)?;
+        if !self.column.is_empty() {
+            write!(f, "column {}: ", self.column)?;
+        }
+        f.write_str(&self.reason)
+    }
+}
+
+/// What an import did (or, when `committed` is false, would have done: nothing was written).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// The source the records went to.
+    pub source: String,
+    /// Data rows read (headers excluded).
+    pub rows_read: u64,
+    /// New orders.
+    pub orders_added: u64,
+    /// Orders already stored exactly so.
+    pub orders_unchanged: u64,
+    /// Orders already stored that the file reports differently now (a refund, a cancellation).
+    pub orders_updated: u64,
+    /// New customers.
+    pub customers_added: u64,
+    /// New identities that joined an existing customer with the same e-mail.
+    pub customers_merged: u64,
+    /// Abandoned checkouts seen (counted, never stored).
+    pub abandoned_checkouts: u64,
+    /// Every bad row.
+    pub rejected: Vec<Rejected>,
+    /// True when the import was written; false when it was refused because of bad rows.
+    pub committed: bool,
+}
+
+/// Reports how far through the inputs an import is, in bytes (for a progress bar).
+pub trait Progress {
+    /// The import starts; `total_bytes` is the size of all inputs (0 when unknown).
+    fn start(&self, total_bytes: u64);
+    /// `bytes_read` bytes of the inputs have been consumed so far.
+    fn update(&self, bytes_read: u64);
+    /// The import is over (written or not).
+    fn finish(&self);
+}
+
+/// No progress display (tests, piped output).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _total_bytes: u64) {}
+    fn update(&self, _bytes_read: u64) {}
+    fn finish(&self) {}
+}
+
+/// How often, in records, progress is reported.
+const PROGRESS_EVERY: u64 = 4096;
+
+/// Imports the files of `request` into `store`; see the module docs for the all-or-nothing rule.
+pub fn import_files(
+    store: &mut dyn Store,
+    request: &ImportRequest,
+    now: Timestamp,
+    progress: &dyn Progress,
+) -> Result<ImportReport, AppError> {
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let (inputs, total_bytes) = open_inputs(&request.paths, &bytes_read)?;
+    let watched = Watched { inputs, total_bytes, bytes_read };
+    import_watched(store, request, watched, now, progress)
+}
+
+/// Imports already opened `inputs` (an upload, bundled demo data); `request.paths` is ignored.
+pub fn import_inputs(
+    store: &mut dyn Store,
+    request: &ImportRequest,
+    inputs: Vec<Input>,
+    now: Timestamp,
+) -> Result<ImportReport, AppError> {
+    let watched = Watched { inputs, total_bytes: 0, bytes_read: Arc::new(AtomicU64::new(0)) };
+    import_watched(store, request, watched, now, &NoProgress)
+}
+
+/// Inputs with a byte counter for progress.
+struct Watched {
+    inputs: Vec<Input>,
+    total_bytes: u64,
+    bytes_read: Arc<AtomicU64>,
+}
+
+fn import_watched(
+    store: &mut dyn Store,
+    request: &ImportRequest,
+    watched: Watched,
+    now: Timestamp,
+    progress: &dyn Progress,
+) -> Result<ImportReport, AppError> {
+    let source = match &request.source {
+        Some(source) => source.clone(),
+        None => SourceName::parse(request.format.as_str()).expect("format names are valid source names"),
+    };
+    let mut records = tenure_import::records(request.format, watched.inputs, &request.options)?;
+    progress.start(watched.total_bytes);
+    let mut report = ImportReport { source: source.to_string(), ..ImportReport::default() };
+    let mut session = store.begin_import(&source, now)?;
+    let mut unreadable = false;
+    for (n, item) in records.by_ref().enumerate() {
+        match item {
+            Ok(record) => {
+                // Once the import is refused, keep parsing only to list every bad row.
+                if report.rejected.is_empty() || request.skip_invalid {
+                    count(&mut report, session.ingest(&record)?);
+                }
+            }
+            Err(error) => {
+                unreadable |= error.fatal;
+                report.rejected.push(error.into());
+            }
+        }
+        if n as u64 % PROGRESS_EVERY == 0 {
+            progress.update(watched.bytes_read.load(Ordering::Relaxed));
+        }
+    }
+    let summary = records.summary();
+    report.rows_read = summary.rows_read;
+    report.abandoned_checkouts = summary.abandoned_checkouts;
+    report.committed = !unreadable && (report.rejected.is_empty() || request.skip_invalid);
+    if report.committed {
+        session.commit()?;
+    } else {
+        drop(session);
+        forget_counts(&mut report);
+    }
+    progress.finish();
+    Ok(report)
+}
+
+fn count(report: &mut ImportReport, ingested: tenure_store::Ingested) {
+    match ingested.order {
+        OrderOutcome::Added => report.orders_added += 1,
+        OrderOutcome::Unchanged => report.orders_unchanged += 1,
+        OrderOutcome::Updated => report.orders_updated += 1,
+    }
+    report.customers_added += u64::from(ingested.customer_added);
+    report.customers_merged += u64::from(ingested.merged);
+}
+
+/// A refused import wrote nothing, so it added nothing either.
+fn forget_counts(report: &mut ImportReport) {
+    report.orders_added = 0;
+    report.orders_unchanged = 0;
+    report.orders_updated = 0;
+    report.customers_added = 0;
+    report.customers_merged = 0;
+}
+
+fn open_inputs(paths: &[PathBuf], bytes_read: &Arc<AtomicU64>) -> Result<(Vec<Input>, u64), AppError> {
+    let mut inputs = Vec::with_capacity(paths.len());
+    let mut total = 0;
+    for path in paths {
+        let file = File::open(path).map_err(|source| AppError::File { path: path.clone(), source })?;
+        total += file.metadata().map(|m| m.len()).unwrap_or(0);
+        let name = path.display().to_string();
+        inputs.push(Input::new(name, CountingReader { inner: file, bytes_read: Arc::clone(bytes_read) }));
+    }
+    Ok((inputs, total))
+}
+
+/// Counts the bytes that pass through, for the progress bar.
+struct CountingReader<R> {
+    inner: R,
+    bytes_read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}

@@ -1,0 +1,118 @@
+//! Date and time formats found in shop exports, all turned into UTC instants.
+//!
+//! Date-only values (CDNOW `YYYYMMDD`, Etsy `MM/DD/YY`) become 12:00:00 UTC of that day, so the
+//! calendar day stays the same in every shop time zone from UTC−11 to UTC+11. Local times without
+//! a zone (OpenCart `date_added`, WooCommerce `date_created_gmt`) are read as UTC.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use tenure_domain::Timestamp;
+
+/// 12:00:00 UTC on `date`: the instant that stands for a date-only value.
+pub(crate) fn noon_utc(date: NaiveDate) -> Timestamp {
+    let noon = NaiveTime::from_hms_opt(12, 0, 0).expect("12:00:00 is a valid time");
+    date.and_time(noon).and_utc()
+}
+
+/// `19970101` (CDNOW).
+pub(crate) fn yyyymmdd(text: &str) -> Option<NaiveDate> {
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%Y%m%d").ok()
+}
+
+/// `01/31/24` (Etsy), also `01/31/2024`. Two-digit years 00–68 are 2000–2068, 69–99 are 1969–1999.
+pub(crate) fn us_date(text: &str) -> Option<NaiveDate> {
+    let year_digits = text.rsplit('/').next().map_or(0, str::len);
+    match year_digits {
+        2 => NaiveDate::parse_from_str(text, "%m/%d/%y").ok(),
+        4 => NaiveDate::parse_from_str(text, "%m/%d/%Y").ok(),
+        _ => None,
+    }
+}
+
+/// `2024-05-01 10:00:00 -0500` (Shopify), or any RFC 3339 / ISO 8601 time with an offset.
+pub(crate) fn with_offset(text: &str) -> Option<Timestamp> {
+    DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S %z")
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M %z"))
+        .or_else(|_| DateTime::parse_from_rfc3339(text))
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .ok()
+        .map(|time| time.with_timezone(&Utc))
+}
+
+/// `2024-01-01 10:00:00` or `2024-01-01T10:00:00(.fff)`, without a zone: read as UTC.
+pub(crate) fn naive_utc(text: &str) -> Option<Timestamp> {
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|time| time.and_utc())
+}
+
+/// ISO 8601: a date (noon UTC), a date-time without offset (UTC) or with one (`Z`, `+02:00`).
+pub(crate) fn iso8601(text: &str) -> Option<Timestamp> {
+    with_offset(text)
+        .or_else(|| naive_utc(text))
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(noon_utc))
+}
+
+/// `text` in a chrono `strftime` format: with an offset, as a UTC date-time, or as a date (noon).
+pub(crate) fn with_format(text: &str, format: &str) -> Option<Timestamp> {
+    DateTime::parse_from_str(text, format)
+        .map(|time| time.with_timezone(&Utc))
+        .ok()
+        .or_else(|| NaiveDateTime::parse_from_str(text, format).ok().map(|time| time.and_utc()))
+        .or_else(|| NaiveDate::parse_from_str(text, format).ok().map(noon_utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> Timestamp {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn date_only_values_are_noon_utc() {
+        assert_eq!(yyyymmdd("19970101").map(noon_utc), Some(utc("1997-01-01T12:00:00Z")));
+        assert_eq!(us_date("01/31/24").map(noon_utc), Some(utc("2024-01-31T12:00:00Z")));
+        assert_eq!(us_date("01/31/2024").map(noon_utc), Some(utc("2024-01-31T12:00:00Z")));
+    }
+
+    #[test]
+    fn impossible_dates_are_rejected() {
+        assert_eq!(us_date("13/45/24"), None);
+        assert_eq!(yyyymmdd("19970231"), None);
+        assert_eq!(yyyymmdd("1997011"), None);
+        assert_eq!(us_date("1/2/345"), None);
+    }
+
+    #[test]
+    fn shopify_times_carry_their_offset() {
+        assert_eq!(with_offset("2024-05-01 10:00:00 -0500"), Some(utc("2024-05-01T15:00:00Z")));
+        assert_eq!(with_offset("2024-05-01T10:00:00+02:00"), Some(utc("2024-05-01T08:00:00Z")));
+    }
+
+    #[test]
+    fn zoneless_times_are_utc() {
+        assert_eq!(naive_utc("2024-01-01 10:00:00"), Some(utc("2024-01-01T10:00:00Z")));
+        assert_eq!(naive_utc("2024-01-01T10:00:00"), Some(utc("2024-01-01T10:00:00Z")));
+        assert_eq!(naive_utc("0000-00-00 00:00:00"), None);
+    }
+
+    #[test]
+    fn iso8601_accepts_dates_and_times_with_or_without_offset() {
+        assert_eq!(iso8601("2024-03-02"), Some(utc("2024-03-02T12:00:00Z")));
+        assert_eq!(iso8601("2024-03-02T08:00:00Z"), Some(utc("2024-03-02T08:00:00Z")));
+        assert_eq!(iso8601("2024-03-02 08:00:00"), Some(utc("2024-03-02T08:00:00Z")));
+        assert_eq!(iso8601("2024-03-02T08:00:00-01:00"), Some(utc("2024-03-02T09:00:00Z")));
+        assert_eq!(iso8601("yesterday"), None);
+    }
+
+    #[test]
+    fn custom_formats_read_dates_and_times() {
+        assert_eq!(with_format("02.03.2024", "%d.%m.%Y"), Some(utc("2024-03-02T12:00:00Z")));
+        assert_eq!(with_format("02/03/2024 14:05", "%d/%m/%Y %H:%M"), Some(utc("2024-03-02T14:05:00Z")));
+    }
+}

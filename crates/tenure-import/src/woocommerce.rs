@@ -1,0 +1,294 @@
+//! WooCommerce REST order lists (`GET /wp-json/wc/v3/orders`): a JSON array of order objects,
+//! streamed one object at a time (see `json_array.rs`). An order's line is the line of its `{`.
+//! Field names in messages are JSON paths (`billing.email`, `refunds[0].total`).
+
+use std::io::{BufReader, Read};
+
+use serde_json::Value;
+use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
+
+use crate::Input;
+use crate::dates::naive_utc;
+use crate::error::{ImportError, RowError};
+use crate::fields::{At, full_name, refund_status};
+use crate::json_array::JsonArray;
+use crate::records::{RecordSource, Summary};
+
+/// Reads one WooCommerce JSON export.
+pub(crate) struct WooSource {
+    file: String,
+    array: JsonArray<BufReader<Box<dyn Read + Send>>>,
+    rows_read: u64,
+    abandoned: u64,
+}
+
+impl WooSource {
+    /// Opens `input` and reads up to the opening `[`.
+    pub fn open(input: Input) -> Result<Self, ImportError> {
+        let file = input.name;
+        let reader = crate::input::without_bom(input.reader)
+            .map_err(|source| ImportError::Unreadable { file: file.clone(), source })?;
+        let array = JsonArray::open(reader).map_err(|(line, reason)| ImportError::Unrecognised {
+            file: file.clone(),
+            reason: format!("line {line}: {reason}"),
+        })?;
+        Ok(WooSource { file, array, rows_read: 0, abandoned: 0 })
+    }
+}
+
+impl RecordSource for WooSource {
+    fn next_record(&mut self) -> Option<Result<ImportRecord, RowError>> {
+        loop {
+            let (line, bytes) = match self.array.next_element()? {
+                Ok(element) => element,
+                Err((line, reason)) => return Some(Err(RowError::fatal(&self.file, line, reason))),
+            };
+            self.rows_read += 1;
+            let at = At { file: &self.file, line };
+            match parse_order(at, &bytes) {
+                Ok(Some(record)) => return Some(Ok(record)),
+                Ok(None) => self.abandoned += 1,
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        Summary { rows_read: self.rows_read, abandoned_checkouts: self.abandoned }
+    }
+}
+
+/// One order object; `Ok(None)` for a checkout draft (an abandoned checkout).
+fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<Option<ImportRecord>, RowError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|error| {
+        let line = at.line + error.line().saturating_sub(1) as u64;
+        RowError::new(at.file, line, "", format!("is not valid JSON: {error}"))
+    })?;
+    let order = Fields { at, value: &value, path: "" };
+    if !value.is_object() {
+        return Err(at.error("", "is not an order object"));
+    }
+    let status_text = order.text("status")?;
+    let Some(status) = order_status(status_text) else {
+        let reason = format!(
+            "`{status_text}` is not a WooCommerce order status (expected pending, processing, on-hold, completed, \
+             cancelled, refunded, failed, trash or checkout-draft)"
+        );
+        return Err(at.error("status", reason));
+    };
+    if status == OrderStatus::Abandoned {
+        return Ok(None);
+    }
+    let currency = at.currency("currency", order.text("currency")?)?;
+    let total_minor = order.money("total", currency)?;
+    let refunds = order.refunds(currency)?;
+    let (status, refunded_minor) = match status {
+        OrderStatus::Refunded => (status, if refunds > 0 { refunds } else { total_minor }),
+        other => (refund_status(other, total_minor, refunds), refunds),
+    };
+    let record = OrderRecord {
+        external_id: order.id("id")?,
+        placed_at: at.time(
+            "date_created_gmt",
+            order.text("date_created_gmt")?,
+            naive_utc,
+            "YYYY-MM-DDTHH:MM:SS",
+        )?,
+        status,
+        currency,
+        total_minor,
+        refunded_minor,
+        items: order.items(currency)?,
+    };
+    Ok(Some(ImportRecord { line: at.line, customer: order.customer()?, order: record }))
+}
+
+fn order_status(text: &str) -> Option<OrderStatus> {
+    Some(match text.trim().to_ascii_lowercase().as_str() {
+        "completed" | "processing" => OrderStatus::Paid,
+        "on-hold" | "pending" => OrderStatus::Pending,
+        "cancelled" | "trash" => OrderStatus::Cancelled,
+        "refunded" => OrderStatus::Refunded,
+        "failed" => OrderStatus::Failed,
+        "checkout-draft" => OrderStatus::Abandoned,
+        _ => return None,
+    })
+}
+
+/// A JSON object of an order (or a nested one), with the path used in messages.
+struct Fields<'a> {
+    at: At<'a>,
+    value: &'a Value,
+    path: &'a str,
+}
+
+impl Fields<'_> {
+    fn name(&self, key: &str) -> String {
+        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.value.get(key).filter(|value| !value.is_null())
+    }
+
+    /// A string field that must be present.
+    fn text(&self, key: &str) -> Result<&str, RowError> {
+        match self.get(key) {
+            Some(Value::String(text)) => Ok(text),
+            Some(other) => Err(self.at.error(&self.name(key), format!("`{other}` is not a text"))),
+            None => Err(self.at.error(&self.name(key), "is missing")),
+        }
+    }
+
+    /// A string field, "" when missing or null.
+    fn text_or_empty(&self, key: &str) -> &str {
+        self.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// An id: a number or a non-empty string.
+    fn id(&self, key: &str) -> Result<String, RowError> {
+        match self.get(key) {
+            Some(Value::Number(number)) => Ok(number.to_string()),
+            Some(Value::String(text)) if !text.trim().is_empty() => Ok(text.trim().to_string()),
+            Some(other) => Err(self.at.error(&self.name(key), format!("`{other}` is not an id"))),
+            None => Err(self.at.error(&self.name(key), "is missing")),
+        }
+    }
+
+    /// Money as WooCommerce writes it (a string; numbers accepted too).
+    fn money(&self, key: &str, currency: Currency) -> Result<i64, RowError> {
+        let text = match self.get(key) {
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Number(number)) => number.to_string(),
+            Some(other) => return Err(self.at.error(&self.name(key), format!("`{other}` is not an amount"))),
+            None => return Err(self.at.error(&self.name(key), "is missing")),
+        };
+        self.at.amount(&self.name(key), &text, currency)
+    }
+
+    /// The elements of an array field (none when missing), each with its path.
+    fn each(&self, key: &str) -> Result<Vec<(String, &Value)>, RowError> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(values)) => Ok(values
+                .iter()
+                .enumerate()
+                .map(|(index, value)| (format!("{}[{index}]", self.name(key)), value))
+                .collect()),
+            Some(_) => Err(self.at.error(&self.name(key), "is not a list")),
+        }
+    }
+
+    /// Sum of the refunds' absolute totals (WooCommerce writes them negative).
+    fn refunds(&self, currency: Currency) -> Result<i64, RowError> {
+        let mut sum = 0i64;
+        for (path, value) in self.each("refunds")? {
+            let refund = Fields { at: self.at, value, path: &path };
+            let amount = refund.money("total", currency)?;
+            sum = sum
+                .checked_add(amount.abs())
+                .ok_or_else(|| self.at.error(&path, "refunds add up to too much"))?;
+        }
+        Ok(sum)
+    }
+
+    fn items(&self, currency: Currency) -> Result<Vec<OrderItem>, RowError> {
+        let mut items = Vec::new();
+        for (path, value) in self.each("line_items")? {
+            let item = Fields { at: self.at, value, path: &path };
+            let quantity = match item.get("quantity") {
+                Some(Value::Number(number)) => number.as_i64().filter(|q| *q >= 0),
+                Some(Value::String(text)) => text.trim().parse().ok().filter(|q: &i64| *q >= 0),
+                _ => None,
+            };
+            let quantity =
+                quantity.ok_or_else(|| self.at.error(&item.name("quantity"), "is not a whole number ≥ 0"))?;
+            let sku = Some(item.text_or_empty("sku").trim().to_string()).filter(|sku| !sku.is_empty());
+            let total_minor = item.money("total", currency)?;
+            items.push(OrderItem {
+                name: item.text_or_empty("name").to_string(),
+                sku,
+                quantity,
+                total_minor,
+            });
+        }
+        Ok(items)
+    }
+
+    fn customer(&self) -> Result<CustomerRecord, RowError> {
+        let empty = Value::Null;
+        let billing = Fields { at: self.at, value: self.get("billing").unwrap_or(&empty), path: "billing" };
+        let email = self.at.email("billing.email", billing.text_or_empty("email"))?;
+        let name = full_name(billing.text_or_empty("first_name"), billing.text_or_empty("last_name"));
+        let customer_id = match self.get("customer_id") {
+            None => String::new(),
+            Some(_) => self.id("customer_id")?,
+        };
+        let external_id = if customer_id.is_empty() || customer_id == "0" {
+            let email = email.as_ref().ok_or_else(|| {
+                self.at.error("billing.email", "is empty, and the order is a guest's (customer_id 0)")
+            })?;
+            format!("email:{email}")
+        } else {
+            customer_id
+        };
+        Ok(CustomerRecord { external_id, email, name, marketing_consent: None })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Option<ImportRecord>, RowError> {
+        parse_order(At { file: "w.json", line: 10 }, json.as_bytes())
+    }
+
+    const ORDER: &str = r#"{"id": 7, "status": "completed", "currency": "EUR", "date_created_gmt": "2024-01-01T12:00:00",
+        "total": "50.00", "customer_id": 0, "billing": {"email": "Eve@Example.com", "first_name": "Eve"},
+        "line_items": [{"name": "Mug", "quantity": 2, "total": "50.00", "sku": "M1"}],
+        "refunds": [{"total": "-10.00"}, {"total": "-5.00"}]}"#;
+
+    #[test]
+    fn reads_a_guest_order_with_partial_refunds() {
+        let record = parse(ORDER).unwrap().unwrap();
+        assert_eq!(record.customer.external_id, "email:eve@example.com");
+        assert_eq!(record.customer.name.as_deref(), Some("Eve"));
+        assert_eq!(record.order.status, OrderStatus::PartiallyRefunded);
+        assert_eq!((record.order.total_minor, record.order.refunded_minor), (5000, 1500));
+        assert_eq!(record.order.items[0].quantity, 2);
+        assert_eq!(record.order.placed_at.to_rfc3339(), "2024-01-01T12:00:00+00:00");
+    }
+
+    #[test]
+    fn checkout_drafts_are_not_records() {
+        assert_eq!(parse(r#"{"id": 1, "status": "checkout-draft"}"#), Ok(None));
+    }
+
+    #[test]
+    fn bad_fields_are_named_by_their_path() {
+        let bad_refund = ORDER.replace("\"-5.00\"", "\"five\"");
+        assert_eq!(parse(&bad_refund).unwrap_err().column, "refunds[1].total");
+        let bad_status = ORDER.replace("completed", "shipped");
+        assert_eq!(parse(&bad_status).unwrap_err().column, "status");
+        let no_date = ORDER.replace("\"date_created_gmt\"", "\"date\"");
+        assert_eq!(
+            parse(&no_date).unwrap_err().to_string(),
+            "w.json:10: column `date_created_gmt`: is missing"
+        );
+    }
+
+    #[test]
+    fn invalid_json_inside_an_order_points_at_its_line() {
+        let error = parse("{\"id\": 1,\n\"status\" \"x\"}").unwrap_err();
+        assert_eq!(error.line, 11);
+        assert!(!error.fatal);
+    }
+
+    #[test]
+    fn refunds_reaching_the_total_make_the_order_refunded() {
+        let full = ORDER.replace("\"-10.00\"", "\"-45.00\"");
+        let record = parse(&full).unwrap().unwrap();
+        assert_eq!((record.order.status, record.order.refunded_minor), (OrderStatus::Refunded, 5000));
+    }
+}

@@ -1,0 +1,280 @@
+//! Unconstrained minimisation for the model fits: BFGS with a backtracking (Armijo) line search,
+//! followed by a few Newton steps on a finite-difference Hessian of the analytic gradient.
+//!
+//! The models minimise the *mean* negative log-likelihood over log-parameters, so positivity
+//! is built in and the objective is O(1) whatever the number of customers. This is a small,
+//! dense, low-dimensional optimiser (2–4 parameters), not a general-purpose library.
+
+/// Value and gradient of the objective; a non-finite value marks an infeasible point.
+pub(crate) type Objective<'a> = dyn Fn(&[f64]) -> (f64, Vec<f64>) + 'a;
+
+/// One report per optimiser iteration, for progress display.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Iterations done so far.
+    pub iteration: usize,
+    /// The mean negative log-likelihood at the current point.
+    pub mean_negative_log_likelihood: f64,
+    /// The largest absolute component of its gradient (over log-parameters).
+    pub gradient_max_abs: f64,
+}
+
+/// The result of a minimisation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Outcome {
+    pub x: Vec<f64>,
+    pub value: f64,
+    pub iterations: usize,
+    pub converged: bool,
+    /// Hessian at `x` (finite differences of the gradient), if it was positive definite.
+    pub hessian: Option<Vec<Vec<f64>>>,
+}
+
+/// Largest step, in log-parameter units, the line search starts from.
+const MAX_STEP: f64 = 4.0;
+/// Armijo sufficient-decrease constant.
+const ARMIJO: f64 = 1e-4;
+/// Halvings before a line search gives up.
+const MAX_HALVINGS: usize = 60;
+/// Newton polishing steps after BFGS.
+const NEWTON_STEPS: usize = 4;
+
+/// Minimises `f` from `x0` until the largest gradient component is below `gradient_tolerance`.
+pub(crate) fn minimize(
+    f: &Objective<'_>,
+    x0: Vec<f64>,
+    max_iterations: usize,
+    gradient_tolerance: f64,
+    progress: &mut dyn FnMut(&Progress),
+) -> Outcome {
+    let dim = x0.len();
+    let (mut x, (mut value, mut grad)) = (x0.clone(), f(&x0));
+    let mut inverse = identity(dim);
+    let mut fresh = true;
+    let mut iterations = 0;
+    while iterations < max_iterations && max_abs(&grad) > gradient_tolerance {
+        iterations += 1;
+        let mut direction: Vec<f64> = mat_vec(&inverse, &grad).iter().map(|v| -v).collect();
+        if dot(&direction, &grad) >= 0.0 {
+            inverse = identity(dim);
+            fresh = true;
+            direction = grad.iter().map(|v| -v).collect();
+        }
+        let Some((next, next_value, next_grad)) = line_search(f, &x, value, &grad, &direction) else {
+            if fresh {
+                break;
+            }
+            inverse = identity(dim);
+            fresh = true;
+            continue;
+        };
+        let s: Vec<f64> = next.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = next_grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
+        bfgs_update(&mut inverse, &s, &y, fresh);
+        fresh = false;
+        (x, value, grad) = (next, next_value, next_grad);
+        progress(&Progress {
+            iteration: iterations,
+            mean_negative_log_likelihood: value,
+            gradient_max_abs: max_abs(&grad),
+        });
+    }
+    polish(f, x, value, grad, iterations, gradient_tolerance)
+}
+
+/// Newton steps on the finite-difference Hessian; also returns that Hessian for standard errors.
+fn polish(
+    f: &Objective<'_>,
+    mut x: Vec<f64>,
+    mut value: f64,
+    mut grad: Vec<f64>,
+    iterations: usize,
+    gradient_tolerance: f64,
+) -> Outcome {
+    let mut hessian = numerical_hessian(f, &x);
+    for _ in 0..NEWTON_STEPS {
+        let Some(h) = &hessian else { break };
+        let Some(step) = cholesky_solve(h, &grad) else { break };
+        let candidate: Vec<f64> = x.iter().zip(&step).map(|(a, s)| a - s).collect();
+        let (cand_value, cand_grad) = f(&candidate);
+        let better = cand_value.is_finite() && cand_value <= value && max_abs(&cand_grad) < max_abs(&grad);
+        if !better {
+            break;
+        }
+        (x, value, grad) = (candidate, cand_value, cand_grad);
+        hessian = numerical_hessian(f, &x);
+    }
+    let converged = value.is_finite() && max_abs(&grad) <= gradient_tolerance;
+    Outcome { x, value, iterations, converged, hessian }
+}
+
+/// Backtracking line search along `direction` (capped at [`MAX_STEP`]) with the Armijo rule.
+fn line_search(
+    f: &Objective<'_>,
+    x: &[f64],
+    value: f64,
+    grad: &[f64],
+    direction: &[f64],
+) -> Option<(Vec<f64>, f64, Vec<f64>)> {
+    let longest = max_abs(direction);
+    let mut step = if longest > MAX_STEP { MAX_STEP / longest } else { 1.0 };
+    let slope = dot(grad, direction);
+    for _ in 0..MAX_HALVINGS {
+        let next: Vec<f64> = x.iter().zip(direction).map(|(a, d)| a + step * d).collect();
+        let (next_value, next_grad) = f(&next);
+        if next_value.is_finite()
+            && next_grad.iter().all(|g| g.is_finite())
+            && next_value <= value + ARMIJO * step * slope
+        {
+            return Some((next, next_value, next_grad));
+        }
+        step *= 0.5;
+    }
+    None
+}
+
+/// BFGS update of the inverse Hessian; skipped when the curvature condition fails. The first
+/// update rescales the identity by sᵀy / yᵀy (Nocedal & Wright 2006, eq. 6.20).
+fn bfgs_update(inverse: &mut [Vec<f64>], s: &[f64], y: &[f64], first: bool) {
+    let sy = dot(s, y);
+    if sy <= 1e-12 * norm(s) * norm(y) || sy <= 0.0 {
+        return;
+    }
+    if first {
+        let scale = sy / dot(y, y);
+        for (i, row) in inverse.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = if i == j { scale } else { 0.0 };
+            }
+        }
+    }
+    let rho = 1.0 / sy;
+    let hy = mat_vec(inverse, y);
+    let yhy = dot(y, &hy);
+    let n = s.len();
+    for i in 0..n {
+        for j in 0..n {
+            inverse[i][j] += -rho * (hy[i] * s[j] + s[i] * hy[j]) + (rho * rho * yhy + rho) * s[i] * s[j];
+        }
+    }
+}
+
+/// Central-difference Hessian of the analytic gradient, symmetrised; `None` unless positive
+/// definite and finite.
+pub(crate) fn numerical_hessian(f: &Objective<'_>, x: &[f64]) -> Option<Vec<Vec<f64>>> {
+    let n = x.len();
+    let mut h = vec![vec![0.0; n]; n];
+    for j in 0..n {
+        let step = 1e-5 * x[j].abs().max(1.0);
+        let mut plus = x.to_vec();
+        let mut minus = x.to_vec();
+        plus[j] += step;
+        minus[j] -= step;
+        let (gp, gm) = (f(&plus).1, f(&minus).1);
+        for i in 0..n {
+            h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            let mean = 0.5 * (h[i][j] + h[j][i]);
+            h[i][j] = mean;
+            h[j][i] = mean;
+        }
+    }
+    let finite = h.iter().flatten().all(|v| v.is_finite());
+    (finite && cholesky(&h).is_some()).then_some(h)
+}
+
+/// Lower-triangular Cholesky factor of a symmetric positive-definite matrix.
+fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = a.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let partial: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = a[i][i] - partial;
+                if d.is_nan() || d <= 0.0 {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (a[i][j] - partial) / l[j][j];
+            }
+        }
+    }
+    Some(l)
+}
+
+/// Solves A v = b for symmetric positive-definite A.
+pub(crate) fn cholesky_solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
+    let l = cholesky(a)?;
+    let n = b.len();
+    let mut y = vec![0.0; n];
+    for i in 0..n {
+        y[i] = (b[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
+    }
+    let mut v = vec![0.0; n];
+    for i in (0..n).rev() {
+        v[i] = (y[i] - (i + 1..n).map(|k| l[k][i] * v[k]).sum::<f64>()) / l[i][i];
+    }
+    Some(v)
+}
+
+/// Diagonal of A⁻¹ for symmetric positive-definite A.
+pub(crate) fn inverse_diagonal(a: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let n = a.len();
+    (0..n)
+        .map(|i| {
+            let unit: Vec<f64> = (0..n).map(|k| if k == i { 1.0 } else { 0.0 }).collect();
+            cholesky_solve(a, &unit).map(|col| col[i])
+        })
+        .collect()
+}
+
+fn identity(n: usize) -> Vec<Vec<f64>> {
+    (0..n).map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect()).collect()
+}
+
+fn mat_vec(m: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
+    m.iter().map(|row| dot(row, v)).collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn norm(v: &[f64]) -> f64 {
+    dot(v, v).sqrt()
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().fold(0.0, |m, x| if x.is_nan() { f64::NAN } else { m.max(x.abs()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimises_the_rosenbrock_function() {
+        let f = |p: &[f64]| {
+            let (x, y) = (p[0], p[1]);
+            let value = (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2);
+            let grad = vec![-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x)];
+            (value, grad)
+        };
+        let out = minimize(&f, vec![-1.2, 1.0], 500, 1e-10, &mut |_| {});
+        assert!(out.converged, "{out:?}");
+        assert!((out.x[0] - 1.0).abs() < 1e-8 && (out.x[1] - 1.0).abs() < 1e-8, "{out:?}");
+        assert!(out.hessian.is_some());
+    }
+
+    #[test]
+    fn inverse_diagonal_of_a_known_matrix() {
+        // [[4, 2], [2, 3]]⁻¹ = [[3, −2], [−2, 4]] / 8.
+        let diag = inverse_diagonal(&[vec![4.0, 2.0], vec![2.0, 3.0]]).unwrap();
+        assert!((diag[0] - 3.0 / 8.0).abs() < 1e-15 && (diag[1] - 0.5).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,111 @@
+//! `tenure customers list | show | unmerge`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tenure_domain::CustomerId;
+use tenure_store::{CustomerDetail, CustomerQuery};
+
+use crate::cli::CustomersCommand;
+use crate::output;
+
+/// Runs one `customers` subcommand.
+pub fn run(url: &str, command: CustomersCommand) -> anyhow::Result<ExitCode> {
+    let mut store = super::open_store(url)?;
+    match command {
+        CustomersCommand::List { after, limit, json } => {
+            let query = CustomerQuery { after: after.map(CustomerId), limit };
+            let page = store.customers(&query).context("listing customers")?;
+            if json {
+                output::print_json(&page)?;
+            } else {
+                let mut table =
+                    output::table(&["id", "name", "e-mail", "orders", "paid", "revenue", "first", "last"]);
+                for c in &page {
+                    table.add_row(vec![
+                        c.id.to_string(),
+                        c.name.clone().unwrap_or_default(),
+                        c.email.clone().unwrap_or_default(),
+                        output::count(c.orders),
+                        output::count(c.paid_orders),
+                        output::revenue(&c.revenue),
+                        output::time(c.first_order_at),
+                        output::time(c.last_order_at),
+                    ]);
+                }
+                println!("{table}");
+                if let Some(last) = page.last().filter(|_| page.len() == limit as usize) {
+                    println!("More: tenure customers list --after {}", last.id);
+                }
+            }
+        }
+        CustomersCommand::Show { id, json } => {
+            let customer =
+                store.customer(CustomerId(id)).with_context(|| format!("reading customer {id}"))?;
+            if json {
+                output::print_json(&customer)?;
+            } else {
+                print_customer(&customer);
+            }
+        }
+        CustomersCommand::Unmerge { merge_id, json } => {
+            let split = store
+                .unmerge(merge_id, chrono::Utc::now())
+                .with_context(|| format!("undoing merge {merge_id}"))?;
+            if json {
+                output::print_json(&serde_json::json!({ "merge": merge_id, "customer": split }))?;
+            } else {
+                println!("Merge {merge_id} undone: its identity and orders are now customer {split}.");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_customer(customer: &CustomerDetail) {
+    println!("Customer {}", customer.id);
+    println!("  name:    {}", customer.name.as_deref().unwrap_or("—"));
+    println!("  e-mail:  {}", customer.email.as_deref().unwrap_or("—"));
+    let consent = match customer.marketing_consent {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "not stated (treated as no)",
+    };
+    println!("  marketing consent: {consent}");
+    let mut identities = output::table(&["source", "id in source", "e-mail", "since"]);
+    for identity in &customer.identities {
+        identities.add_row(vec![
+            identity.source.clone(),
+            identity.external_id.clone(),
+            identity.email.clone().unwrap_or_default(),
+            output::time(Some(identity.created_at)),
+        ]);
+    }
+    println!("Identities\n{identities}");
+    if !customer.merges.is_empty() {
+        let mut merges = output::table(&["merge", "identity", "reason", "merged", "undone"]);
+        for merge in &customer.merges {
+            merges.add_row(vec![
+                merge.id.to_string(),
+                format!("{}:{}", merge.source, merge.external_id),
+                merge.reason.clone(),
+                output::time(Some(merge.merged_at)),
+                output::time(merge.undone_at),
+            ]);
+        }
+        println!("Merges (undo with `tenure customers unmerge MERGE`)\n{merges}");
+    }
+    let mut orders = output::table(&["placed", "source", "order", "status", "total", "refunded", "items"]);
+    for order in &customer.orders {
+        orders.add_row(vec![
+            output::time(Some(order.placed_at)),
+            order.source.clone(),
+            order.external_id.clone(),
+            order.status.to_string(),
+            output::money(order.total_minor, &order.currency),
+            output::money(order.refunded_minor, &order.currency),
+            order.items.len().to_string(),
+        ]);
+    }
+    println!("Orders\n{orders}");
+}

@@ -1,0 +1,101 @@
+//! `tenure import`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tenure_app::import::{ImportReport, ImportRequest, import_files};
+use tenure_domain::SourceName;
+use tenure_import::{CsvMapping, Format, ImportOptions};
+
+use crate::cli::{FormatArg, ImportArgs};
+use crate::progress::Display;
+use crate::{EXIT_INVALID_INPUT, output};
+
+/// Imports the files; exits with [`EXIT_INVALID_INPUT`] when bad rows stopped the import.
+pub fn run(url: &str, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let request = ImportRequest {
+        format: format(args.format),
+        paths: args.files.clone(),
+        source: args.source.as_deref().map(SourceName::parse).transpose()?,
+        skip_invalid: args.skip_invalid,
+        options: options(args)?,
+    };
+    let mut store = super::open_store(url)?;
+    let report = import_files(store.as_mut(), &request, chrono::Utc::now(), &Display::new(args.progress))
+        .context("importing")?;
+    if args.json {
+        output::print_json(&report)?;
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.committed { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID_INPUT) })
+}
+
+fn format(format: FormatArg) -> Format {
+    match format {
+        FormatArg::Cdnow => Format::Cdnow,
+        FormatArg::Etsy => Format::Etsy,
+        FormatArg::Shopify => Format::Shopify,
+        FormatArg::Opencart => Format::Opencart,
+        FormatArg::Woocommerce => Format::Woocommerce,
+        FormatArg::Csv => Format::Csv,
+    }
+}
+
+fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
+    let mut options = ImportOptions::default();
+    if let Some(statuses) = &args.opencart_sale_statuses {
+        options.opencart_sale_statuses.clone_from(statuses);
+    }
+    options.csv_mapping = match (&args.map, &args.mapping) {
+        (Some(pairs), _) => Some(CsvMapping::from_pairs(pairs)?),
+        (None, Some(path)) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let mapping: CsvMapping = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a column mapping", path.display()))?;
+            mapping.validate()?;
+            Some(mapping)
+        }
+        (None, None) => None,
+    };
+    if args.format == FormatArg::Csv && options.csv_mapping.is_none() {
+        anyhow::bail!("--format csv needs a column mapping: --map FIELD=COLUMN,… or --mapping FILE");
+    }
+    Ok(options)
+}
+
+fn print_report(report: &ImportReport) {
+    for rejected in &report.rejected {
+        eprintln!("{rejected}");
+    }
+    if !report.committed {
+        eprintln!(
+            "error: {} invalid row(s) in {} rows read; nothing was imported (use --skip-invalid to import the valid rows)",
+            output::count(report.rejected.len() as u64),
+            output::count(report.rows_read)
+        );
+        return;
+    }
+    println!("Imported into source `{}`: {} rows read.", report.source, output::count(report.rows_read));
+    println!(
+        "  orders:    {} added, {} unchanged, {} updated",
+        output::count(report.orders_added),
+        output::count(report.orders_unchanged),
+        output::count(report.orders_updated)
+    );
+    println!(
+        "  customers: {} added, {} joined an existing customer by e-mail",
+        output::count(report.customers_added),
+        output::count(report.customers_merged)
+    );
+    if report.abandoned_checkouts > 0 {
+        println!(
+            "  abandoned checkouts: {} (counted, not stored)",
+            output::count(report.abandoned_checkouts)
+        );
+    }
+    if !report.rejected.is_empty() {
+        println!("  skipped {} invalid row(s), listed above.", output::count(report.rejected.len() as u64));
+    }
+}

@@ -1,0 +1,45 @@
+//! One function per command: open what it needs, call the use case, print the result.
+
+mod customers;
+mod demo;
+mod generate;
+mod import;
+mod stats;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tenure_store::Store;
+
+use crate::cli::{Cli, Command};
+use crate::output;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Import(args) => import::run(&cli.db, &args),
+        Command::Stats(flag) => stats::run(&cli.db, flag.json),
+        Command::Customers(command) => customers::run(&cli.db, command),
+        Command::Migrate(flag) => migrate(&cli.db, flag.json),
+        Command::Demo(args) => demo::run(&args),
+        Command::Generate(args) => generate::run(&args),
+    }
+}
+
+/// Opens the store at `url`.
+pub fn open_store(url: &str) -> anyhow::Result<Box<dyn Store>> {
+    tenure_store::open(url, chrono::Utc::now()).context("opening the database")
+}
+
+fn migrate(url: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(url)?;
+    let status = store.migrate(chrono::Utc::now()).context("migrating the database")?;
+    if json {
+        output::print_json(&status)?;
+    } else if status.applied.is_empty() {
+        println!("The database schema is up to date (version {}).", status.current);
+    } else {
+        println!("Applied {}; the schema is at version {}.", status.applied.join(", "), status.current);
+    }
+    Ok(ExitCode::SUCCESS)
+}

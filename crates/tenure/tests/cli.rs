@@ -1,0 +1,213 @@
+//! The `tenure` binary, run as a user runs it, in a temporary directory, on the bundled data.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use tenure_store::testing;
+
+const CDNOW_ORDERS: u64 = 69_659;
+const CDNOW_CUSTOMERS: u64 = 23_570;
+/// Sum of `dollar_value` over CDNOW_master.txt, in cents (also checked independently by
+/// `awk 'NR>1 {s+=$4} END {printf "%.2f", s}'` = 2500315.63).
+const CDNOW_REVENUE_CENTS: i64 = 250_031_563;
+
+fn data(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data").join(relative)
+}
+
+fn tenure(db: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
+    command.env_remove("TENURE_DATABASE_URL").arg("--db").arg(db);
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().expect("the tenure binary runs");
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+fn stats(db: &str) -> Value {
+    json(&run(tenure(db).args(["stats", "--json"])))
+}
+
+fn import_json(db: &str, args: &[&str]) -> (Output, Value) {
+    let output = tenure(db).args(["import", "--json"]).args(args).output().unwrap();
+    let report = json(&output);
+    (output, report)
+}
+
+fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite:{}", dir.path().join("tenure.db").display())
+}
+
+/// The acceptance: CDNOW master adds 69,659 orders and 23,570 customers, once.
+fn cdnow_master_imports_once(db: &str) {
+    let master = data("cdnow/CDNOW_master.txt");
+    let (_, first) = import_json(db, &["--format", "cdnow", master.to_str().unwrap()]);
+    assert_eq!(first["rows_read"], CDNOW_ORDERS);
+    assert_eq!(first["orders_added"], CDNOW_ORDERS);
+    assert_eq!(first["customers_added"], CDNOW_CUSTOMERS);
+    assert_eq!(first["rejected"], Value::Array(vec![]));
+    let (_, second) = import_json(db, &["--format", "cdnow", master.to_str().unwrap()]);
+    assert_eq!(second["orders_added"], 0);
+    assert_eq!(second["orders_unchanged"], CDNOW_ORDERS);
+    assert_eq!(second["customers_added"], 0);
+    let stats = stats(db);
+    assert_eq!(stats["customers"], CDNOW_CUSTOMERS);
+    assert_eq!(stats["orders"], CDNOW_ORDERS);
+    assert_eq!(stats["paid_orders"], CDNOW_ORDERS);
+    assert_eq!(stats["revenue"]["USD"], CDNOW_REVENUE_CENTS);
+    assert_eq!(stats["first_order_at"], "1997-01-01T12:00:00Z");
+    assert_eq!(stats["last_order_at"], "1998-06-30T12:00:00Z");
+}
+
+#[test]
+fn cdnow_master_imports_once_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    cdnow_master_imports_once(&sqlite_url(&dir));
+}
+
+#[test]
+fn cdnow_master_imports_once_on_postgres() {
+    let Some(database) = testing::postgres_database() else { return };
+    run(tenure(&database.url).arg("migrate"));
+    cdnow_master_imports_once(&database.url);
+}
+
+#[test]
+fn postgres_commands_ask_for_migrate_until_it_ran() {
+    let Some(database) = testing::postgres_database() else { return };
+    let output = tenure(&database.url).arg("stats").output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("tenure migrate"));
+}
+
+/// CDNOW master with the date on file line `line` (header = line 1) replaced by `13/45/97`.
+fn master_with_bad_date(dir: &tempfile::TempDir, line: usize) -> PathBuf {
+    let text = std::fs::read_to_string(data("cdnow/CDNOW_master.txt")).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i + 1 == line { l.replacen("19970", "1997x", 1) } else { l.to_string() })
+        .collect();
+    assert!(lines[line - 1].contains("1997x"), "line {line} has no 1997 date: {}", lines[line - 1]);
+    let path = dir.path().join("master_bad.txt");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn a_bad_date_on_line_5001_refuses_the_whole_file_and_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let bad = master_with_bad_date(&dir, 5001);
+    let output = tenure(&db).args(["import", "--format", "cdnow"]).arg(&bad).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "refused imports exit with status 3");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!("{}:5001: column ", bad.display());
+    assert!(stderr.contains(&expected), "stderr does not name line 5001: {stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    let stats = stats(&db);
+    assert_eq!((stats["customers"].as_u64(), stats["orders"].as_u64()), (Some(0), Some(0)));
+}
+
+#[test]
+fn skip_invalid_imports_every_other_row_and_lists_the_skipped_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let bad = master_with_bad_date(&dir, 5001);
+    let (output, report) = import_json(&db, &["--format", "cdnow", "--skip-invalid", bad.to_str().unwrap()]);
+    assert!(output.status.success());
+    assert_eq!(report["orders_added"], CDNOW_ORDERS - 1);
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["line"], 5001);
+    assert_eq!(rejected[0]["column"], "date");
+    assert_eq!(stats(&db)["orders"], CDNOW_ORDERS - 1);
+}
+
+#[test]
+fn a_killed_import_leaves_the_database_exactly_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    run(tenure(&db).args(["import", "--format", "cdnow"]).arg(data("cdnow/CDNOW_sample.txt")));
+    let before = stats(&db);
+
+    // About 3 million rows: long enough to be killed in the middle.
+    let big = dir.path().join("big.txt");
+    run(tenure(&db)
+        .args(["generate", "--customers", "1200000", "--seed", "9", "--format", "cdnow"])
+        .arg(&big));
+    let mut child = tenure(&db)
+        .args(["import", "--format", "cdnow", "--source", "big", "--progress", "json"])
+        .arg(&big)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let progress = BufReader::new(child.stderr.take().unwrap());
+    let mut killed_at = None;
+    for line in progress.lines() {
+        let event: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let (read, total) = (event["bytes_read"].as_f64().unwrap(), event["total_bytes"].as_f64().unwrap());
+        if read >= 0.3 * total {
+            child.kill().unwrap(); // SIGKILL
+            killed_at = Some(read / total);
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(killed_at.is_some(), "the import finished before it could be killed");
+    assert!(!status.success(), "the import was not killed");
+
+    assert_eq!(stats(&db), before, "the killed import left data behind");
+    let conn = rusqlite::Connection::open(dir.path().join("tenure.db")).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[test]
+fn csv_without_a_mapping_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tenure(&sqlite_url(&dir))
+        .args(["import", "--format", "csv"])
+        .arg(data("cdnow/CDNOW_sample.txt"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--map"));
+}
+
+#[test]
+fn help_lists_every_command() {
+    let output = run(Command::new(env!("CARGO_BIN_EXE_tenure")).arg("--help"));
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["import", "stats", "customers", "migrate", "demo", "generate"] {
+        assert!(help.contains(command), "--help does not mention {command}:\n{help}");
+    }
+}
+
+#[test]
+fn demo_imports_the_bundled_data_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("demo.db");
+    let first = run(Command::new(env!("CARGO_BIN_EXE_tenure")).arg("demo").arg("--file").arg(&file));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("69,659 orders added"));
+    let second = run(Command::new(env!("CARGO_BIN_EXE_tenure")).arg("demo").arg("--file").arg(&file));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 orders added, 69,659 already there"));
+    let stats = stats(&format!("sqlite:{}", file.display()));
+    assert_eq!(stats["revenue"]["USD"], CDNOW_REVENUE_CENTS);
+}
