@@ -169,7 +169,7 @@ fn import_watched(
                 report.rejected.push(error.into());
             }
         }
-        if n as u64 % PROGRESS_EVERY == 0 {
+        if (n as u64).is_multiple_of(PROGRESS_EVERY) {
             progress.update(watched.bytes_read.load(Ordering::Relaxed));
         }
     }

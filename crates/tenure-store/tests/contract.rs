@@ -1,6 +1,8 @@
 //! The store contract: the same behaviour, test by test, from the SQLite and the PostgreSQL
 //! engine. Each test body is written once against `dyn Store` and run on both engines.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
+
 use chrono::{DateTime, TimeZone, Utc};
 use tenure_domain::{
     Currency, CustomerId, CustomerRecord, Email, ImportRecord, OrderRecord, OrderStatus, SourceName,

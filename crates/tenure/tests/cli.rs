@@ -1,5 +1,7 @@
 //! The `tenure` binary, run as a user runs it, in a temporary directory, on the bundled data.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,8 @@
 //! The four sample shop exports, imported through the binary into the store: customers, paid
 //! orders and revenue as the files contain them, and one customer across shops by e-mail.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
