@@ -13,11 +13,23 @@ use crate::{Ingested, OrderOutcome, StoreError};
 pub(crate) const MERGE_REASON_EMAIL: &str = "same e-mail";
 
 /// The customer and identity a record resolved to.
+#[derive(Debug, Clone, Copy)]
 struct Resolved {
     identity_id: i64,
     customer_id: i64,
     customer_added: bool,
     merged: bool,
+}
+
+/// The identity of the previous record, so consecutive orders of one customer — the usual shape
+/// of an export — skip the identity lookup. One entry: memory stays bounded.
+#[derive(Debug, Default)]
+pub(crate) struct LastIdentity {
+    external_id: String,
+    identity_id: i64,
+    customer_id: i64,
+    has_email: bool,
+    valid: bool,
 }
 
 /// Finds or creates the source's id, by name.
@@ -36,12 +48,40 @@ pub(crate) fn source_id(conn: &mut dyn Conn, name: &str, now: Timestamp) -> Resu
 pub(crate) fn ingest(
     conn: &mut dyn Conn,
     source_id: i64,
+    last: &mut LastIdentity,
     record: &ImportRecord,
     now: Timestamp,
 ) -> Result<Ingested, StoreError> {
-    let resolved = resolve_identity(conn, source_id, &record.customer, now)?;
+    let resolved = match cached(last, &record.customer) {
+        Some(resolved) => resolved,
+        None => {
+            let resolved = resolve_identity(conn, source_id, &record.customer, now)?;
+            *last = LastIdentity {
+                external_id: record.customer.external_id.clone(),
+                identity_id: resolved.identity_id,
+                customer_id: resolved.customer_id,
+                has_email: record.customer.email.is_some(),
+                valid: true,
+            };
+            resolved
+        }
+    };
     let order = upsert_order(conn, source_id, &resolved, &record.order, now)?;
     Ok(Ingested { order, customer_added: resolved.customer_added, merged: resolved.merged })
+}
+
+/// The previous record's identity, when this record has the same one and brings nothing new to
+/// learn about it (an e-mail it lacked).
+fn cached(last: &LastIdentity, customer: &CustomerRecord) -> Option<Resolved> {
+    let same = last.valid
+        && last.external_id == customer.external_id
+        && (last.has_email || customer.email.is_none());
+    same.then_some(Resolved {
+        identity_id: last.identity_id,
+        customer_id: last.customer_id,
+        customer_added: false,
+        merged: false,
+    })
 }
 
 fn resolve_identity(
@@ -157,15 +197,14 @@ fn upsert_order(
     let items = serde_json::to_string(&order.items).map_err(|e| StoreError::Other(e.to_string()))?;
     // Stored with second precision on every engine, so compare at that precision too.
     let placed_at = order.placed_at.trunc_subsecs(0);
-    let stored = conn.query_opt(
+    if insert_order(conn, source_id, resolved, order, placed_at, &items, now)? {
+        return Ok(OrderOutcome::Added);
+    }
+    let row = conn.query_one(
         "SELECT id, placed_at, status, currency, total_minor, refunded_minor, items FROM orders \
          WHERE source_id = $1 AND external_id = $2",
         &[Value::Int(source_id), Value::from(order.external_id.as_str())],
     )?;
-    let Some(row) = stored else {
-        insert_order(conn, source_id, resolved, order, placed_at, items, now)?;
-        return Ok(OrderOutcome::Added);
-    };
     let same = row.time(1)? == placed_at
         && row.text(2)? == order.status.as_str()
         && row.text(3)? == order.currency.code()
@@ -192,18 +231,20 @@ fn upsert_order(
     Ok(OrderOutcome::Updated)
 }
 
+/// Inserts the order unless its `(source, external_id)` is stored already; true when inserted.
 fn insert_order(
     conn: &mut dyn Conn,
     source_id: i64,
     resolved: &Resolved,
     order: &OrderRecord,
     placed_at: Timestamp,
-    items: String,
+    items: &str,
     now: Timestamp,
-) -> Result<(), StoreError> {
-    conn.execute(
+) -> Result<bool, StoreError> {
+    let inserted = conn.execute(
         "INSERT INTO orders (source_id, external_id, identity_id, customer_id, placed_at, status, currency, \
-         total_minor, refunded_minor, items, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         total_minor, refunded_minor, items, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (source_id, external_id) DO NOTHING",
         &[
             Value::Int(source_id),
             Value::from(order.external_id.as_str()),
@@ -214,9 +255,9 @@ fn insert_order(
             Value::from(order.currency.code()),
             Value::Int(order.total_minor),
             Value::Int(order.refunded_minor),
-            Value::Text(items),
+            Value::from(items),
             Value::Time(now),
         ],
     )?;
-    Ok(())
+    Ok(inserted == 1)
 }

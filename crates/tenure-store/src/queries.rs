@@ -232,9 +232,16 @@ pub(crate) fn unmerge(conn: &mut dyn Conn, merge_id: i64, now: Timestamp) -> Res
             &[Value::from(merge.opt_text(3)?), Value::from(merge.opt_text(4)?), Value::from(consent), Value::Time(now)],
         )?
         .int(0)?;
-    let params = [Value::Int(split), Value::Int(identity_id)];
-    conn.execute("UPDATE identities SET customer_id = $1 WHERE id = $2", &params)?;
-    conn.execute("UPDATE orders SET customer_id = $1 WHERE identity_id = $2", &params)?;
+    conn.execute(
+        "UPDATE identities SET customer_id = $1 WHERE id = $2",
+        &[Value::Int(split), Value::Int(identity_id)],
+    )?;
+    // Through the customer's index: orders are not indexed by identity, since only this rare
+    // operation would use it and every import would pay for it.
+    conn.execute(
+        "UPDATE orders SET customer_id = $1 WHERE customer_id = $2 AND identity_id = $3",
+        &[Value::Int(split), Value::Int(merged_into), Value::Int(identity_id)],
+    )?;
     conn.execute(
         "UPDATE identity_merges SET undone_at = $1, split_customer_id = $2 WHERE id = $3",
         &[Value::Time(now), Value::Int(split), Value::Int(merge_id)],

@@ -18,6 +18,10 @@ const MIGRATIONS: &[Migration] = &[Migration {
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
 
+/// Page cache per connection, in KiB: large imports update several indexes at once, and a
+/// bigger cache keeps their pages in memory (bounded: this is the cap).
+const CACHE_KIB: u32 = 64 * 1024;
+
 pub(crate) struct Sqlite {
     conn: Connection,
 }
@@ -42,7 +46,7 @@ impl Sqlite {
         .map_err(|e| StoreError::Invalid(format!("cannot open SQLite database `{path}`: {e}")))?;
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"
+             PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA cache_size = -{CACHE_KIB};"
         ))
         .map_err(driver)?;
         Ok(Sqlite { conn })

@@ -116,12 +116,13 @@ struct Engine<B> {
 struct Session<T> {
     tx: T,
     source_id: i64,
+    last_identity: ingest::LastIdentity,
     now: Timestamp,
 }
 
 impl<T: Transaction> ImportSession for Session<T> {
     fn ingest(&mut self, record: &ImportRecord) -> Result<Ingested, StoreError> {
-        ingest::ingest(&mut self.tx, self.source_id, record, self.now)
+        ingest::ingest(&mut self.tx, self.source_id, &mut self.last_identity, record, self.now)
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
@@ -186,7 +187,7 @@ impl<B: Backend> Store for Engine<B> {
         let mut tx = self.backend.write()?;
         require_current::<B>(&mut tx)?;
         let source_id = ingest::source_id(&mut tx, source.as_str(), now)?;
-        Ok(Box::new(Session { tx, source_id, now }))
+        Ok(Box::new(Session { tx, source_id, last_identity: ingest::LastIdentity::default(), now }))
     }
 
     fn stats(&mut self) -> Result<Stats, StoreError> {

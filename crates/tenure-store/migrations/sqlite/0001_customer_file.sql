@@ -45,7 +45,6 @@ CREATE TABLE orders (
     UNIQUE (source_id, external_id)
 );
 CREATE INDEX orders_by_customer_time ON orders (customer_id, placed_at);
-CREATE INDEX orders_by_identity ON orders (identity_id);
 
 CREATE TABLE identity_merges (
     id                INTEGER PRIMARY KEY,
