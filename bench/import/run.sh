@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Import throughput: `tenure import` (validating, de-duplicating, resolving identities, one
+# transaction) against sqlite3's own `.import` of the same rows as CSV into a bare table — the
+# floor for getting rows into SQLite at all. Same machine, same run, same files.
+#
+# Usage: bench/import/run.sh [ORDERS_MILLIONS]   (default 10: ~1.7M customers, ~10M orders)
+# Prints a Markdown table for bench/RESULTS.md. Needs sqlite3 and GNU time (installed if missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+millions=${1:-10}
+work=${BENCH_DIR:-target/bench-import}
+mkdir -p "$work"
+
+need() { command -v "$1" >/dev/null 2>&1 || { apt-get install -y -qq "$2" >/dev/null; }; }
+need sqlite3 sqlite3
+[ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
+
+cargo build --release --locked -p tenure >&2
+tenure=target/release/tenure
+
+# CDNOW's model gives ~5.95 orders per customer over 520 weeks.
+customers=$(( millions * 1000000 * 100 / 595 ))
+generated="$work/generated.txt"
+if [ ! -s "$generated" ]; then
+    "$tenure" generate --customers "$customers" --seed 1 --weeks 520 --format cdnow "$generated" >&2
+fi
+
+# "seconds peak_kib" of a command, from GNU time.
+measure() {
+    /usr/bin/time -o "$work/time.txt" -f '%e %M' "$@" >/dev/null 2>&1
+    cat "$work/time.txt"
+}
+
+floor() {  # sqlite3 .import of the same rows as CSV into a bare table
+    local src=$1 csv="$work/floor.csv" db="$work/floor.db"
+    awk 'NR>1 {print $1","$2","$3","$4}' "$src" > "$csv"
+    rm -f "$db"
+    measure sqlite3 "$db" \
+        "CREATE TABLE t (customer_id TEXT, date TEXT, cds INTEGER, dollars REAL);" ".mode csv" ".import $csv t"
+}
+
+row() {
+    local name=$1 src=$2 rows db="$work/tenure.db"
+    rows=$(( $(wc -l < "$src") - 1 ))
+    local floor_result first again
+    floor_result=$(floor "$src")
+    rm -f "$db" "$db-wal" "$db-shm"
+    first=$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none "$src")
+    again=$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none "$src")
+    read -r floor_s floor_kib <<<"$floor_result"
+    read -r first_s first_kib <<<"$first"
+    read -r again_s again_kib <<<"$again"
+    awk -v name="$name" -v rows="$rows" -v fs="$floor_s" -v fk="$floor_kib" -v ts="$first_s" -v tk="$first_kib" \
+        -v as="$again_s" -v ak="$again_kib" 'BEGIN {
+        printf "| %s | %d | %.1f s (%.0f k rows/s, %d MB) | %.1f s (%.0f k rows/s, %d MB) | %.1f× | %.1f s (%d MB) |\n",
+            name, rows, fs, rows/fs/1000, fk/1024, ts, rows/ts/1000, tk/1024, ts/fs, as, ak/1024 }'
+}
+
+echo "| file | rows | sqlite3 .import (floor) | tenure import | tenure ÷ floor | re-import (adds 0) |"
+echo "|---|---|---|---|---|---|"
+row "CDNOW_master.txt" data/cdnow/CDNOW_master.txt
+row "generated (${millions}M orders)" "$generated"
