@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 use tenure_domain::{SourceName, Timestamp};
 use tenure_import::{Format, ImportOptions, Input, RowError};
-use tenure_store::{OrderOutcome, Store};
+use tenure_store::Store;
 
 use crate::AppError;
 
@@ -161,7 +161,7 @@ fn import_watched(
             Ok(record) => {
                 // Once the import is refused, keep parsing only to list every bad row.
                 if report.rejected.is_empty() || request.skip_invalid {
-                    count(&mut report, session.ingest(&record)?);
+                    session.ingest(&record)?;
                 }
             }
             Err(error) => {
@@ -178,32 +178,18 @@ fn import_watched(
     report.abandoned_checkouts = summary.abandoned_checkouts;
     report.committed = !unreadable && (report.rejected.is_empty() || request.skip_invalid);
     if report.committed {
-        session.commit()?;
+        let counts = session.commit()?;
+        report.orders_added = counts.orders_added;
+        report.orders_unchanged = counts.orders_unchanged;
+        report.orders_updated = counts.orders_updated;
+        report.customers_added = counts.customers_added;
+        report.customers_merged = counts.customers_merged;
     } else {
+        // Dropping the session rolls the transaction back: a refused import adds nothing.
         drop(session);
-        forget_counts(&mut report);
     }
     progress.finish();
     Ok(report)
-}
-
-fn count(report: &mut ImportReport, ingested: tenure_store::Ingested) {
-    match ingested.order {
-        OrderOutcome::Added => report.orders_added += 1,
-        OrderOutcome::Unchanged => report.orders_unchanged += 1,
-        OrderOutcome::Updated => report.orders_updated += 1,
-    }
-    report.customers_added += u64::from(ingested.customer_added);
-    report.customers_merged += u64::from(ingested.merged);
-}
-
-/// A refused import wrote nothing, so it added nothing either.
-fn forget_counts(report: &mut ImportReport) {
-    report.orders_added = 0;
-    report.orders_unchanged = 0;
-    report.orders_updated = 0;
-    report.customers_added = 0;
-    report.customers_merged = 0;
 }
 
 fn open_inputs(paths: &[PathBuf], bytes_read: &Arc<AtomicU64>) -> Result<(Vec<Input>, u64), AppError> {

@@ -1,13 +1,14 @@
 //! Ingesting one imported record inside an open transaction: resolve the customer's identity
 //! (joining a customer of another source with the same e-mail, and recording that merge), then
-//! add the order, leave it be, or bring it up to date — keyed by `(source, external_id)`, so a
-//! repeated import or a replayed webhook changes nothing.
+//! queue the order for the batch that adds it, leaves it be, or brings it up to date — keyed by
+//! `(source, external_id)`, so a repeated import or a replayed webhook changes nothing.
 
 use chrono::SubsecRound;
 use tenure_domain::{CustomerRecord, ImportRecord, OrderRecord, Timestamp};
 
+use crate::order_batch::{OrderBatch, PendingOrder};
 use crate::sql::{Conn, Value};
-use crate::{Ingested, OrderOutcome, StoreError};
+use crate::{ImportCounts, StoreError};
 
 /// Why an identity joined an existing customer.
 pub(crate) const MERGE_REASON_EMAIL: &str = "same e-mail";
@@ -44,19 +45,19 @@ pub(crate) fn source_id(conn: &mut dyn Conn, name: &str, now: Timestamp) -> Resu
     .int(0)
 }
 
-/// Stores one record; see the module docs.
+/// Resolves one record's customer and queues its order in `batch`; see the module docs.
 pub(crate) fn ingest(
     conn: &mut dyn Conn,
     source_id: i64,
-    last: &mut LastIdentity,
+    state: &mut IngestState,
     record: &ImportRecord,
     now: Timestamp,
-) -> Result<Ingested, StoreError> {
-    let resolved = match cached(last, &record.customer) {
+) -> Result<(), StoreError> {
+    let resolved = match cached(&state.last_identity, &record.customer) {
         Some(resolved) => resolved,
         None => {
             let resolved = resolve_identity(conn, source_id, &record.customer, now)?;
-            *last = LastIdentity {
+            state.last_identity = LastIdentity {
                 external_id: record.customer.external_id.clone(),
                 identity_id: resolved.identity_id,
                 customer_id: resolved.customer_id,
@@ -66,8 +67,31 @@ pub(crate) fn ingest(
             resolved
         }
     };
-    let order = upsert_order(conn, source_id, &resolved, &record.order, now)?;
-    Ok(Ingested { order, customer_added: resolved.customer_added, merged: resolved.merged })
+    state.counts.customers_added += u64::from(resolved.customer_added);
+    state.counts.customers_merged += u64::from(resolved.merged);
+    let order = pending_order(&resolved, &record.order)?;
+    state.batch.push(conn, source_id, order, now, &mut state.counts)
+}
+
+/// What an import session carries from one record to the next.
+#[derive(Debug, Default)]
+pub(crate) struct IngestState {
+    last_identity: LastIdentity,
+    batch: OrderBatch,
+    counts: ImportCounts,
+}
+
+impl IngestState {
+    /// Writes the queued orders and returns the session's counts.
+    pub(crate) fn finish(
+        &mut self,
+        conn: &mut dyn Conn,
+        source_id: i64,
+        now: Timestamp,
+    ) -> Result<ImportCounts, StoreError> {
+        self.batch.flush(conn, source_id, now, &mut self.counts)?;
+        Ok(self.counts)
+    }
 }
 
 /// The previous record's identity, when this record has the same one and brings nothing new to
@@ -187,77 +211,18 @@ fn learn_email(
     Ok(())
 }
 
-fn upsert_order(
-    conn: &mut dyn Conn,
-    source_id: i64,
-    resolved: &Resolved,
-    order: &OrderRecord,
-    now: Timestamp,
-) -> Result<OrderOutcome, StoreError> {
-    let items = serde_json::to_string(&order.items).map_err(|e| StoreError::Other(e.to_string()))?;
-    // Stored with second precision on every engine, so compare at that precision too.
-    let placed_at = order.placed_at.trunc_subsecs(0);
-    if insert_order(conn, source_id, resolved, order, placed_at, &items, now)? {
-        return Ok(OrderOutcome::Added);
-    }
-    let row = conn.query_one(
-        "SELECT id, placed_at, status, currency, total_minor, refunded_minor, items FROM orders \
-         WHERE source_id = $1 AND external_id = $2",
-        &[Value::Int(source_id), Value::from(order.external_id.as_str())],
-    )?;
-    let same = row.time(1)? == placed_at
-        && row.text(2)? == order.status.as_str()
-        && row.text(3)? == order.currency.code()
-        && row.int(4)? == order.total_minor
-        && row.int(5)? == order.refunded_minor
-        && row.text(6)? == items;
-    if same {
-        return Ok(OrderOutcome::Unchanged);
-    }
-    conn.execute(
-        "UPDATE orders SET placed_at = $1, status = $2, currency = $3, total_minor = $4, refunded_minor = $5, \
-         items = $6, imported_at = $7 WHERE id = $8",
-        &[
-            Value::Time(placed_at),
-            Value::from(order.status.as_str()),
-            Value::from(order.currency.code()),
-            Value::Int(order.total_minor),
-            Value::Int(order.refunded_minor),
-            Value::Text(items),
-            Value::Time(now),
-            Value::Int(row.int(0)?),
-        ],
-    )?;
-    Ok(OrderOutcome::Updated)
-}
-
-/// Inserts the order unless its `(source, external_id)` is stored already; true when inserted.
-fn insert_order(
-    conn: &mut dyn Conn,
-    source_id: i64,
-    resolved: &Resolved,
-    order: &OrderRecord,
-    placed_at: Timestamp,
-    items: &str,
-    now: Timestamp,
-) -> Result<bool, StoreError> {
-    let inserted = conn.execute(
-        "INSERT INTO orders (source_id, external_id, identity_id, customer_id, placed_at, status, currency, \
-         total_minor, refunded_minor, items, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (source_id, external_id) DO NOTHING",
-        &[
-            Value::Int(source_id),
-            Value::from(order.external_id.as_str()),
-            Value::Int(resolved.identity_id),
-            Value::Int(resolved.customer_id),
-            Value::Time(placed_at),
-            Value::from(order.status.as_str()),
-            Value::from(order.currency.code()),
-            Value::Int(order.total_minor),
-            Value::Int(order.refunded_minor),
-            Value::from(items),
-            Value::Time(now),
-        ],
-    )?;
-    Ok(inserted == 1)
+/// The order of `record` as it will be written.
+fn pending_order(resolved: &Resolved, order: &OrderRecord) -> Result<PendingOrder, StoreError> {
+    Ok(PendingOrder {
+        external_id: order.external_id.clone(),
+        identity_id: resolved.identity_id,
+        customer_id: resolved.customer_id,
+        // Stored with second precision on every engine, so compared at that precision too.
+        placed_at: order.placed_at.trunc_subsecs(0),
+        status: order.status.as_str(),
+        currency: order.currency.code().to_string(),
+        total_minor: order.total_minor,
+        refunded_minor: order.refunded_minor,
+        items: serde_json::to_string(&order.items).map_err(|e| StoreError::Other(e.to_string()))?,
+    })
 }

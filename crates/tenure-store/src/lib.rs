@@ -9,6 +9,7 @@
 mod error;
 mod ingest;
 mod migrate;
+mod order_batch;
 mod postgres_engine;
 mod queries;
 pub mod sql;

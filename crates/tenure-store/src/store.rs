@@ -5,7 +5,7 @@ use tenure_domain::{CustomerId, ImportRecord, SourceName, Timestamp};
 use crate::migrate::{self, Migration, SchemaStatus};
 use crate::sql::Conn;
 use crate::{
-    CustomerDetail, CustomerQuery, CustomerSummary, EngineKind, Ingested, PurchaseRow, Stats, StoreError,
+    CustomerDetail, CustomerQuery, CustomerSummary, EngineKind, ImportCounts, PurchaseRow, Stats, StoreError,
     ingest, postgres_engine, queries, sqlite_engine,
 };
 
@@ -43,10 +43,11 @@ pub trait Store: Send {
 
 /// An import in progress: one open write transaction.
 pub trait ImportSession {
-    /// Stores one record (see the store's identity and idempotency rules).
-    fn ingest(&mut self, record: &ImportRecord) -> Result<Ingested, StoreError>;
-    /// Makes everything ingested visible and durable at once.
-    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    /// Stores one record (see the store's identity and idempotency rules). Orders are written
+    /// in batches, so a conflict may surface on a later call or at commit.
+    fn ingest(&mut self, record: &ImportRecord) -> Result<(), StoreError>;
+    /// Writes what is queued and makes everything ingested visible and durable at once.
+    fn commit(self: Box<Self>) -> Result<ImportCounts, StoreError>;
 }
 
 /// Opens the store at `url`: `sqlite:PATH` (created if missing, migrated on open) or
@@ -116,17 +117,19 @@ struct Engine<B> {
 struct Session<T> {
     tx: T,
     source_id: i64,
-    last_identity: ingest::LastIdentity,
+    state: ingest::IngestState,
     now: Timestamp,
 }
 
 impl<T: Transaction> ImportSession for Session<T> {
-    fn ingest(&mut self, record: &ImportRecord) -> Result<Ingested, StoreError> {
-        ingest::ingest(&mut self.tx, self.source_id, &mut self.last_identity, record, self.now)
+    fn ingest(&mut self, record: &ImportRecord) -> Result<(), StoreError> {
+        ingest::ingest(&mut self.tx, self.source_id, &mut self.state, record, self.now)
     }
 
-    fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit()
+    fn commit(mut self: Box<Self>) -> Result<ImportCounts, StoreError> {
+        let counts = self.state.finish(&mut self.tx, self.source_id, self.now)?;
+        self.tx.commit()?;
+        Ok(counts)
     }
 }
 
@@ -187,7 +190,7 @@ impl<B: Backend> Store for Engine<B> {
         let mut tx = self.backend.write()?;
         require_current::<B>(&mut tx)?;
         let source_id = ingest::source_id(&mut tx, source.as_str(), now)?;
-        Ok(Box::new(Session { tx, source_id, last_identity: ingest::LastIdentity::default(), now }))
+        Ok(Box::new(Session { tx, source_id, state: ingest::IngestState::default(), now }))
     }
 
     fn stats(&mut self) -> Result<Stats, StoreError> {

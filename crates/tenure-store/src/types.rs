@@ -15,28 +15,20 @@ pub enum EngineKind {
     Postgres,
 }
 
-/// What ingesting one record did to its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OrderOutcome {
-    /// The order was new.
-    Added,
-    /// The order was stored already, exactly so.
-    Unchanged,
-    /// The order was stored already and the source now reports it differently (a refund, a
-    /// cancellation): the stored order was brought up to date.
-    Updated,
-}
-
-/// What ingesting one record did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ingested {
-    /// What became of the order.
-    pub order: OrderOutcome,
-    /// A new customer was created for the record's identity.
-    pub customer_added: bool,
-    /// The record's identity was new and joined an existing customer with the same e-mail.
-    pub merged: bool,
+/// What an import session wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    /// New orders.
+    pub orders_added: u64,
+    /// Orders stored already, exactly so.
+    pub orders_unchanged: u64,
+    /// Orders stored already that the source now reports differently (a refund, a cancellation):
+    /// brought up to date.
+    pub orders_updated: u64,
+    /// New customers.
+    pub customers_added: u64,
+    /// New identities that joined an existing customer with the same e-mail.
+    pub customers_merged: u64,
 }
 
 /// The customer file at a glance (`tenure stats`).

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use tenure_domain::{
     Currency, CustomerId, CustomerRecord, Email, ImportRecord, OrderRecord, OrderStatus, SourceName,
 };
-use tenure_store::{CustomerQuery, OrderOutcome, Store, StoreError, open, testing};
+use tenure_store::{CustomerQuery, ImportCounts, Store, StoreError, open, testing};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
@@ -38,11 +38,17 @@ fn record(customer: &str, email: Option<&str>, order: &str, day: u32, cents: i64
     }
 }
 
-fn import(store: &mut dyn Store, source_name: &str, records: &[ImportRecord]) -> Vec<OrderOutcome> {
+fn import(store: &mut dyn Store, source_name: &str, records: &[ImportRecord]) -> ImportCounts {
     let mut session = store.begin_import(&source(source_name), now()).unwrap();
-    let outcomes = records.iter().map(|r| session.ingest(r).unwrap().order).collect();
-    session.commit().unwrap();
-    outcomes
+    for record in records {
+        session.ingest(record).unwrap();
+    }
+    session.commit().unwrap()
+}
+
+/// (added, unchanged, updated)
+fn orders(counts: ImportCounts) -> (u64, u64, u64) {
+    (counts.orders_added, counts.orders_unchanged, counts.orders_updated)
 }
 
 fn empty_store_has_no_customers_orders_or_revenue(store: &mut dyn Store) {
@@ -55,8 +61,12 @@ fn empty_store_has_no_customers_orders_or_revenue(store: &mut dyn Store) {
 fn reimporting_the_same_records_adds_nothing(store: &mut dyn Store) {
     let records =
         [record("a", None, "1", 1, 1000), record("a", None, "2", 5, 250), record("b", None, "3", 3, 99)];
-    assert_eq!(import(store, "shop", &records), [OrderOutcome::Added; 3]);
-    assert_eq!(import(store, "shop", &records), [OrderOutcome::Unchanged; 3]);
+    let first = import(store, "shop", &records);
+    assert_eq!(orders(first), (3, 0, 0));
+    assert_eq!((first.customers_added, first.customers_merged), (2, 0));
+    let second = import(store, "shop", &records);
+    assert_eq!(orders(second), (0, 3, 0));
+    assert_eq!(second.customers_added, 0);
     let stats = store.stats().unwrap();
     assert_eq!((stats.customers, stats.orders, stats.paid_orders), (2, 3, 3));
     assert_eq!(stats.revenue.get("USD"), Some(&1349));
@@ -66,7 +76,7 @@ fn reimporting_the_same_records_adds_nothing(store: &mut dyn Store) {
 
 fn the_same_order_id_in_another_source_is_another_order(store: &mut dyn Store) {
     import(store, "etsy", &[record("a", None, "1", 1, 1000)]);
-    assert_eq!(import(store, "shopify", &[record("a", None, "1", 1, 1000)]), [OrderOutcome::Added]);
+    assert_eq!(orders(import(store, "shopify", &[record("a", None, "1", 1, 1000)])), (1, 0, 0));
     assert_eq!(store.stats().unwrap().orders, 2);
 }
 
@@ -78,11 +88,37 @@ fn a_refund_reported_later_updates_the_order_and_its_revenue(store: &mut dyn Sto
     let mut full = record("a", None, "2", 2, 700);
     full.order.status = OrderStatus::Refunded;
     full.order.refunded_minor = 700;
-    assert_eq!(import(store, "shop", &[partial.clone(), full.clone()]), [OrderOutcome::Updated; 2]);
-    assert_eq!(import(store, "shop", &[partial, full]), [OrderOutcome::Unchanged; 2]);
+    assert_eq!(orders(import(store, "shop", &[partial.clone(), full.clone()])), (0, 0, 2));
+    assert_eq!(orders(import(store, "shop", &[partial, full])), (0, 2, 0));
     let stats = store.stats().unwrap();
     assert_eq!((stats.orders, stats.paid_orders), (2, 1));
     assert_eq!(stats.revenue.get("USD"), Some(&3800));
+}
+
+fn the_same_order_twice_in_one_import_keeps_the_later_version(store: &mut dyn Store) {
+    let mut refunded = record("a", None, "1", 1, 5000);
+    refunded.order.status = OrderStatus::Refunded;
+    refunded.order.refunded_minor = 5000;
+    assert_eq!(orders(import(store, "shop", &[record("a", None, "1", 1, 5000), refunded])), (1, 0, 1));
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.orders, stats.paid_orders), (1, 0));
+}
+
+fn imports_larger_than_a_batch_count_every_order_once(store: &mut dyn Store) {
+    let records: Vec<_> = (0..1000)
+        .map(|i| record(&format!("c{}", i % 97), None, &format!("o{i}"), 1 + i % 28, 100 + i64::from(i)))
+        .collect();
+    assert_eq!(orders(import(store, "shop", &records)), (1000, 0, 0));
+    let mut changed = records.clone();
+    for record in changed.iter_mut().step_by(7) {
+        record.order.total_minor += 1;
+    }
+    changed.push(record("new", None, "o-new", 2, 1));
+    assert_eq!(orders(import(store, "shop", &changed)), (1, 857, 143));
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders), (98, 1001));
+    let expected: i64 = changed.iter().map(|r| r.order.total_minor).sum();
+    assert_eq!(stats.revenue.get("USD"), Some(&expected));
 }
 
 fn revenue_is_kept_per_currency_and_excludes_non_purchases(store: &mut dyn Store) {
@@ -239,6 +275,8 @@ contract!(
     empty_store_has_no_customers_orders_or_revenue,
     reimporting_the_same_records_adds_nothing,
     the_same_order_id_in_another_source_is_another_order,
+    the_same_order_twice_in_one_import_keeps_the_later_version,
+    imports_larger_than_a_batch_count_every_order_once,
     a_refund_reported_later_updates_the_order_and_its_revenue,
     revenue_is_kept_per_currency_and_excludes_non_purchases,
     one_email_in_two_sources_is_one_customer_until_unmerged,
