@@ -4,5 +4,6 @@
 mod error;
 pub mod generate;
 pub mod import;
+pub mod reports;
 
 pub use error::AppError;

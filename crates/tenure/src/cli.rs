@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use tenure_app::reports::{Date, Period};
 
 /// Tenure keeps your customer file — customers, orders, identities across shops — and tells you
 /// who you keep, who you are losing and why.
@@ -13,6 +14,10 @@ pub struct Cli {
     /// Database: `sqlite:PATH` (created if missing) or `postgres://USER@HOST/DB`.
     #[arg(long, global = true, env = "TENURE_DATABASE_URL", default_value = "sqlite:tenure.db")]
     pub db: String,
+
+    /// The shop's time zone (an IANA name such as Europe/Berlin): reports count calendar days in it.
+    #[arg(long, global = true, env = "TENURE_TIMEZONE", default_value = "UTC", value_name = "TZ")]
+    pub timezone: String,
 
     /// What to do.
     #[command(subcommand)]
@@ -36,6 +41,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a synthetic shop (BG/NBD purchase timing, Gamma-Gamma spend) for demos and benchmarks.
     Generate(GenerateArgs),
+    /// Retention, churn, cohorts, lifecycle stages and segments (PRODUCT.md §2).
+    Report(ReportArgs),
 }
 
 /// `tenure demo`.
@@ -119,18 +126,8 @@ pub enum ProgressArg {
 /// `tenure customers …`.
 #[derive(Debug, Subcommand)]
 pub enum CustomersCommand {
-    /// One page of customers, by id.
-    List {
-        /// Start after this customer id.
-        #[arg(long, value_name = "ID")]
-        after: Option<i64>,
-        /// Page size.
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    /// One page of customers, by id; or every customer of a segment or lifecycle stage.
+    List(ListArgs),
     /// One customer: identities, merges and orders.
     Show {
         /// Customer id.
@@ -148,6 +145,36 @@ pub enum CustomersCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `tenure customers list`.
+#[derive(Debug, Args)]
+#[command(group = ArgGroup::new("selection").args(["segment", "stage"]))]
+pub struct ListArgs {
+    /// Start after this customer id.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["segment", "stage"])]
+    pub after: Option<i64>,
+    /// Page size (default 50; with --segment or --stage, every customer unless given).
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// Only the customers of this RFM segment (e.g. Champions, "At risk"), biggest spenders first.
+    #[arg(long, value_name = "NAME", conflicts_with = "stage")]
+    pub segment: Option<String>,
+    /// Only the customers in this lifecycle stage (new, active, at_risk, reactivated, churned, prospect).
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
+    /// Segment or stage as of this day (YYYY-MM-DD; default: the day of the latest purchase).
+    #[arg(long, value_name = "DATE", requires = "selection")]
+    pub as_of: Option<Date>,
+    /// Activity window W in days, for stages.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub window: u32,
+    /// Currency of the purchases to segment (default: the one with the most revenue).
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Layout of a generated shop.
@@ -185,4 +212,150 @@ pub struct GenerateArgs {
     pub json: bool,
     /// Output file.
     pub out: PathBuf,
+}
+
+/// `tenure report …`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Currency of the purchases to report on (default: the one with the most revenue).
+    #[arg(long, global = true, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Which report.
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// The reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Retention and churn for one period: S, E, N, lost, retention, churn, repeat rate, order value.
+    Retention(PeriodArgs),
+    /// The retention report for every month (week, quarter) of a period: retention over time.
+    RetentionSeries(SeriesArgs),
+    /// Acquisition cohorts: the share of each cohort buying again period after period (or revenue).
+    Cohorts(CohortArgs),
+    /// Customers per lifecycle stage: new, active, at risk, reactivated, churned.
+    Lifecycle(LifecycleArgs),
+    /// Customers and revenue per RFM segment (Champions, Loyal, …, Lost), and the flags.
+    Segments(SegmentArgs),
+    /// A printable Markdown summary for investors: retention and churn trend, cohorts, repeat
+    /// rate, revenue per cohort.
+    Investor(InvestorArgs),
+}
+
+/// `report retention`.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// First day of the period (YYYY-MM-DD; the end of that day).
+    #[arg(long, value_name = "DATE")]
+    pub from: Date,
+    /// Last day of the period (YYYY-MM-DD; the end of that day).
+    #[arg(long, value_name = "DATE")]
+    pub to: Date,
+    /// Activity window W: active means a paid order in the last W days.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub window: u32,
+    /// Print one JSON object on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A calendar period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+}
+
+impl From<PeriodArg> for Period {
+    fn from(period: PeriodArg) -> Self {
+        match period {
+            PeriodArg::Week => Period::Week,
+            PeriodArg::Month => Period::Month,
+            PeriodArg::Quarter => Period::Quarter,
+        }
+    }
+}
+
+/// `report retention-series`.
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// The period to cover, the window and the output.
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// One row per week, month or quarter.
+    #[arg(long, value_enum, default_value = "month")]
+    pub every: PeriodArg,
+}
+
+/// What cohort cells show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    /// Percent of the cohort with a paid order in each period.
+    Customers,
+    /// Revenue of the cohort in each period, and cumulative revenue per customer.
+    Revenue,
+}
+
+/// `report cohorts`.
+#[derive(Debug, Args)]
+pub struct CohortArgs {
+    /// Cohorts and columns by week, month or quarter of the first purchase.
+    #[arg(long, value_enum, default_value = "month")]
+    pub period: PeriodArg,
+    /// What the cells show.
+    #[arg(long, value_enum, default_value = "customers")]
+    pub metric: MetricArg,
+    /// Count purchases up to this day (YYYY-MM-DD; default: the day of the latest purchase).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+    /// Print one JSON object on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `report lifecycle`.
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// The day of the stages (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Date,
+    /// Activity window W: churned means no paid order in the last W days.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub window: u32,
+    /// Print one JSON object on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `report segments`.
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// The day of the segmentation (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Date,
+    /// Print one JSON object on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `report investor`.
+#[derive(Debug, Args)]
+pub struct InvestorArgs {
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Date,
+    /// Last day of the period (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub to: Date,
+    /// Activity window W in days.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub window: u32,
+    /// Write the Markdown to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

@@ -87,6 +87,26 @@ pub fn count(value: u64) -> String {
     group_thousands(&value.to_string())
 }
 
+/// A percentage to one decimal, `35.4 %`; `—` when absent (a zero denominator).
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".into(), |p| format!("{p:.1} %"))
+}
+
+/// A number to `digits` decimals; `—` when absent.
+pub fn decimal(value: Option<f64>, digits: usize) -> String {
+    value.map_or_else(|| "—".into(), |v| group_thousands(&format!("{v:.digits$}")))
+}
+
+/// A (possibly fractional) amount of minor units, rounded to the nearest minor unit: `38.00 USD`;
+/// `—` when absent. Without a currency (an empty store) the amount is shown as a plain number.
+pub fn money_f64(minor: Option<f64>, currency: Option<Currency>) -> String {
+    match (minor, currency) {
+        (None, _) => "—".into(),
+        (Some(minor), Some(currency)) => money(minor.round() as i64, currency.code()),
+        (Some(minor), None) => decimal(Some(minor), 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +117,14 @@ mod tests {
         assert_eq!(group_thousands("-1234"), "-1,234");
         assert_eq!(group_thousands("999"), "999");
         assert_eq!(money(250_031_563, "USD"), "2,500,315.63 USD");
+    }
+
+    #[test]
+    fn absent_rates_and_amounts_print_as_a_dash_never_nan() {
+        assert_eq!(percent(None), "—");
+        assert_eq!(percent(Some(35.350_021)), "35.4 %");
+        assert_eq!(money_f64(Some(3800.093), Some(Currency::USD)), "38.00 USD");
+        assert_eq!(money_f64(None, Some(Currency::USD)), "—");
+        assert_eq!(decimal(Some(1234.5), 1), "1,234.5");
     }
 }

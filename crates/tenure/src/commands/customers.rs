@@ -3,17 +3,78 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use tenure_app::reports::{CustomerSelection, stage_name};
 use tenure_domain::CustomerId;
 use tenure_store::{CustomerDetail, CustomerQuery};
 
-use crate::cli::CustomersCommand;
+use crate::cli::{CustomersCommand, ListArgs};
 use crate::output;
 
+/// `--segment NAME` or `--stage NAME`, checked (an unknown name lists the valid ones).
+fn selection(args: &ListArgs) -> anyhow::Result<Option<CustomerSelection>> {
+    match (&args.segment, &args.stage) {
+        (Some(segment), _) => Ok(Some(CustomerSelection::segment(segment)?)),
+        (None, Some(stage)) => Ok(Some(CustomerSelection::stage(stage)?)),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Every customer of a segment or stage (or the first `--limit`), biggest revenue first.
+fn list_selection(
+    url: &str,
+    timezone: &str,
+    args: &ListArgs,
+    selection: &CustomerSelection,
+) -> anyhow::Result<()> {
+    let scope = super::report::scope(timezone, args.currency.as_deref())?;
+    let window = super::report::window(args.window)?;
+    let purchases = super::report::load(url, &scope)?;
+    let as_of = super::report::as_of_or_latest(args.as_of, &purchases)?;
+    let mut list = purchases.customers_in(selection, as_of, window)?;
+    let total = list.customers.len();
+    if let Some(limit) = args.limit {
+        list.customers.truncate(limit as usize);
+    }
+    if args.json {
+        return output::print_json(&list);
+    }
+    let name =
+        list.segment.clone().or_else(|| list.stage.map(|s| stage_name(s).to_string())).unwrap_or_default();
+    println!("{} customers in {name} on {as_of}, biggest revenue first", output::count(total as u64));
+    let mut table = output::table(&["id", "first purchase", "last purchase", "orders", "revenue", "RFM"]);
+    for c in &list.customers {
+        table.add_row(vec![
+            c.id.to_string(),
+            c.first_purchase.map_or_else(|| "—".into(), |d| d.to_string()),
+            c.last_purchase.map_or_else(|| "—".into(), |d| d.to_string()),
+            output::count(u64::from(c.orders)),
+            output::money_f64(Some(c.revenue_minor as f64), purchases.currency()),
+            c.rfm.clone().unwrap_or_default(),
+        ]);
+    }
+    println!("{table}");
+    if list.customers.len() < total {
+        println!(
+            "Showing {} of {}; --limit changes how many.",
+            list.customers.len(),
+            output::count(total as u64)
+        );
+    }
+    Ok(())
+}
+
 /// Runs one `customers` subcommand.
-pub fn run(url: &str, command: CustomersCommand) -> anyhow::Result<ExitCode> {
+pub fn run(url: &str, timezone: &str, command: CustomersCommand) -> anyhow::Result<ExitCode> {
+    if let CustomersCommand::List(args) = &command
+        && let Some(selection) = selection(args)?
+    {
+        list_selection(url, timezone, args, &selection)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut store = super::open_store(url)?;
     match command {
-        CustomersCommand::List { after, limit, json } => {
+        CustomersCommand::List(ListArgs { after, limit, json, .. }) => {
+            let limit = limit.unwrap_or(50);
             let query = CustomerQuery { after: after.map(CustomerId), limit };
             let page = store.customers(&query).context("listing customers")?;
             if json {

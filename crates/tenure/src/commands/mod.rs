@@ -4,6 +4,7 @@ mod customers;
 mod demo;
 mod generate;
 mod import;
+mod report;
 mod stats;
 
 use std::process::ExitCode;
@@ -19,10 +20,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Import(args) => import::run(&cli.db, &args),
         Command::Stats(flag) => stats::run(&cli.db, flag.json),
-        Command::Customers(command) => customers::run(&cli.db, command),
+        Command::Customers(command) => customers::run(&cli.db, &cli.timezone, command),
         Command::Migrate(flag) => migrate(&cli.db, flag.json),
         Command::Demo(args) => demo::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Report(args) => report::run(&cli.db, &cli.timezone, args),
     }
 }
 

@@ -1,0 +1,261 @@
+//! Reading the store's purchases once into [`PurchaseColumns`]: one currency, each UTC time turned
+//! into a calendar day of the shop's time zone, customers numbered densely in store order.
+//!
+//! Not a computation: every number is left to `tenure-metrics`. Not SQL either: the store streams
+//! the rows ([`Store::for_each_purchase`]) and this module only converts and collects them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::Datelike;
+use chrono_tz::Tz;
+use tenure_domain::{Currency, CustomerId, Timestamp};
+use tenure_metrics::{Date, PurchaseColumns, days_from_civil};
+use tenure_store::{PurchaseRow, Store, StoreError};
+
+use crate::AppError;
+
+/// The shop's time zone: an IANA name such as `Europe/Berlin` (default `UTC`).
+///
+/// The time zone database is compiled into the program (`chrono-tz`): nothing is read at run time,
+/// so the same binary gives the same days everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShopTimeZone(Tz);
+
+impl ShopTimeZone {
+    /// Universal time, the default.
+    pub const UTC: ShopTimeZone = ShopTimeZone(Tz::UTC);
+
+    /// The zone named `name` (an IANA name, e.g. `America/New_York`; `UTC` too).
+    pub fn parse(name: &str) -> Result<Self, AppError> {
+        name.trim().parse::<Tz>().map(ShopTimeZone).map_err(|_| {
+            AppError::Invalid(format!(
+                "unknown time zone `{name}`: use an IANA name such as UTC, Europe/Berlin or America/New_York"
+            ))
+        })
+    }
+
+    /// The IANA name.
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The shop-calendar day of an instant: the local date in this zone.
+    pub fn day_of(&self, at: Timestamp) -> Result<Date, AppError> {
+        let local = at.with_timezone(&self.0).date_naive();
+        Date::from_days(days_from_civil(local.year(), local.month(), local.day()))
+            .map_err(|e| AppError::Invalid(format!("purchase at {at}: {e}")))
+    }
+}
+
+impl Default for ShopTimeZone {
+    fn default() -> Self {
+        Self::UTC
+    }
+}
+
+impl FromStr for ShopTimeZone {
+    type Err = AppError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::parse(name)
+    }
+}
+
+impl fmt::Display for ShopTimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which purchases a report reads.
+#[derive(Debug, Clone, Default)]
+pub struct ReportScope {
+    /// Calendar of the shop (default UTC).
+    pub time_zone: ShopTimeZone,
+    /// The currency to report on; `None`: the store's currency with the most revenue.
+    pub currency: Option<Currency>,
+}
+
+/// Every purchase of one currency as metrics columns, with the dense index → customer mapping.
+#[derive(Debug, Clone)]
+pub struct Purchases {
+    pub(crate) columns: PurchaseColumns,
+    pub(crate) customers: Vec<CustomerId>,
+    pub(crate) currency: Option<Currency>,
+    pub(crate) time_zone: ShopTimeZone,
+}
+
+impl Purchases {
+    /// Reads the store's purchases in `scope` in one ordered pass (one snapshot).
+    ///
+    /// Errors when `scope.currency` is given, the store has purchases, and none in that currency
+    /// (the message lists the currencies there are). An empty store gives empty columns.
+    pub fn load(store: &mut dyn Store, scope: &ReportScope) -> Result<Self, AppError> {
+        let currency = match scope.currency {
+            Some(currency) => Some(currency),
+            None => richest_currency(store)?,
+        };
+        let mut collector = Collector::new(scope.time_zone);
+        if let Some(currency) = currency {
+            store.for_each_purchase(currency.code(), &mut |row| collector.add(row))?;
+        }
+        if let Some(requested) = scope.currency.filter(|_| collector.days.is_empty()) {
+            refuse_absent_currency(store, requested)?;
+        }
+        collector.finish(currency)
+    }
+
+    /// The metrics input.
+    pub fn columns(&self) -> &PurchaseColumns {
+        &self.columns
+    }
+
+    /// The store id of the customer with dense index `index`.
+    pub fn customer_id(&self, index: usize) -> CustomerId {
+        self.customers[index]
+    }
+
+    /// The currency reported on; `None` only for a store without purchases.
+    pub fn currency(&self) -> Option<Currency> {
+        self.currency
+    }
+
+    /// The shop's time zone used for the days.
+    pub fn time_zone(&self) -> ShopTimeZone {
+        self.time_zone
+    }
+
+    /// The latest purchase day, if there is any purchase: the natural default `as_of` for data
+    /// that stopped (a past export); a live shop passes today instead.
+    pub fn last_day(&self) -> Option<Date> {
+        let last = self.columns.per_customer().filter_map(|(days, _)| days.last()).max();
+        last.and_then(|&day| Date::from_days(day).ok())
+    }
+
+    /// `minor` minor units of the report currency in major units (2 decimals when unknown).
+    pub fn major(&self, minor: f64) -> f64 {
+        let exponent = self.currency.map_or(2, |c| c.exponent());
+        minor / 10f64.powi(exponent as i32)
+    }
+}
+
+/// The store's currency with the most revenue (the first code among equals); `None` when empty.
+fn richest_currency(store: &mut dyn Store) -> Result<Option<Currency>, AppError> {
+    let revenue = store.stats()?.revenue;
+    let best = revenue.iter().fold(None::<(&String, i64)>, |best, (code, &minor)| match best {
+        Some((_, top)) if top >= minor => best,
+        _ => Some((code, minor)),
+    });
+    best.map(|(code, _)| Currency::parse(code))
+        .transpose()
+        .map_err(|e| AppError::Invalid(format!("the store holds an invalid currency code: {e}")))
+}
+
+/// A requested currency without purchases is a mistake when the store has purchases in others.
+fn refuse_absent_currency(store: &mut dyn Store, requested: Currency) -> Result<(), AppError> {
+    let revenue = store.stats()?.revenue;
+    if revenue.is_empty() || revenue.contains_key(requested.code()) {
+        return Ok(());
+    }
+    let codes: Vec<&str> = revenue.keys().map(String::as_str).collect();
+    Err(AppError::Invalid(format!(
+        "there are no purchases in {requested}; the store has purchases in {}",
+        codes.join(", ")
+    )))
+}
+
+/// Collects streamed rows into columns. Rows come by customer, then UTC time; local days are
+/// sorted again per customer in the rare zones whose clocks once went back across midnight.
+struct Collector {
+    time_zone: ShopTimeZone,
+    customers: Vec<CustomerId>,
+    index: Vec<u32>,
+    days: Vec<i32>,
+    revenues: Vec<i64>,
+    /// First row of the current customer.
+    current_from: usize,
+}
+
+impl Collector {
+    fn new(time_zone: ShopTimeZone) -> Self {
+        Self {
+            time_zone,
+            customers: Vec::new(),
+            index: Vec::new(),
+            days: Vec::new(),
+            revenues: Vec::new(),
+            current_from: 0,
+        }
+    }
+
+    fn add(&mut self, row: PurchaseRow) -> Result<(), StoreError> {
+        if self.customers.last() != Some(&row.customer) {
+            self.sort_current_customer();
+            self.customers.push(row.customer);
+        }
+        let dense = u32::try_from(self.customers.len() - 1)
+            .map_err(|_| StoreError::Invalid("more than 4,294,967,295 customers".into()))?;
+        let day = self.time_zone.day_of(row.placed_at).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.index.push(dense);
+        self.days.push(day.days());
+        self.revenues.push(row.revenue_minor);
+        Ok(())
+    }
+
+    /// Sorts the current customer's rows by day (stable: keeps the store's order within a day).
+    fn sort_current_customer(&mut self) {
+        let range = self.current_from..self.days.len();
+        self.current_from = self.days.len();
+        if self.days[range.clone()].is_sorted() {
+            return;
+        }
+        let mut rows: Vec<(i32, i64)> = self.days[range.clone()]
+            .iter()
+            .copied()
+            .zip(self.revenues[range.clone()].iter().copied())
+            .collect();
+        rows.sort_by_key(|&(day, _)| day);
+        for (i, (day, revenue)) in range.zip(rows) {
+            self.days[i] = day;
+            self.revenues[i] = revenue;
+        }
+    }
+
+    fn finish(mut self, currency: Option<Currency>) -> Result<Purchases, AppError> {
+        self.sort_current_customer();
+        let n_customers = self.customers.len() as u32;
+        let columns = PurchaseColumns::from_columns(&self.index, self.days, self.revenues, n_customers)
+            .map_err(|e| AppError::Invalid(format!("the store's purchases: {e}")))?;
+        Ok(Purchases { columns, customers: self.customers, currency, time_zone: self.time_zone })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn row(customer: i64, day: u32, revenue_minor: i64) -> PurchaseRow {
+        let placed_at = chrono::Utc.with_ymd_and_hms(2024, 1, day, 12, 0, 0).unwrap();
+        PurchaseRow { customer: CustomerId(customer), placed_at, revenue_minor }
+    }
+
+    #[test]
+    fn the_collector_numbers_customers_densely_and_sorts_days_that_arrive_out_of_order() {
+        // Local days can step back where a zone's clock once went back across midnight; the
+        // collector must then re-sort that customer's days with their revenues.
+        let mut collector = Collector::new(ShopTimeZone::UTC);
+        for r in [row(7, 5, 50), row(7, 3, 30), row(7, 4, 40), row(42, 9, 90)] {
+            collector.add(r).unwrap();
+        }
+        let purchases = collector.finish(Some(Currency::USD)).unwrap();
+        let day = |d: u32| days_from_civil(2024, 1, d);
+        assert_eq!(purchases.columns().customer_days(0), &[day(3), day(4), day(5)]);
+        assert_eq!(&purchases.columns().revenues()[..3], &[30, 40, 50]);
+        assert_eq!((purchases.customer_id(0), purchases.customer_id(1)), (CustomerId(7), CustomerId(42)));
+        assert_eq!(purchases.last_day(), Date::from_days(day(9)).ok());
+        assert_eq!(purchases.major(3800.5), 38.005);
+    }
+}

@@ -1,0 +1,84 @@
+//! Retention, cohorts, lifecycle stages and segments of the store's customers (issue 3): the one
+//! engine behind every face, so the same question always gets the same answer.
+//!
+//! [`Purchases::load`] reads the store once (one currency, days in the shop's time zone); each
+//! method below is one report. The numbers come from `tenure-metrics`; this module adds the
+//! store, the calendar of the shop, customer ids and major units — no SQL, no terminal.
+
+mod investor;
+mod listing;
+mod load;
+mod views;
+
+pub use investor::investor_markdown;
+pub use listing::{CustomerList, CustomerSelection, ListedCustomer, segment_names, stage_name, stage_names};
+pub use load::{Purchases, ReportScope, ShopTimeZone};
+pub use tenure_metrics::{ActivityWindow, Date, LifecycleReport, Period, Stage, StageCounts};
+pub use views::{
+    CohortMetric, CohortView, CohortsView, RetentionFigures, RetentionSeries, SegmentRow, SegmentsView,
+    round1,
+};
+
+use tenure_metrics::{
+    CustomerFacts, LifecycleParams, MetricsError, SegmentParams, cohort_table, lifecycle_stages,
+    retention_report, retention_series, segment_customers,
+};
+
+use crate::AppError;
+
+/// Metrics refuse only arguments (dates, windows, parameters): the caller's request is invalid.
+pub(crate) fn invalid(error: MetricsError) -> AppError {
+    AppError::Invalid(error.to_string())
+}
+
+impl Purchases {
+    /// The retention report for `[start, end]` (PRODUCT.md §2).
+    pub fn retention(
+        &self,
+        start: Date,
+        end: Date,
+        window: ActivityWindow,
+    ) -> Result<RetentionFigures, AppError> {
+        let report = retention_report(&self.columns, start, end, window).map_err(invalid)?;
+        Ok(RetentionFigures::new(report, self))
+    }
+
+    /// The retention report for each `every` period overlapping `[from, to]`, clipped to it.
+    pub fn retention_series(
+        &self,
+        from: Date,
+        to: Date,
+        every: Period,
+        window: ActivityWindow,
+    ) -> Result<RetentionSeries, AppError> {
+        let reports = retention_series(&self.columns, from, to, every, window).map_err(invalid)?;
+        let periods = reports.into_iter().map(|r| RetentionFigures::new(r, self)).collect();
+        Ok(RetentionSeries { from, to, every, window_days: window.days(), periods })
+    }
+
+    /// The acquisition cohort table by `period`, counting purchases up to `as_of`.
+    pub fn cohorts(&self, period: Period, metric: CohortMetric, as_of: Date) -> CohortsView {
+        CohortsView::new(cohort_table(&self.columns, period, as_of), metric, self)
+    }
+
+    /// Customers per lifecycle stage at `as_of` ("at risk": overdue by twice the customer's usual
+    /// time between purchases, until model scores exist).
+    pub fn lifecycle(&self, as_of: Date, window: ActivityWindow) -> Result<LifecycleReport, AppError> {
+        let stages = self.stages(as_of, window)?;
+        Ok(LifecycleReport::from_stages(as_of, &stages))
+    }
+
+    /// Customers, revenue and flags per RFM segment at `as_of` (the default rule table).
+    pub fn segments(&self, as_of: Date) -> Result<SegmentsView, AppError> {
+        let facts = CustomerFacts::as_of(&self.columns, as_of);
+        let assignment = segment_customers(&facts, &SegmentParams::default()).map_err(invalid)?;
+        Ok(SegmentsView::new(assignment.report(&facts), self))
+    }
+
+    /// The stage of every customer (dense index order) at `as_of`.
+    pub(crate) fn stages(&self, as_of: Date, window: ActivityWindow) -> Result<Vec<Stage>, AppError> {
+        let facts = CustomerFacts::as_of(&self.columns, as_of);
+        let params = LifecycleParams { window, ..LifecycleParams::default() };
+        lifecycle_stages(&self.columns, &facts, &params).map_err(invalid)
+    }
+}
