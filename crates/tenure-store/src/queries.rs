@@ -34,7 +34,8 @@ pub(crate) fn stats(conn: &mut dyn Conn) -> Result<Stats, StoreError> {
     })
 }
 
-fn revenue_by_currency(conn: &mut dyn Conn) -> Result<BTreeMap<String, i64>, StoreError> {
+/// Revenue of purchases after refunds, per currency (minor units).
+pub(crate) fn revenue_by_currency(conn: &mut dyn Conn) -> Result<BTreeMap<String, i64>, StoreError> {
     let rows = conn.query(
         &format!(
             "SELECT currency, CAST(SUM(total_minor - refunded_minor) AS BIGINT) FROM orders \

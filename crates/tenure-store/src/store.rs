@@ -1,5 +1,7 @@
 //! The storage interface and its one implementation, generic over an engine's [`Backend`].
 
+use std::collections::BTreeMap;
+
 use tenure_domain::{CustomerId, ImportRecord, SourceName, Timestamp};
 
 use crate::migrate::{self, Migration, SchemaStatus};
@@ -27,6 +29,9 @@ pub trait Store: Send {
     ) -> Result<Box<dyn ImportSession + '_>, StoreError>;
     /// The customer file at a glance.
     fn stats(&mut self) -> Result<Stats, StoreError>;
+    /// Revenue of purchases after refunds per currency, in minor units: the currencies a
+    /// report can be asked in (cheaper than [`Store::stats`], which also counts customers).
+    fn revenue_by_currency(&mut self) -> Result<BTreeMap<String, i64>, StoreError>;
     /// One page of customers, by id.
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<CustomerSummary>, StoreError>;
     /// One customer with identities, merges and orders.
@@ -195,6 +200,10 @@ impl<B: Backend> Store for Engine<B> {
 
     fn stats(&mut self) -> Result<Stats, StoreError> {
         queries::stats(&mut self.checked_read()?)
+    }
+
+    fn revenue_by_currency(&mut self) -> Result<BTreeMap<String, i64>, StoreError> {
+        queries::revenue_by_currency(&mut self.checked_read()?)
     }
 
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<CustomerSummary>, StoreError> {

@@ -131,6 +131,7 @@ fn revenue_is_kept_per_currency_and_excludes_non_purchases(store: &mut dyn Store
     import(store, "shop", &[euro, cancelled, pending, record("a", None, "4", 2, 300)]);
     let stats = store.stats().unwrap();
     assert_eq!((stats.customers, stats.orders, stats.paid_orders), (3, 4, 2));
+    assert_eq!(store.revenue_by_currency().unwrap(), stats.revenue);
     assert_eq!(stats.revenue.into_iter().collect::<Vec<_>>(), [("EUR".into(), 1000), ("USD".into(), 300)]);
 }
 

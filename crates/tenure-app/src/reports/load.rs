@@ -142,7 +142,7 @@ impl Purchases {
 
 /// The store's currency with the most revenue (the first code among equals); `None` when empty.
 fn richest_currency(store: &mut dyn Store) -> Result<Option<Currency>, AppError> {
-    let revenue = store.stats()?.revenue;
+    let revenue = store.revenue_by_currency()?;
     let best = revenue.iter().fold(None::<(&String, i64)>, |best, (code, &minor)| match best {
         Some((_, top)) if top >= minor => best,
         _ => Some((code, minor)),
@@ -154,7 +154,7 @@ fn richest_currency(store: &mut dyn Store) -> Result<Option<Currency>, AppError>
 
 /// A requested currency without purchases is a mistake when the store has purchases in others.
 fn refuse_absent_currency(store: &mut dyn Store, requested: Currency) -> Result<(), AppError> {
-    let revenue = store.stats()?.revenue;
+    let revenue = store.revenue_by_currency()?;
     if revenue.is_empty() || revenue.contains_key(requested.code()) {
         return Ok(());
     }
