@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use tenure_domain::{CustomerId, OrderItem, OrderStatus, Timestamp};
 
-use crate::sql::{Conn, Row, Value};
+use crate::sql::{Conn, Row, Value, placeholders};
 use crate::{
-    CustomerDetail, CustomerQuery, CustomerSummary, IdentityView, MergeView, OrderView, PurchaseRow, Stats,
-    StoreError,
+    Contact, CustomerDetail, CustomerQuery, CustomerSummary, IdentityView, MergeView, OrderView, PurchaseRow,
+    Stats, StoreError,
 };
 
 /// The SQL condition for orders that count as purchases. Kept in one place: every count of
@@ -117,6 +117,26 @@ fn max_time(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// Names and e-mails of `ids` (in no particular order; unknown ids are left out).
+pub(crate) fn contacts(conn: &mut dyn Conn, ids: &[CustomerId]) -> Result<Vec<Contact>, StoreError> {
+    let mut contacts = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT id, name, email FROM customers WHERE id IN ({})",
+            placeholders(chunk.len(), 1, 0).replace(['(', ')'], "")
+        );
+        let params: Vec<Value> = chunk.iter().map(|id| Value::Int(id.0)).collect();
+        for row in conn.query(&sql, &params)? {
+            contacts.push(Contact {
+                id: CustomerId(row.int(0)?),
+                name: row.opt_text(1)?,
+                email: row.opt_text(2)?,
+            });
+        }
+    }
+    Ok(contacts)
 }
 
 /// The customer page.

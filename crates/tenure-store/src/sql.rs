@@ -158,3 +158,34 @@ pub trait Conn {
         self.query_opt(sql, params)?.ok_or_else(|| StoreError::Other(format!("no row from: {sql}")))
     }
 }
+
+/// `($1, $2), ($3, $4)` for 2 rows of 2 columns, numbering from `offset + 1`.
+pub(crate) fn placeholders(rows: usize, columns: usize, offset: usize) -> String {
+    let mut text = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                text.push_str(", ");
+            }
+            text.push('$');
+            text.push_str(&(offset + row * columns + column + 1).to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_number_rows_and_columns_in_order() {
+        assert_eq!(placeholders(2, 3, 0), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(2, 1, 1), "($2), ($3)");
+    }
+}

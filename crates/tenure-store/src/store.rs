@@ -7,8 +7,8 @@ use tenure_domain::{CustomerId, ImportRecord, SourceName, Timestamp};
 use crate::migrate::{self, Migration, SchemaStatus};
 use crate::sql::Conn;
 use crate::{
-    CustomerDetail, CustomerQuery, CustomerSummary, EngineKind, ImportCounts, PurchaseRow, Stats, StoreError,
-    ingest, postgres_engine, queries, sqlite_engine,
+    Contact, CustomerDetail, CustomerQuery, CustomerSummary, EngineKind, ImportCounts, PurchaseRow, Stats,
+    StoreError, ingest, postgres_engine, queries, sqlite_engine,
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
@@ -36,6 +36,8 @@ pub trait Store: Send {
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<CustomerSummary>, StoreError>;
     /// One customer with identities, merges and orders.
     fn customer(&mut self, id: CustomerId) -> Result<CustomerDetail, StoreError>;
+    /// Names and e-mails of these customers (unknown ids are left out).
+    fn contacts(&mut self, ids: &[CustomerId]) -> Result<Vec<Contact>, StoreError>;
     /// Undoes an identity merge; returns the customer the identity now forms on its own.
     fn unmerge(&mut self, merge_id: i64, now: Timestamp) -> Result<CustomerId, StoreError>;
     /// Streams every purchase in `currency`, by customer then time, in one consistent snapshot.
@@ -212,6 +214,10 @@ impl<B: Backend> Store for Engine<B> {
 
     fn customer(&mut self, id: CustomerId) -> Result<CustomerDetail, StoreError> {
         queries::customer(&mut self.checked_read()?, id)
+    }
+
+    fn contacts(&mut self, ids: &[CustomerId]) -> Result<Vec<Contact>, StoreError> {
+        queries::contacts(&mut self.checked_read()?, ids)
     }
 
     fn unmerge(&mut self, merge_id: i64, now: Timestamp) -> Result<CustomerId, StoreError> {

@@ -69,6 +69,17 @@ pub struct CustomerSummary {
     pub last_order_at: Option<Timestamp>,
 }
 
+/// How to address a customer: for lists that name the people in them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    /// Store id.
+    pub id: CustomerId,
+    /// Display name, when any source gave one.
+    pub name: Option<String>,
+    /// Normalised e-mail, when any source gave one.
+    pub email: Option<String>,
+}
+
 /// Which customers to list, and which page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerQuery {

@@ -207,6 +207,21 @@ fn the_customer_list_pages_by_id(store: &mut dyn Store) {
     assert_eq!((third[0].orders, third[0].paid_orders), (1, 1));
 }
 
+fn contacts_name_the_customers_asked_for(store: &mut dyn Store) {
+    import(store, "shop", &[record("a", Some("a@example.com"), "1", 1, 100), record("b", None, "2", 1, 100)]);
+    let ids: Vec<CustomerId> =
+        store.customers(&CustomerQuery::default()).unwrap().iter().map(|c| c.id).collect();
+    let mut contacts = store.contacts(&[ids[1], ids[0], CustomerId(999_999)]).unwrap();
+    contacts.sort_by_key(|c| c.id);
+    assert_eq!(contacts.len(), 2, "the unknown id is left out");
+    assert_eq!(
+        (contacts[0].name.as_deref(), contacts[0].email.as_deref()),
+        (Some("Customer a"), Some("a@example.com"))
+    );
+    assert_eq!((contacts[1].name.as_deref(), contacts[1].email.as_deref()), (Some("Customer b"), None));
+    assert!(store.contacts(&[]).unwrap().is_empty());
+}
+
 fn an_unknown_customer_is_not_found(store: &mut dyn Store) {
     assert!(matches!(store.customer(CustomerId(424242)), Err(StoreError::NotFound(_))));
     assert!(matches!(store.unmerge(424242, now()), Err(StoreError::NotFound(_))));
@@ -286,6 +301,7 @@ contract!(
     an_uncommitted_import_leaves_nothing_behind,
     the_customer_list_pages_by_id,
     an_unknown_customer_is_not_found,
+    contacts_name_the_customers_asked_for,
     purchases_stream_by_customer_then_time,
     migrating_again_changes_nothing,
 );

@@ -92,3 +92,20 @@ fn shops_with_the_same_emails_share_customers_until_a_merge_is_undone() {
     assert!(split_orders > 0);
     assert_eq!(split_orders + kept_orders, orders_before, "orders were lost or doubled by the unmerge");
 }
+
+#[test]
+fn segment_lists_name_the_customers_in_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("t.db").display());
+    import(&db, "shopify", &["shopify_orders_export.csv"]);
+    let list = tenure(&db, &["customers", "list", "--segment", "Champions", "--limit", "3", "--json"]);
+    let customers = list["customers"].as_array().unwrap();
+    assert_eq!(customers.len(), 3);
+    for customer in customers {
+        let id = customer["id"].as_i64().unwrap().to_string();
+        let shown = tenure(&db, &["customers", "show", &id, "--json"]);
+        assert_eq!(customer["name"], shown["name"]);
+        assert_eq!(customer["email"], shown["email"]);
+        assert!(customer["email"].as_str().unwrap().contains('@'), "{customer}");
+    }
+}

@@ -4,12 +4,15 @@
 //! Names are matched loosely (case, `-`, `_` and spaces do not matter); an unknown name is an
 //! error listing the valid ones.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use tenure_domain::CustomerId;
 use tenure_metrics::{
     ActivityWindow, CustomerFacts, Date, SegmentAssignment, SegmentParams, SegmentRules, Stage,
     segment_customers,
 };
+use tenure_store::{Contact, Store};
 
 use super::{Purchases, invalid};
 use crate::AppError;
@@ -96,6 +99,10 @@ pub struct CustomerList {
 pub struct ListedCustomer {
     /// Store id (`tenure customers show ID`).
     pub id: CustomerId,
+    /// Display name (filled by [`CustomerList::add_contacts`]).
+    pub name: Option<String>,
+    /// E-mail (filled by [`CustomerList::add_contacts`]).
+    pub email: Option<String>,
     /// Day of the first purchase up to `as_of`.
     pub first_purchase: Option<Date>,
     /// Day of the last purchase up to `as_of`.
@@ -110,6 +117,23 @@ pub struct ListedCustomer {
     /// R, F and M scores 1–5 as three digits (`"545"`), for segment lists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rfm: Option<String>,
+}
+
+impl CustomerList {
+    /// Fills in the names and e-mails of the listed customers from the store (one query per
+    /// 500 customers: call it after cutting the list to the length shown).
+    pub fn add_contacts(&mut self, store: &mut dyn Store) -> Result<(), AppError> {
+        let ids: Vec<CustomerId> = self.customers.iter().map(|c| c.id).collect();
+        let contacts: HashMap<CustomerId, Contact> =
+            store.contacts(&ids)?.into_iter().map(|c| (c.id, c)).collect();
+        for customer in &mut self.customers {
+            if let Some(contact) = contacts.get(&customer.id) {
+                customer.name.clone_from(&contact.name);
+                customer.email.clone_from(&contact.email);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Purchases {
@@ -158,6 +182,8 @@ impl Purchases {
         let revenue_minor = facts.revenues()[c];
         ListedCustomer {
             id: self.customer_id(c),
+            name: None,
+            email: None,
             first_purchase: day(facts.first_day(c)),
             last_purchase: day(facts.last_day(c)),
             orders: facts.orders()[c],

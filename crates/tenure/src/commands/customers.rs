@@ -35,16 +35,28 @@ fn list_selection(
     if let Some(limit) = args.limit {
         list.customers.truncate(limit as usize);
     }
+    list.add_contacts(super::open_store(url)?.as_mut()).context("reading the customers' names")?;
     if args.json {
         return output::print_json(&list);
     }
     let name =
         list.segment.clone().or_else(|| list.stage.map(|s| stage_name(s).to_string())).unwrap_or_default();
     println!("{} customers in {name} on {as_of}, biggest revenue first", output::count(total as u64));
-    let mut table = output::table(&["id", "first purchase", "last purchase", "orders", "revenue", "RFM"]);
+    let mut table = output::table(&[
+        "id",
+        "name",
+        "e-mail",
+        "first purchase",
+        "last purchase",
+        "orders",
+        "revenue",
+        "RFM",
+    ]);
     for c in &list.customers {
         table.add_row(vec![
             c.id.to_string(),
+            c.name.clone().unwrap_or_default(),
+            c.email.clone().unwrap_or_default(),
             c.first_purchase.map_or_else(|| "—".into(), |d| d.to_string()),
             c.last_purchase.map_or_else(|| "—".into(), |d| d.to_string()),
             output::count(u64::from(c.orders)),
