@@ -2,10 +2,13 @@
 
 #![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use common::{data, json, run, sqlite_url, stdout_json, tenure};
 use serde_json::Value;
 use tenure_store::testing;
 
@@ -15,44 +18,14 @@ const CDNOW_CUSTOMERS: u64 = 23_570;
 /// `awk 'NR>1 {s+=$4} END {printf "%.2f", s}'` = 2500315.63).
 const CDNOW_REVENUE_CENTS: i64 = 250_031_563;
 
-fn data(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data").join(relative)
-}
-
-fn tenure(db: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
-    command.env_remove("TENURE_DATABASE_URL").arg("--db").arg(db);
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("the tenure binary runs");
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
-}
-
 fn stats(db: &str) -> Value {
-    json(&run(tenure(db).args(["stats", "--json"])))
+    json(db, &["stats", "--json"])
 }
 
 fn import_json(db: &str, args: &[&str]) -> (Output, Value) {
     let output = tenure(db).args(["import", "--json"]).args(args).output().unwrap();
-    let report = json(&output);
+    let report = stdout_json(&output);
     (output, report)
-}
-
-fn sqlite_url(dir: &tempfile::TempDir) -> String {
-    format!("sqlite:{}", dir.path().join("tenure.db").display())
 }
 
 /// The acceptance: CDNOW master adds 69,659 orders and 23,570 customers, once.

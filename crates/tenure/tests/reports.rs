@@ -7,9 +7,9 @@
 
 #![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use common::{import_cdnow, run, tenure};
 use serde_json::Value;
 use tenure_store::testing;
 
@@ -17,32 +17,9 @@ const CDNOW_CUSTOMERS: u64 = 23_570;
 /// Both sides divide the same integers in f64.
 const RATIO_TOLERANCE: f64 = 1e-9;
 
-fn data(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data").join(relative)
-}
-
-fn tenure(db: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
-    command.env_remove("TENURE_DATABASE_URL").env_remove("TENURE_TIMEZONE").arg("--db").arg(db);
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("the tenure binary runs");
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
 /// Runs `tenure ARGS --json` and parses stdout.
 fn json(db: &str, args: &[&str]) -> Value {
-    let output = run(tenure(db).args(args).arg("--json"));
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+    common::json(db, &[args, &["--json"]].concat())
 }
 
 /// Runs a command expected to fail and returns its stderr.
@@ -58,11 +35,6 @@ fn cdnow_sqlite() -> (tempfile::TempDir, String) {
     let db = format!("sqlite:{}", dir.path().join("tenure.db").display());
     import_cdnow(&db);
     (dir, db)
-}
-
-fn import_cdnow(db: &str) {
-    let master = data("cdnow/CDNOW_master.txt");
-    run(tenure(db).args(["import", "--format", "cdnow", "--progress", "none"]).arg(master));
 }
 
 fn close(actual: &Value, expected: f64) {

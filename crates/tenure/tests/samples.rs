@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use common::data;
 use serde_json::Value;
 
 /// Each sample export holds the purchases of CDNOW customers 1–2000 (data/README.md). Figures from
@@ -15,24 +15,13 @@ const SAMPLE_CUSTOMERS: u64 = 2_000;
 const SAMPLE_PAID_ORDERS: u64 = 6_503;
 const SAMPLE_REVENUE_CENTS: i64 = 23_736_365;
 
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/samples").join(name)
-}
-
 fn tenure(db: &str, args: &[&str]) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_tenure"))
-        .env_remove("TENURE_DATABASE_URL")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::json(db, args)
 }
 
 fn import(db: &str, format: &str, files: &[&str]) -> Value {
-    let paths: Vec<String> = files.iter().map(|f| sample(f).display().to_string()).collect();
+    let paths: Vec<String> =
+        files.iter().map(|f| data(&format!("samples/{f}")).display().to_string()).collect();
     let mut args = vec!["import", "--json", "--format", format];
     args.extend(paths.iter().map(String::as_str));
     tenure(db, &args)
