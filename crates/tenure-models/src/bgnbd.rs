@@ -8,11 +8,12 @@
 
 use serde::Serialize;
 
+use crate::ModelError;
 use crate::data::GroupedSummaries;
 use crate::fit::{self, Fit, FitOptions, Problem, Progress, check_positive};
 use crate::hyp2f1::{SignedLog, hyp2f1_signed_log};
-use crate::special::{digamma, ln_beta, ln_gamma, log_add_exp, logistic};
-use crate::ModelError;
+use crate::optim::Objective;
+use crate::special::{digamma, ln_beta, ln_gamma, logistic};
 
 /// BG/NBD parameters, named as in the paper; all must be finite and > 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -76,34 +77,62 @@ fn level_terms(p: &BgNbdParams, x: f64) -> LevelTerms {
     }
 }
 
-/// One customer's log-likelihood and its gradient over (r, α, a, b), given the x-level terms.
+/// ln(α + t) and 1/(α + t) for one time value.
+#[derive(Clone, Copy)]
+pub(crate) struct TimeTerms {
+    pub ln: f64,
+    pub inverse: f64,
+}
+
+pub(crate) fn time_terms(alpha: f64, t: f64) -> TimeTerms {
+    TimeTerms { ln: (alpha + t).ln(), inverse: 1.0 / (alpha + t) }
+}
+
+/// One customer's log-likelihood and its gradient over (r, α, a, b), given the x-level terms
+/// and the time terms of t_x and T.
 ///
 /// ln L = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b)
 ///        + ln[(α+T)^−(r+x) + 1{x>0} a/(b+x−1) (α+t_x)^−(r+x)]     (eq. 6, in log-space)
-fn row(p: &BgNbdParams, lv: &LevelTerms, x: f64, t_x: f64, big_t: f64) -> (f64, [f64; 4]) {
+fn row(p: &BgNbdParams, lv: &LevelTerms, x: f64, at_tx: TimeTerms, at_t: TimeTerms) -> (f64, [f64; 4]) {
     let rx = p.r + x;
-    let (ln_at, ln_atx) = ((p.alpha + big_t).ln(), (p.alpha + t_x).ln());
-    let survive = -rx * ln_at;
-    let drop = lv.ln_drop - rx * ln_atx;
-    let mix = log_add_exp(survive, drop);
-    let (w_survive, w_drop) = ((survive - mix).exp(), (drop - mix).exp());
-    let ll = lv.ln_const + p.r * p.alpha.ln() + mix;
+    let ln_alpha = p.alpha.ln();
+    let survive = -rx * at_t.ln;
+    let (mix, w_drop) = mix_with_drop(survive, lv.ln_drop - rx * at_tx.ln);
+    let w_survive = 1.0 - w_drop;
+    let ll = lv.ln_const + p.r * ln_alpha + mix;
     let grad = [
-        lv.d_r + p.alpha.ln() - w_survive * ln_at - w_drop * ln_atx,
-        p.r / p.alpha - rx * (w_survive / (p.alpha + big_t) + w_drop / (p.alpha + t_x)),
+        lv.d_r + ln_alpha - w_survive * at_t.ln - w_drop * at_tx.ln,
+        p.r / p.alpha - rx * (w_survive * at_t.inverse + w_drop * at_tx.inverse),
         lv.d_a + w_drop / p.a,
         lv.d_b - w_drop * lv.inv_bx1,
     ];
     (ll, grad)
 }
 
+/// ln(eˢ + eᵈ) and the weight eᵈ / (eˢ + eᵈ) of the second term, with one exp and one ln_1p.
+pub(crate) fn mix_with_drop(survive: f64, drop: f64) -> (f64, f64) {
+    if drop == f64::NEG_INFINITY {
+        return (survive, 0.0);
+    }
+    let gap = drop - survive;
+    if gap > 0.0 {
+        let e = (-gap).exp();
+        (drop + e.ln_1p(), 1.0 / (1.0 + e))
+    } else {
+        let e = gap.exp();
+        (survive + e.ln_1p(), e / (1.0 + e))
+    }
+}
+
 /// Total log-likelihood and its gradient over (r, α, a, b).
 fn log_likelihood_and_gradient(p: &BgNbdParams, data: &GroupedSummaries) -> (f64, [f64; 4]) {
     let levels: Vec<LevelTerms> = data.x_levels().iter().map(|&x| level_terms(p, x)).collect();
+    let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| time_terms(p.alpha, t)).collect();
     let mut ll = 0.0;
     let mut grad = [0.0; 4];
-    for (s, &level) in data.rows().iter().zip(data.x_level_of_row()) {
-        let (l, g) = row(p, &levels[level], s.x, s.t_x, s.big_t);
+    let per_row = data.x_level_of_row().iter().zip(data.time_levels_of_row());
+    for (s, (&level, &[tx, t])) in data.rows().iter().zip(per_row) {
+        let (l, g) = row(p, &levels[level], s.x, times[tx], times[t]);
         ll += s.weight * l;
         for (acc, gi) in grad.iter_mut().zip(g) {
             *acc += s.weight * gi;
@@ -127,7 +156,8 @@ pub fn gradient(params: &BgNbdParams, data: &GroupedSummaries) -> [f64; 4] {
 
 /// One customer's log-likelihood ln L(r, α, a, b | x, t_x, T) (FHL 2005 eq. 6).
 pub fn customer_log_likelihood(params: &BgNbdParams, x: f64, t_x: f64, big_t: f64) -> f64 {
-    row(params, &level_terms(params, x), x, t_x, big_t).0
+    let (at_tx, at_t) = (time_terms(params.alpha, t_x), time_terms(params.alpha, big_t));
+    row(params, &level_terms(params, x), x, at_tx, at_t).0
 }
 
 /// Maximum-likelihood fit; see [`fit_with_progress`].
@@ -164,6 +194,8 @@ pub fn fit_with_progress(
         let grad = g.iter().zip(natural).map(|(gi, v)| -gi * v / n).collect();
         (-ll / n, grad)
     };
+    let value = |theta: &[f64]| objective(theta).0;
+    let objective = Objective { value: &value, value_and_gradient: &objective };
     let problem = Problem {
         model: "bgnbd",
         start: start.to_log(),
@@ -229,12 +261,13 @@ pub fn probability_of_purchases(params: &BgNbdParams, t: f64, k: u32) -> f64 {
     if k == 0 {
         return still_active;
     }
-    let dropped = (ln_beta_ratio + a.ln() - (b + kf - 1.0).ln()).exp() * negative_binomial_tail(r, ln_p, ln_q, k);
+    let dropped =
+        (ln_beta_ratio + a.ln() - (b + kf - 1.0).ln()).exp() * negative_binomial_tail(r, ln_p, ln_q, k);
     still_active + dropped
 }
 
 /// P(N ≥ k) for N ~ NegBin(r, p) with pmf Γ(r+j)/(Γ(r) j!) pʳ qʲ: summed from the short side.
-fn negative_binomial_tail(r: f64, ln_p: f64, ln_q: f64, k: u32) -> f64 {
+pub(crate) fn negative_binomial_tail(r: f64, ln_p: f64, ln_q: f64, k: u32) -> f64 {
     let mut pmf = (r * ln_p).exp();
     let mut head = 0.0;
     for j in 0..k {

@@ -47,6 +47,8 @@ pub struct GroupedSummaries {
     rows: Vec<WeightedSummary>,
     x_levels: Vec<f64>,
     x_level_of_row: Vec<usize>,
+    time_levels: Vec<f64>,
+    time_levels_of_row: Vec<[usize; 2]>,
 }
 
 impl GroupedSummaries {
@@ -68,12 +70,11 @@ impl GroupedSummaries {
     ///
     /// # Errors
     /// [`ModelError::InvalidData`] naming the first row outside the valid range.
-    pub fn from_weighted(
-        rows: impl IntoIterator<Item = WeightedSummary>,
-    ) -> Result<Self, ModelError> {
+    pub fn from_weighted(rows: impl IntoIterator<Item = WeightedSummary>) -> Result<Self, ModelError> {
         let mut grouped = GroupedSummaries::default();
         let mut pattern_index: HashMap<[u64; 3], usize> = HashMap::new();
         let mut level_index: HashMap<u64, usize> = HashMap::new();
+        let mut time_index: HashMap<u64, usize> = HashMap::new();
         for (row, summary) in rows.into_iter().enumerate() {
             validate(row, &summary)?;
             if summary.weight == 0.0 {
@@ -88,9 +89,17 @@ impl GroupedSummaries {
                 grouped.x_levels.push(summary.x);
                 grouped.x_levels.len() - 1
             });
+            let mut time_level = |bits: u64, value: f64| {
+                *time_index.entry(bits).or_insert_with(|| {
+                    grouped.time_levels.push(value);
+                    grouped.time_levels.len() - 1
+                })
+            };
+            let times = [time_level(key[1], summary.t_x), time_level(key[2], summary.big_t)];
             pattern_index.insert(key, grouped.rows.len());
             grouped.rows.push(summary);
             grouped.x_level_of_row.push(level);
+            grouped.time_levels_of_row.push(times);
         }
         Ok(grouped)
     }
@@ -108,6 +117,17 @@ impl GroupedSummaries {
     /// For each row, the index of its `x` in [`Self::x_levels`].
     pub fn x_level_of_row(&self) -> &[usize] {
         &self.x_level_of_row
+    }
+
+    /// The distinct values taken by `t_x` or `T` (one list for both), in order of appearance.
+    /// Terms such as ln(α + t) are computed once per value.
+    pub fn time_levels(&self) -> &[f64] {
+        &self.time_levels
+    }
+
+    /// For each row, the indices of its `t_x` and its `T` in [`Self::time_levels`].
+    pub fn time_levels_of_row(&self) -> &[[usize; 2]] {
+        &self.time_levels_of_row
     }
 
     /// The number of distinct rows.
@@ -135,7 +155,10 @@ fn validate(row: usize, s: &WeightedSummary) -> Result<(), ModelError> {
     let fail = |message: String| Err(ModelError::InvalidData { row, message });
     let values = [s.x, s.t_x, s.big_t, s.weight];
     if values.iter().any(|v| !v.is_finite()) {
-        return fail(format!("values must be finite, got x = {}, t_x = {}, T = {}, weight = {}", s.x, s.t_x, s.big_t, s.weight));
+        return fail(format!(
+            "values must be finite, got x = {}, t_x = {}, T = {}, weight = {}",
+            s.x, s.t_x, s.big_t, s.weight
+        ));
     }
     if s.x < 0.0 {
         return fail(format!("x = {} is negative", s.x));
@@ -174,6 +197,8 @@ mod tests {
         assert_eq!(grouped.total_weight(), 4.0);
         assert_eq!(grouped.x_levels(), &[0.0, 2.0]);
         assert_eq!(grouped.x_level_of_row(), &[0, 1, 1]);
+        assert_eq!(grouped.time_levels(), &[0.0, 10.0, 5.0, 6.0]);
+        assert_eq!(grouped.time_levels_of_row(), &[[0, 1], [2, 1], [3, 1]]);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use crate::ModelError;
-use crate::optim::{self, Objective};
 pub use crate::optim::Progress;
+use crate::optim::{self, Objective};
 
 /// Options of a maximum-likelihood fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,7 +62,7 @@ pub(crate) fn run<P>(
     options: &FitOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Fit<P>, ModelError> {
-    let (start_value, _) = (problem.objective)(&problem.start);
+    let start_value = (problem.objective.value)(&problem.start);
     if !start_value.is_finite() {
         return Err(ModelError::NonFiniteStart { model: problem.model });
     }
@@ -74,15 +74,11 @@ pub(crate) fn run<P>(
         progress,
     );
     let natural: Vec<f64> = outcome.x.iter().map(|v| v.exp()).collect();
-    let standard_errors = outcome
-        .hessian
-        .as_deref()
-        .and_then(optim::inverse_diagonal)
-        .map(|diag| {
-            // Var(θ) = H⁻¹ / n for the mean objective; SE(p) = p · SE(ln p) (delta method).
-            let se: Vec<f64> = diag.iter().zip(&natural).map(|(d, p)| p * (d / problem.n).sqrt()).collect();
-            (problem.build)(&se)
-        });
+    let standard_errors = outcome.hessian.as_deref().and_then(optim::inverse_diagonal).map(|diag| {
+        // Var(θ) = H⁻¹ / n for the mean objective; SE(p) = p · SE(ln p) (delta method).
+        let se: Vec<f64> = diag.iter().zip(&natural).map(|(d, p)| p * (d / problem.n).sqrt()).collect();
+        (problem.build)(&se)
+    });
     Ok(Fit {
         params: (problem.build)(&natural),
         log_likelihood: -outcome.value * problem.n,

@@ -9,9 +9,10 @@
 
 use serde::Serialize;
 
-use crate::fit::{self, Fit, FitOptions, Problem, Progress, check_positive};
-use crate::special::{digamma, ln_gamma};
 use crate::ModelError;
+use crate::fit::{self, Fit, FitOptions, Problem, Progress, check_positive};
+use crate::optim::Objective;
+use crate::special::{digamma, ln_gamma};
 
 /// Gamma-Gamma parameters, named as in Fader & Hardie (2013); all finite and > 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -60,9 +61,9 @@ fn row(params: &GammaGammaParams, x: f64, z: f64) -> (f64, [f64; 3]) {
     let GammaGammaParams { p, q, gamma } = *params;
     let px = p * x;
     let ln_total = (gamma + x * z).ln();
-    let ll = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * gamma.ln() + (px - 1.0) * z.ln()
-        + px * x.ln()
-        - (px + q) * ln_total;
+    let ll =
+        ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * gamma.ln() + (px - 1.0) * z.ln() + px * x.ln()
+            - (px + q) * ln_total;
     let psi_pxq = digamma(px + q);
     let grad = [
         x * (psi_pxq - digamma(px) + z.ln() + x.ln() - ln_total),
@@ -129,6 +130,8 @@ pub fn fit_with_progress(
         let grad = g.iter().zip(&natural).map(|(gi, v)| -gi * v / n).collect();
         (-ll / n, grad)
     };
+    let value = |theta: &[f64]| objective(theta).0;
+    let objective = Objective { value: &value, value_and_gradient: &objective };
     let problem = Problem {
         model: "gamma-gamma",
         start: vec![0.0, 2.0_f64.ln(), mean_spend.ln()],

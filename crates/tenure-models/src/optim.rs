@@ -5,8 +5,19 @@
 //! is built in and the objective is O(1) whatever the number of customers. This is a small,
 //! dense, low-dimensional optimiser (2–4 parameters), not a general-purpose library.
 
-/// Value and gradient of the objective; a non-finite value marks an infeasible point.
-pub(crate) type Objective<'a> = dyn Fn(&[f64]) -> (f64, Vec<f64>) + 'a;
+// Small dense matrix code reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
+/// The value of an objective and its gradient.
+pub(crate) type ValueAndGradient<'a> = dyn Fn(&[f64]) -> (f64, Vec<f64>) + 'a;
+
+/// An objective to minimise; a non-finite value marks an infeasible point.
+pub(crate) struct Objective<'a> {
+    /// The value alone (used by the line search, where a gradient would be wasted).
+    pub value: &'a dyn Fn(&[f64]) -> f64,
+    /// The value and its gradient.
+    pub value_and_gradient: &'a ValueAndGradient<'a>,
+}
 
 /// One report per optimiser iteration, for progress display.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,9 +46,11 @@ const MAX_STEP: f64 = 4.0;
 /// Armijo sufficient-decrease constant.
 const ARMIJO: f64 = 1e-4;
 /// Halvings before a line search gives up.
-const MAX_HALVINGS: usize = 60;
+const MAX_HALVINGS: usize = 40;
 /// Newton polishing steps after BFGS.
-const NEWTON_STEPS: usize = 4;
+const NEWTON_STEPS: usize = 6;
+/// Relative rounding noise tolerated in the objective during Newton polishing.
+const VALUE_NOISE: f64 = 1e-13;
 
 /// Minimises `f` from `x0` until the largest gradient component is below `gradient_tolerance`.
 pub(crate) fn minimize(
@@ -48,12 +61,13 @@ pub(crate) fn minimize(
     progress: &mut dyn FnMut(&Progress),
 ) -> Outcome {
     let dim = x0.len();
-    let (mut x, (mut value, mut grad)) = (x0.clone(), f(&x0));
+    let (mut x, (mut value, mut grad)) = (x0.clone(), (f.value_and_gradient)(&x0));
     let mut inverse = identity(dim);
     let mut fresh = true;
     let mut iterations = 0;
+    // `iterations` counts accepted steps; a failed line search resets the inverse Hessian once
+    // and gives up if a steepest-descent search fails too.
     while iterations < max_iterations && max_abs(&grad) > gradient_tolerance {
-        iterations += 1;
         let mut direction: Vec<f64> = mat_vec(&inverse, &grad).iter().map(|v| -v).collect();
         if dot(&direction, &grad) >= 0.0 {
             inverse = identity(dim);
@@ -72,6 +86,7 @@ pub(crate) fn minimize(
         let y: Vec<f64> = next_grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
         bfgs_update(&mut inverse, &s, &y, fresh);
         fresh = false;
+        iterations += 1;
         (x, value, grad) = (next, next_value, next_grad);
         progress(&Progress {
             iteration: iterations,
@@ -91,19 +106,26 @@ fn polish(
     iterations: usize,
     gradient_tolerance: f64,
 ) -> Outcome {
-    let mut hessian = numerical_hessian(f, &x);
+    // Newton steps reuse the first Hessian (the point barely moves); one more at the end
+    // serves the standard errors.
+    let first = numerical_hessian(f, &x);
+    let mut moved = false;
     for _ in 0..NEWTON_STEPS {
-        let Some(h) = &hessian else { break };
+        let Some(h) = &first else { break };
         let Some(step) = cholesky_solve(h, &grad) else { break };
         let candidate: Vec<f64> = x.iter().zip(&step).map(|(a, s)| a - s).collect();
-        let (cand_value, cand_grad) = f(&candidate);
-        let better = cand_value.is_finite() && cand_value <= value && max_abs(&cand_grad) < max_abs(&grad);
+        let (cand_value, cand_grad) = (f.value_and_gradient)(&candidate);
+        // Near the optimum the value changes by less than its rounding error, so a step is judged
+        // by the gradient, with the value allowed to rise by rounding noise only.
+        let noise = VALUE_NOISE * value.abs().max(1.0);
+        let better =
+            cand_value.is_finite() && cand_value <= value + noise && max_abs(&cand_grad) < max_abs(&grad);
         if !better {
             break;
         }
-        (x, value, grad) = (candidate, cand_value, cand_grad);
-        hessian = numerical_hessian(f, &x);
+        (x, value, grad, moved) = (candidate, cand_value, cand_grad, true);
     }
+    let hessian = if moved { numerical_hessian(f, &x) } else { first };
     let converged = value.is_finite() && max_abs(&grad) <= gradient_tolerance;
     Outcome { x, value, iterations, converged, hessian }
 }
@@ -121,12 +143,15 @@ fn line_search(
     let slope = dot(grad, direction);
     for _ in 0..MAX_HALVINGS {
         let next: Vec<f64> = x.iter().zip(direction).map(|(a, d)| a + step * d).collect();
-        let (next_value, next_grad) = f(&next);
-        if next_value.is_finite()
-            && next_grad.iter().all(|g| g.is_finite())
-            && next_value <= value + ARMIJO * step * slope
-        {
-            return Some((next, next_value, next_grad));
+        if next == x {
+            return None;
+        }
+        let next_value = (f.value)(&next);
+        if next_value.is_finite() && next_value <= value + ARMIJO * step * slope {
+            let (next_value, next_grad) = (f.value_and_gradient)(&next);
+            if next_grad.iter().all(|g| g.is_finite()) {
+                return Some((next, next_value, next_grad));
+            }
         }
         step *= 0.5;
     }
@@ -170,7 +195,7 @@ pub(crate) fn numerical_hessian(f: &Objective<'_>, x: &[f64]) -> Option<Vec<Vec<
         let mut minus = x.to_vec();
         plus[j] += step;
         minus[j] -= step;
-        let (gp, gm) = (f(&plus).1, f(&minus).1);
+        let (gp, gm) = ((f.value_and_gradient)(&plus).1, (f.value_and_gradient)(&minus).1);
         for i in 0..n {
             h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
         }
@@ -265,7 +290,9 @@ mod tests {
             let grad = vec![-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x)];
             (value, grad)
         };
-        let out = minimize(&f, vec![-1.2, 1.0], 500, 1e-10, &mut |_| {});
+        let value = |p: &[f64]| f(p).0;
+        let objective = Objective { value: &value, value_and_gradient: &f };
+        let out = minimize(&objective, vec![-1.2, 1.0], 500, 1e-10, &mut |_| {});
         assert!(out.converged, "{out:?}");
         assert!((out.x[0] - 1.0).abs() < 1e-8 && (out.x[1] - 1.0).abs() < 1e-8, "{out:?}");
         assert!(out.hessian.is_some());

@@ -4,16 +4,17 @@
 //! Model and Related Expressions" (brucehardie.com), which writes the likelihood with ₂F₁.
 //!
 //! While alive, a customer buys at Poisson rate λ ~ Gamma(r, α); their lifetime is exponential
-//! with rate μ ~ Gamma(s, β). The gradient is numerical (a fourth-order central difference over
-//! log-parameters), not yet analytic.
+//! with rate μ ~ Gamma(s, β). The gradient is analytic, through the parameter derivatives of ₂F₁.
 
 use serde::Serialize;
 
+use crate::ModelError;
+use crate::bgnbd::mix_with_drop;
 use crate::data::GroupedSummaries;
 use crate::fit::{self, Fit, FitOptions, Problem, Progress, check_positive};
-use crate::hyp2f1::ln_hyp2f1;
-use crate::special::{ln_gamma, log_add_exp, log_sub_exp, logistic};
-use crate::ModelError;
+use crate::hyp2f1::{hyp2f1_with_gradient, ln_hyp2f1};
+use crate::optim::Objective;
+use crate::special::{digamma, ln_gamma, log_sub_exp, logistic};
 
 /// Pareto/NBD parameters, named as in the papers; all finite and > 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -46,76 +47,106 @@ impl ParetoNbdParams {
     }
 }
 
-/// ln A₀ of Fader & Hardie (2005 note), the drop-out-before-T part of the likelihood:
-/// for α ≥ β, A₀ = F(r+s+x, s+1; r+s+x+1; (α−β)/(α+t_x)) / (α+t_x)^(r+s+x) − (same at T);
-/// for α < β the roles swap: F(r+s+x, r+x; r+s+x+1; (β−α)/(β+t)) / (β+t)^(r+s+x).
-/// A₀ ≥ 0 (it is an integral over (t_x, T)); −∞ when t_x = T.
-fn ln_a0(p: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64) -> f64 {
+/// ln of one of the two terms of A₀ (Fader & Hardie 2005 note) at time t, with its gradient
+/// over (r, α, s, β) when asked for:
+/// for α ≥ β, F(r+s+x, s+1; r+s+x+1; (α−β)/(α+t)) / (α+t)^(r+s+x);
+/// for α < β, F(r+s+x, r+x; r+s+x+1; (β−α)/(β+t)) / (β+t)^(r+s+x).
+fn a0_term(p: &ParetoNbdParams, x: f64, t: f64, want_gradient: bool) -> (f64, [f64; 4]) {
     let rsx = p.r + p.s + x;
-    let (rate, other, b1) = if p.alpha >= p.beta {
-        (p.alpha, p.beta, p.s + 1.0)
+    let alpha_wins = p.alpha >= p.beta;
+    let (u, other, b1) =
+        if alpha_wins { (p.alpha + t, p.beta, p.s + 1.0) } else { (p.beta + t, p.alpha, p.r + x) };
+    let z = (u - t - other) / u;
+    let ln_u = u.ln();
+    if !want_gradient {
+        return (ln_hyp2f1(rsx, b1, rsx + 1.0, z) - rsx * ln_u, [0.0; 4]);
+    }
+    let (f, [fa, fb, fc, fz]) = hyp2f1_with_gradient(rsx, b1, rsx + 1.0, z);
+    let value = if f.sign > 0.0 { f.ln_abs - rsx * ln_u } else { f64::NAN };
+    // dz/d(rate) = (other + t)/u², dz/d(other) = −1/u, d ln u / d(rate) = 1/u.
+    let d_rate = fz * (other + t) / (u * u) - rsx / u;
+    let d_other = -fz / u;
+    let gradient = if alpha_wins {
+        [fa + fc - ln_u, d_rate, fa + fb + fc - ln_u, d_other]
     } else {
-        (p.beta, p.alpha, p.r + x)
+        [fa + fb + fc - ln_u, d_other, fa + fc - ln_u, d_rate]
     };
-    let term = |t: f64| {
-        let z = (rate - other) / (rate + t);
-        ln_hyp2f1(rsx, b1, rsx + 1.0, z) - rsx * (rate + t).ln()
-    };
-    let (at_tx, at_t) = (term(t_x), term(big_t));
-    if at_t >= at_tx { f64::NEG_INFINITY } else { log_sub_exp(at_tx, at_t) }
+    (value, gradient)
 }
 
 /// ln of the first (alive at T) and second (died in (t_x, T)) likelihood terms without the common
-/// factor Γ(r+x) αʳ βˢ / Γ(r).
-fn ln_parts(p: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64) -> (f64, f64) {
-    let alive = -(p.r + x) * (p.alpha + big_t).ln() - p.s * (p.beta + big_t).ln();
-    let died = p.s.ln() - (p.r + p.s + x).ln() + ln_a0(p, x, t_x, big_t);
-    (alive, died)
+/// factor Γ(r+x) αʳ βˢ / Γ(r), with their gradients when asked for. The second is
+/// ln[s/(r+s+x) · A₀], A₀ = term(t_x) − term(T) ≥ 0 (an integral over (t_x, T)); −∞ if t_x = T.
+fn ln_parts(p: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64, want_gradient: bool) -> [(f64, [f64; 4]); 2] {
+    let rx = p.r + x;
+    let rsx = rx + p.s;
+    let (ln_at, ln_bt) = ((p.alpha + big_t).ln(), (p.beta + big_t).ln());
+    let alive =
+        (-rx * ln_at - p.s * ln_bt, [-ln_at, -rx / (p.alpha + big_t), -ln_bt, -p.s / (p.beta + big_t)]);
+    let (at_tx, g_tx) = a0_term(p, x, t_x, want_gradient);
+    let (at_t, g_t) = a0_term(p, x, big_t, want_gradient);
+    if at_t >= at_tx {
+        return [alive, (f64::NEG_INFINITY, [0.0; 4])];
+    }
+    let ln_a0 = log_sub_exp(at_tx, at_t);
+    // d ln A₀ = (d term(t_x) − q d term(T)) / (1 − q), q = term(T) / term(t_x).
+    let q = (at_t - at_tx).exp();
+    let d_ln_a0: [f64; 4] = std::array::from_fn(|i| (g_tx[i] - q * g_t[i]) / (1.0 - q));
+    let died = p.s.ln() - rsx.ln() + ln_a0;
+    let d_died = [d_ln_a0[0] - 1.0 / rsx, d_ln_a0[1], d_ln_a0[2] + 1.0 / p.s - 1.0 / rsx, d_ln_a0[3]];
+    [alive, (died, d_died)]
+}
+
+/// One customer's log-likelihood and, when asked for, its gradient over (r, α, s, β).
+fn customer_terms(p: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64, want_gradient: bool) -> (f64, [f64; 4]) {
+    let [(alive, d_alive), (died, d_died)] = ln_parts(p, x, t_x, big_t, want_gradient);
+    let (mix, w_died) = mix_with_drop(alive, died);
+    let (ln_alpha, ln_beta) = (p.alpha.ln(), p.beta.ln());
+    let ll = ln_gamma(p.r + x) - ln_gamma(p.r) + p.r * ln_alpha + p.s * ln_beta + mix;
+    if !want_gradient {
+        return (ll, [0.0; 4]);
+    }
+    let own = [digamma(p.r + x) - digamma(p.r) + ln_alpha, p.r / p.alpha, ln_beta, p.s / p.beta];
+    let grad = std::array::from_fn(|i| own[i] + (1.0 - w_died) * d_alive[i] + w_died * d_died[i]);
+    (ll, grad)
 }
 
 /// One customer's log-likelihood (Fader & Hardie 2005 note):
 ///
-/// L = Γ(r+x) αʳ βˢ / Γ(r) · [1 / ((α+T)^(r+x) (β+T)ˢ) + s/(r+s+x) · A₀].
+/// L = Γ(r+x) αʳ βˢ / Γ(r) · [1 / ((α+T)^(r+x) (β+T)ˢ) + s/(r+s+x) · A₀],
+///
+/// A₀ = F(r+s+x, s+1; r+s+x+1; (α−β)/(α+t_x)) / (α+t_x)^(r+s+x) − (same at T) for α ≥ β, and
+/// F(r+s+x, r+x; r+s+x+1; (β−α)/(β+t)) / (β+t)^(r+s+x) at t_x minus at T for α < β.
 pub fn customer_log_likelihood(params: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64) -> f64 {
-    let (alive, died) = ln_parts(params, x, t_x, big_t);
-    ln_gamma(params.r + x) - ln_gamma(params.r) + params.r * params.alpha.ln() + params.s * params.beta.ln()
-        + log_add_exp(alive, died)
+    customer_terms(params, x, t_x, big_t, false).0
+}
+
+fn log_likelihood_and_gradient(
+    p: &ParetoNbdParams,
+    data: &GroupedSummaries,
+    want_gradient: bool,
+) -> (f64, [f64; 4]) {
+    let mut ll = 0.0;
+    let mut grad = [0.0; 4];
+    for s in data.rows() {
+        let (l, g) = customer_terms(p, s.x, s.t_x, s.big_t, want_gradient);
+        ll += s.weight * l;
+        for (acc, gi) in grad.iter_mut().zip(g) {
+            *acc += s.weight * gi;
+        }
+    }
+    (ll, grad)
 }
 
 /// Total log-likelihood Σ wᵢ ln L(r, α, s, β | xᵢ, t_xᵢ, Tᵢ); see [`customer_log_likelihood`].
 pub fn log_likelihood(params: &ParetoNbdParams, data: &GroupedSummaries) -> f64 {
-    data.rows()
-        .iter()
-        .map(|s| s.weight * customer_log_likelihood(params, s.x, s.t_x, s.big_t))
-        .sum()
+    log_likelihood_and_gradient(params, data, false).0
 }
 
-/// Gradient of [`log_likelihood`] over (r, α, s, β), by a fourth-order central difference in
-/// log-parameters (relative error about 1e-10).
+/// Analytic gradient of [`log_likelihood`] over (r, α, s, β), in that order: the chain rule
+/// through ₂F₁'s parameter and argument derivatives ([`hyp2f1_with_gradient`]).
 pub fn gradient(params: &ParetoNbdParams, data: &GroupedSummaries) -> [f64; 4] {
-    let natural = [params.r, params.alpha, params.s, params.beta];
-    let theta: Vec<f64> = natural.iter().map(|v| v.ln()).collect();
-    let log_grad = log_space_gradient(&theta, &|t: &[f64]| log_likelihood(&from_log(t), data));
-    [0, 1, 2, 3].map(|i| log_grad[i] / natural[i])
-}
-
-fn from_log(theta: &[f64]) -> ParetoNbdParams {
-    ParetoNbdParams::from_values(&theta.iter().map(|v| v.exp()).collect::<Vec<_>>())
-}
-
-/// d f / d θᵢ by the five-point stencil (−f(θ+2h) + 8f(θ+h) − 8f(θ−h) + f(θ−2h)) / 12h.
-fn log_space_gradient(theta: &[f64], f: &dyn Fn(&[f64]) -> f64) -> Vec<f64> {
-    const H: f64 = 1e-3;
-    (0..theta.len())
-        .map(|i| {
-            let at = |offset: f64| {
-                let mut t = theta.to_vec();
-                t[i] += offset;
-                f(&t)
-            };
-            (-at(2.0 * H) + 8.0 * at(H) - 8.0 * at(-H) + at(-2.0 * H)) / (12.0 * H)
-        })
-        .collect()
+    log_likelihood_and_gradient(params, data, true).1
 }
 
 /// Maximum-likelihood fit; see [`fit_with_progress`].
@@ -143,8 +174,16 @@ pub fn fit_with_progress(
     }
     let sum_t: f64 = data.rows().iter().map(|s| s.weight * s.big_t).sum();
     let sum_x1: f64 = data.rows().iter().map(|s| s.weight * (s.x + 1.0)).sum();
-    let mean_nll = |theta: &[f64]| -log_likelihood(&from_log(theta), data) / n;
-    let objective = |theta: &[f64]| (mean_nll(theta), log_space_gradient(theta, &mean_nll));
+    let with_gradient = |theta: &[f64]| {
+        let natural: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+        let (ll, g) = log_likelihood_and_gradient(&ParetoNbdParams::from_values(&natural), data, true);
+        (-ll / n, g.iter().zip(&natural).map(|(gi, v)| -gi * v / n).collect())
+    };
+    let value = |theta: &[f64]| {
+        let natural: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+        -log_likelihood_and_gradient(&ParetoNbdParams::from_values(&natural), data, false).0 / n
+    };
+    let objective = Objective { value: &value, value_and_gradient: &with_gradient };
     let problem = Problem {
         model: "pareto-nbd",
         start: vec![0.0, (sum_t / sum_x1).ln(), 0.0, (sum_t / n).ln()],
@@ -158,7 +197,7 @@ pub fn fit_with_progress(
 /// P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)ˢ · A₀)  (Fader & Hardie 2005
 /// note; Schmittlein et al. 1987). In [0, 1]; 1 when t_x = T.
 pub fn probability_alive(params: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64) -> f64 {
-    let (alive, died) = ln_parts(params, x, t_x, big_t);
+    let [(alive, _), (died, _)] = ln_parts(params, x, t_x, big_t, false);
     logistic(alive - died)
 }
 
@@ -170,7 +209,9 @@ pub fn probability_alive(params: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64)
 pub fn expected_purchases(params: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64, t: f64) -> f64 {
     let ParetoNbdParams { r, alpha, s, beta } = *params;
     let horizon = ((beta + big_t + t) / (beta + big_t)).ln();
-    (r + x) * (beta + big_t) / (alpha + big_t) * lifetime_factor(s, horizon) * probability_alive(params, x, t_x, big_t)
+    (r + x) * (beta + big_t) / (alpha + big_t)
+        * lifetime_factor(s, horizon)
+        * probability_alive(params, x, t_x, big_t)
 }
 
 /// Expected purchases in (0, t] of a new customer (Schmittlein et al. 1987):
@@ -183,9 +224,47 @@ pub fn expected_purchases_new_customer(params: &ParetoNbdParams, t: f64) -> f64 
 /// [1 − e^(−(s−1)L)] / (s − 1), which tends to L as s → 1.
 fn lifetime_factor(s: f64, ln_ratio: f64) -> f64 {
     let k = s - 1.0;
-    if k.abs() < 1e-12 {
-        ln_ratio
-    } else {
-        -(-k * ln_ratio).exp_m1() / k
+    if k.abs() < 1e-12 { ln_ratio } else { -(-k * ln_ratio).exp_m1() / k }
+}
+
+/// Gauss–Legendre points per panel and panels used by [`probability_of_purchases`].
+const QUADRATURE_POINTS: usize = 48;
+const QUADRATURE_PANELS: usize = 16;
+
+/// P(X(t) = k): the probability that a new customer makes exactly k purchases in (0, t].
+///
+/// Conditioning on the lifetime τ ~ Pareto II(s, β) and mixing λ ~ Gamma(r, α) (Schmittlein et
+/// al. 1987; Fader & Hardie 2005 note):
+///
+/// P = (β/(β+t))ˢ NB(k; r, α/(α+t)) + ∫₀ᵗ s βˢ (β+τ)^−(s+1) NB(k; r, α/(α+τ)) dτ,
+///
+/// and with v = τ/(α+τ) the integral is Γ(r+k)/(Γ(r) k!) · s βˢ α ·
+/// ∫₀^(t/(α+t)) vᵏ (1−v)^(r+s−1) (β + (α−β) v)^−(s+1) dv, evaluated by composite Gauss–Legendre
+/// quadrature (16 panels × 48 points, ~1e-12 relative for k up to a few hundred).
+pub fn probability_of_purchases(params: &ParetoNbdParams, t: f64, k: u32) -> f64 {
+    let ParetoNbdParams { r, alpha, s, beta } = *params;
+    if t <= 0.0 {
+        return if k == 0 { 1.0 } else { 0.0 };
     }
+    let kf = f64::from(k);
+    let ln_nb_const = ln_gamma(r + kf) - ln_gamma(r) - ln_gamma(kf + 1.0);
+    let ln_survive = s * (beta.ln() - (beta + t).ln());
+    let alive =
+        (ln_survive + ln_nb_const + r * (alpha / (alpha + t)).ln() + kf * (t / (alpha + t)).ln()).exp();
+    let upper = t / (alpha + t);
+    let ln_front = ln_nb_const + s.ln() + s * beta.ln() + alpha.ln();
+    let integrand = |v: f64| {
+        let ln_power = if k == 0 { 0.0 } else { kf * v.ln() };
+        (ln_front + ln_power + (r + s - 1.0) * (-v).ln_1p() - (s + 1.0) * (beta + (alpha - beta) * v).ln())
+            .exp()
+    };
+    let rule = crate::special::gauss_legendre(QUADRATURE_POINTS);
+    let width = upper / QUADRATURE_PANELS as f64;
+    let died: f64 = (0..QUADRATURE_PANELS)
+        .map(|panel| {
+            let mid = (panel as f64 + 0.5) * width;
+            rule.iter().map(|(x, w)| w * integrand(mid + 0.5 * width * x)).sum::<f64>() * 0.5 * width
+        })
+        .sum();
+    alive + died
 }

@@ -12,8 +12,10 @@ use rand::Rng;
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
 use crate::CustomerSummary;
+use crate::bgbb::{BgBbParams, BgBbSummary};
 use crate::bgnbd::BgNbdParams;
 use crate::gamma_gamma::GammaGammaParams;
+use crate::mbgnbd::MbgNbdParams;
 use crate::pareto_nbd::ParetoNbdParams;
 
 const VALID: &str = "parameters are finite and positive (checked constructors)";
@@ -41,6 +43,15 @@ pub fn bgnbd_purchase_times(params: &BgNbdParams, horizon: f64, rng: &mut impl R
     let rate = gamma_draw(params.r, params.alpha, rng);
     let drop_out = beta_draw(params.a, params.b, rng);
     poisson_purchases_until_drop_out(rate, drop_out, false, horizon, rng)
+}
+
+/// Times of the repeat purchases of one MBG/NBD customer in (0, horizon] (Batislam et al. 2007):
+/// as [`bgnbd_purchase_times`], but the customer may also drop out at time 0, right after the
+/// first purchase, with probability p.
+pub fn mbgnbd_purchase_times(params: &MbgNbdParams, horizon: f64, rng: &mut impl Rng) -> Vec<f64> {
+    let rate = gamma_draw(params.r, params.alpha, rng);
+    let drop_out = beta_draw(params.a, params.b, rng);
+    poisson_purchases_until_drop_out(rate, drop_out, true, horizon, rng)
 }
 
 /// Purchases of rate `rate` in (0, horizon]; after each (and at time 0 when `drop_at_start`)
@@ -129,6 +140,35 @@ pub fn pareto_nbd_customers(
             summarize(&pareto_nbd_purchase_times(params, age, rng), age)
         })
         .collect()
+}
+
+/// The opportunities (1-based, increasing) at which one BG/BB customer transacts among the
+/// first `opportunities` (Fader, Hardie & Shang 2010): p ~ Beta(α, β), θ ~ Beta(γ, δ); before
+/// each opportunity the customer leaves with probability θ, and while alive
+/// transacts with probability p.
+pub fn bgbb_transactions(params: &BgBbParams, opportunities: u32, rng: &mut impl Rng) -> Vec<u32> {
+    let p = beta_draw(params.alpha, params.beta, rng);
+    let theta = beta_draw(params.gamma, params.delta, rng);
+    let mut out = Vec::new();
+    for i in 1..=opportunities {
+        if uniform(rng) < theta {
+            break;
+        }
+        if uniform(rng) < p {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The `(x, t_x, n)` summary of a BG/BB history with weight 1.
+pub fn summarize_bgbb(transactions: &[u32], opportunities: u32) -> BgBbSummary {
+    BgBbSummary {
+        x: u32::try_from(transactions.len()).unwrap_or(u32::MAX),
+        t_x: transactions.last().copied().unwrap_or(0),
+        n: opportunities,
+        weight: 1.0,
+    }
 }
 
 /// `n` transaction values of one Gamma-Gamma customer (Fader, Hardie & Lee 2005, "RFM and

@@ -24,7 +24,9 @@ fn fit_on_cdnow_reproduces_fader_hardie_lee_2005() {
     let p = fit.params;
     assert!(fit.converged, "{fit:?}");
     assert_eq!(fit.n, 2357.0);
-    for (name, got, want) in [("r", p.r, 0.243), ("alpha", p.alpha, 4.414), ("a", p.a, 0.793), ("b", p.b, 2.426)] {
+    for (name, got, want) in
+        [("r", p.r, 0.243), ("alpha", p.alpha, 4.414), ("a", p.a, 0.793), ("b", p.b, 2.426)]
+    {
         assert!((got - want).abs() <= PUBLISHED_ROUNDING, "{name}: {got} vs published {want}; {fit:?}");
     }
     assert!((fit.log_likelihood - -9582.4).abs() <= LL_ROUNDING, "{fit:?}");
@@ -38,4 +40,29 @@ fn customer_with_two_repeat_purchases_expects_1_226_more_in_39_weeks() {
     let expected = bgnbd::expected_purchases(&p, 2.0, 30.43, 38.86, 39.0);
     // 1.226 is published to 3 decimals; the published parameters are themselves rounded.
     assert!((expected - 1.226).abs() <= 0.001, "{expected}");
+}
+
+#[test]
+fn progress_is_reported_every_iteration_and_the_objective_never_increases() {
+    let data = common::cdnow_grouped();
+    let mut reports = Vec::new();
+    let fit = bgnbd::fit_with_progress(&data, &FitOptions::default(), &mut |p| reports.push(*p)).unwrap();
+    assert_eq!(reports.len(), fit.iterations, "one report per quasi-Newton iteration");
+    assert!(
+        reports.windows(2).all(|w| w[1].mean_negative_log_likelihood <= w[0].mean_negative_log_likelihood)
+    );
+    let last = reports.last().unwrap();
+    assert!((last.mean_negative_log_likelihood * fit.n + fit.log_likelihood).abs() < 1e-6);
+}
+
+#[test]
+fn fit_without_any_repeat_purchase_returns_finite_estimates_instead_of_panicking() {
+    // With x = 0 everywhere the likelihood rises as r → 0: no interior maximum exists.
+    let customers: Vec<tenure_models::CustomerSummary> =
+        (1..=50).map(|i| tenure_models::CustomerSummary { x: 0.0, t_x: 0.0, big_t: f64::from(i) }).collect();
+    let data = tenure_models::GroupedSummaries::from_customers(&customers).unwrap();
+    let options = FitOptions { max_iterations: 200, ..FitOptions::default() };
+    let fit = bgnbd::fit(&data, &options).unwrap();
+    assert!(fit.log_likelihood.is_finite() && fit.log_likelihood <= 0.0, "{fit:?}");
+    assert!(fit.params.r.is_finite() && fit.params.alpha.is_finite(), "{fit:?}");
 }

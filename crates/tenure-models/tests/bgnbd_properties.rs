@@ -10,7 +10,7 @@ const GRADIENT_TOLERANCE: f64 = 1e-5;
 
 fn params() -> impl Strategy<Value = BgNbdParams> {
     (0.01f64..20.0, 0.01f64..100.0, 0.01f64..20.0, 0.01f64..20.0)
-        .prop_map(|(r, alpha, a, b)| BgNbdParams::new(r, alpha, a, b).unwrap())
+        .prop_map(|(r, alpha, a, b)| BgNbdParams::new(r, alpha, a, b).expect("positive by construction"))
 }
 
 fn customers() -> impl Strategy<Value = Vec<CustomerSummary>> {
@@ -33,7 +33,12 @@ fn finite_difference(p: &BgNbdParams, data: &GroupedSummaries) -> [f64; 4] {
         let (mut up, mut down) = (base, base);
         up[i] += h;
         down[i] -= h;
-        let at = |v: [f64; 4]| bgnbd::log_likelihood(&BgNbdParams::new(v[0], v[1], v[2], v[3]).unwrap(), data);
+        let at = |v: [f64; 4]| {
+            bgnbd::log_likelihood(
+                &BgNbdParams::new(v[0], v[1], v[2], v[3]).expect("small steps keep parameters positive"),
+                data,
+            )
+        };
         out[i] = (at(up) - at(down)) / (2.0 * h);
     }
     out
@@ -94,7 +99,8 @@ fn conditional_expectation_of_a_customer_seen_for_no_time_is_the_new_customer_ex
 #[test]
 fn extreme_customers_give_finite_likelihoods_and_predictions() {
     let p = BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap();
-    let extremes = [(300.0, 38.0, 38.86), (300.0, 38.86, 38.86), (0.0, 0.0, 1e-9), (1.0, 1e-9, 1e-9), (5.0, 0.0, 1e4)];
+    let extremes =
+        [(300.0, 38.0, 38.86), (300.0, 38.86, 38.86), (0.0, 0.0, 1e-9), (1.0, 1e-9, 1e-9), (5.0, 0.0, 1e4)];
     for (x, t_x, big_t) in extremes {
         let ll = bgnbd::customer_log_likelihood(&p, x, t_x, big_t);
         let alive = bgnbd::probability_alive(&p, x, t_x, big_t);

@@ -29,7 +29,12 @@ fn bgnbd_fit_recovers_the_parameters_it_simulated_from() {
     close("b", p.b, truth.b);
     // The truth must lie within four reported standard errors: checks the standard errors too.
     let se = fit.standard_errors.unwrap();
-    for (name, got, want, err) in [("r", p.r, truth.r, se.r), ("alpha", p.alpha, truth.alpha, se.alpha), ("a", p.a, truth.a, se.a), ("b", p.b, truth.b, se.b)] {
+    for (name, got, want, err) in [
+        ("r", p.r, truth.r, se.r),
+        ("alpha", p.alpha, truth.alpha, se.alpha),
+        ("a", p.a, truth.a, se.a),
+        ("b", p.b, truth.b, se.b),
+    ] {
         assert!((got - want).abs() <= 4.0 * err, "{name}: {got} ± {err} vs {want}");
     }
 }

@@ -10,12 +10,19 @@ pub fn cdnow_path(name: &str) -> String {
 
 /// The rows of a small CSV file as header → column maps (no quoting in these files).
 pub fn read_csv(name: &str) -> Vec<std::collections::HashMap<String, f64>> {
-    let text = std::fs::read_to_string(cdnow_path(name)).unwrap();
+    let text = std::fs::read_to_string(cdnow_path(name)).expect("the CDNOW files ship in data/cdnow");
     let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(|h| h.trim().to_string()).collect();
+    let header: Vec<String> =
+        lines.next().expect("a header line").split(',').map(|h| h.trim().to_string()).collect();
     lines
         .filter(|l| !l.trim().is_empty())
-        .map(|l| header.iter().cloned().zip(l.split(',').map(|v| v.trim().parse::<f64>().unwrap())).collect())
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(|v| v.trim().parse::<f64>().expect("numeric cells")))
+                .collect()
+        })
         .collect()
 }
 
@@ -29,5 +36,5 @@ pub fn cdnow_customers() -> Vec<CustomerSummary> {
 
 /// The CDNOW calibration summaries, grouped.
 pub fn cdnow_grouped() -> GroupedSummaries {
-    GroupedSummaries::from_customers(&cdnow_customers()).unwrap()
+    GroupedSummaries::from_customers(&cdnow_customers()).expect("valid CDNOW summaries")
 }
