@@ -9,7 +9,9 @@ use std::path::Path;
 use chrono::{Duration, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use rand_distr::{Beta, Distribution, Exp, Gamma};
+use tenure_models::bgnbd::BgNbdParams;
+use tenure_models::gamma_gamma::GammaGammaParams;
+use tenure_models::simulate;
 
 use crate::AppError;
 
@@ -27,45 +29,21 @@ pub struct GenerateRequest {
     /// Purchases are observed until this many weeks after `start`.
     pub weeks: u32,
     /// Purchase process parameters (time unit: weeks).
-    pub purchases: BgNbd,
+    pub purchases: BgNbdParams,
     /// Spend parameters (money unit: dollars).
-    pub spend: GammaGamma,
+    pub spend: GammaGammaParams,
 }
 
-/// BG/NBD parameters: purchase rate λ ~ Gamma(r, α) per week, dropout p ~ Beta(a, b) after each
-/// repeat purchase.
-#[derive(Debug, Clone, Copy)]
-pub struct BgNbd {
-    /// Shape of the purchase-rate distribution.
-    pub r: f64,
-    /// Rate (per week) of the purchase-rate distribution.
-    pub alpha: f64,
-    /// Beta shape a of the dropout probability.
-    pub a: f64,
-    /// Beta shape b of the dropout probability.
-    pub b: f64,
+/// The purchase-timing parameters estimated on CDNOW by Fader, Hardie & Lee (2005): r = 0.243,
+/// α = 4.414 (per week), a = 0.793, b = 2.426.
+pub fn cdnow_purchases() -> BgNbdParams {
+    BgNbdParams::new(0.243, 4.414, 0.793, 2.426).expect("the published estimates are valid parameters")
 }
 
-impl BgNbd {
-    /// Fader, Hardie & Lee (2005), CDNOW estimates.
-    pub const CDNOW: BgNbd = BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
-}
-
-/// Gamma-Gamma spend parameters: a customer's spend scale ν ~ Gamma(q, γ), each purchase's
-/// value z ~ Gamma(p, ν), so the customer's mean spend is p/ν.
-#[derive(Debug, Clone, Copy)]
-pub struct GammaGamma {
-    /// Shape of each purchase's value.
-    pub p: f64,
-    /// Shape of the customers' ν.
-    pub q: f64,
-    /// Rate of the customers' ν.
-    pub gamma: f64,
-}
-
-impl GammaGamma {
-    /// Fader, Hardie & Lee (2005, "RFM and CLV"), CDNOW estimates.
-    pub const CDNOW: GammaGamma = GammaGamma { p: 6.25, q: 3.74, gamma: 15.44 };
+/// The spend parameters estimated on CDNOW by Fader, Hardie & Lee (2005, "RFM and CLV"):
+/// p = 6.25, q = 3.74, γ = 15.44 (dollars).
+pub fn cdnow_spend() -> GammaGammaParams {
+    GammaGammaParams::new(6.25, 3.74, 15.44).expect("the published estimates are valid parameters")
 }
 
 /// Output layout.
@@ -149,21 +127,16 @@ fn write_order(
     }
 }
 
-/// The distributions of one synthetic shop.
+/// The shape of one synthetic shop.
 struct Model {
     acquisition_days: u32,
     horizon_weeks: f64,
-    rate: Gamma<f64>,
-    dropout: Beta<f64>,
-    spend_scale: Gamma<f64>,
-    spend_shape: f64,
+    purchases: BgNbdParams,
+    spend: GammaGammaParams,
 }
 
 impl Model {
     fn new(request: &GenerateRequest) -> Result<Self, String> {
-        let BgNbd { r, alpha, a, b } = request.purchases;
-        let GammaGamma { p, q, gamma } = request.spend;
-        let bad = |what: &str| format!("invalid {what} parameters");
         if request.acquisition_days == 0
             || f64::from(request.acquisition_days) > f64::from(request.weeks) * 7.0
         {
@@ -172,34 +145,23 @@ impl Model {
         Ok(Model {
             acquisition_days: request.acquisition_days,
             horizon_weeks: f64::from(request.weeks),
-            rate: Gamma::new(r, 1.0 / alpha).map_err(|_| bad("BG/NBD"))?,
-            dropout: Beta::new(a, b).map_err(|_| bad("BG/NBD"))?,
-            spend_scale: Gamma::new(q, 1.0 / gamma).map_err(|_| bad("Gamma-Gamma"))?,
-            spend_shape: if p > 0.0 { p } else { return Err(bad("Gamma-Gamma")) },
+            purchases: request.purchases,
+            spend: request.spend,
         })
     }
 
-    /// One customer's purchases as (day from start, cents), first purchase included.
+    /// One customer's purchases as (day from start, cents), first purchase included: acquired on
+    /// a uniform day of the acquisition period, then the models' simulators.
     fn customer_purchases(&self, rng: &mut StdRng, out: &mut Vec<(u32, i64)>) {
         out.clear();
         let first_day = rng.random_range(0..self.acquisition_days);
-        let lambda = self.rate.sample(rng).max(1e-12);
-        let dropout = self.dropout.sample(rng);
-        let nu = self.spend_scale.sample(rng).max(1e-12);
-        let spend = Gamma::new(self.spend_shape, 1.0 / nu).expect("shape checked, scale positive");
-        let gap = Exp::new(lambda).expect("rate is positive");
-        let mut week = f64::from(first_day) / 7.0;
-        let cents = |rng: &mut StdRng| ((spend.sample(rng) * 100.0).round() as i64).max(1);
-        out.push((first_day, cents(rng)));
-        loop {
-            week += gap.sample(rng);
-            if week >= self.horizon_weeks {
-                break;
-            }
-            out.push(((week * 7.0) as u32, cents(rng)));
-            if rng.random::<f64>() < dropout {
-                break;
-            }
+        let first_week = f64::from(first_day) / 7.0;
+        let repeats = simulate::bgnbd_purchase_times(&self.purchases, self.horizon_weeks - first_week, rng);
+        let spends = simulate::gamma_gamma_spends(&self.spend, repeats.len() + 1, rng);
+        let weeks = std::iter::once(0.0).chain(repeats);
+        for (week, dollars) in weeks.zip(spends) {
+            let day = first_day + (week * 7.0) as u32;
+            out.push((day, ((dollars * 100.0).round() as i64).max(1)));
         }
     }
 }
@@ -215,8 +177,8 @@ mod tests {
             start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             acquisition_days: 84,
             weeks: 78,
-            purchases: BgNbd::CDNOW,
-            spend: GammaGamma::CDNOW,
+            purchases: cdnow_purchases(),
+            spend: cdnow_spend(),
         }
     }
 
@@ -270,9 +232,11 @@ mod tests {
     }
 
     #[test]
-    fn rejects_invalid_parameters() {
+    fn rejects_an_acquisition_period_outside_the_observed_weeks() {
         let mut bad = request(1, 1);
-        bad.purchases.r = -1.0;
+        bad.acquisition_days = 0;
+        assert!(write_shop(&bad, OutputFormat::Csv, &mut Vec::new()).is_err());
+        bad.acquisition_days = 78 * 7 + 1;
         assert!(write_shop(&bad, OutputFormat::Csv, &mut Vec::new()).is_err());
     }
 }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use tenure_app::generate::{BgNbd, GammaGamma, GenerateRequest, OutputFormat, generate};
+use tenure_app::generate::{GenerateRequest, OutputFormat, cdnow_purchases, cdnow_spend, generate};
 
 use crate::cli::{GenerateArgs, GenerateFormat};
 use crate::output;
@@ -16,8 +16,8 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         start: args.start,
         acquisition_days: args.acquisition_days,
         weeks: args.weeks,
-        purchases: BgNbd::CDNOW,
-        spend: GammaGamma::CDNOW,
+        purchases: cdnow_purchases(),
+        spend: cdnow_spend(),
     };
     let format = match args.format {
         GenerateFormat::Cdnow => OutputFormat::Cdnow,
