@@ -279,7 +279,7 @@ pub(crate) fn for_each_purchase(
     conn.for_each_row(
         &format!(
             "SELECT customer_id, placed_at, total_minor - refunded_minor FROM orders \
-             WHERE {IS_PURCHASE} AND currency = $1 ORDER BY customer_id, placed_at, id"
+             WHERE {IS_PURCHASE} AND currency = $1 ORDER BY customer_id, placed_at"
         ),
         &[Value::from(currency)],
         &mut |row| {
