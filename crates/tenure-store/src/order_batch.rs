@@ -99,14 +99,9 @@ fn insert_new(
             Value::from(order.external_id.as_str()),
             Value::Int(order.identity_id),
             Value::Int(order.customer_id),
-            Value::Time(order.placed_at),
-            Value::from(order.status),
-            Value::from(order.currency.as_str()),
-            Value::Int(order.total_minor),
-            Value::Int(order.refunded_minor),
-            Value::from(order.items.as_str()),
-            Value::Time(now),
         ]);
+        params.extend(what_the_source_says(order));
+        params.push(Value::Time(now));
     }
     conn.query(&sql, &params)?.iter().map(|row| row.text(0)).collect()
 }
@@ -151,19 +146,25 @@ fn reconcile(
 }
 
 fn update(conn: &mut dyn Conn, id: i64, order: &PendingOrder, now: Timestamp) -> Result<(), StoreError> {
+    let mut params = what_the_source_says(order).to_vec();
+    params.extend([Value::Time(now), Value::Int(id)]);
     conn.execute(
         "UPDATE orders SET placed_at = $1, status = $2, currency = $3, total_minor = $4, refunded_minor = $5, \
          items = $6, imported_at = $7 WHERE id = $8",
-        &[
-            Value::Time(order.placed_at),
-            Value::from(order.status),
-            Value::from(order.currency.as_str()),
-            Value::Int(order.total_minor),
-            Value::Int(order.refunded_minor),
-            Value::from(order.items.as_str()),
-            Value::Time(now),
-            Value::Int(id),
-        ],
+        &params,
     )?;
     Ok(())
+}
+
+/// The order's facts as the source reports them, in the column order `placed_at, status,
+/// currency, total_minor, refunded_minor, items` that both the insert and the update use.
+fn what_the_source_says(order: &PendingOrder) -> [Value; 6] {
+    [
+        Value::Time(order.placed_at),
+        Value::from(order.status),
+        Value::from(order.currency.as_str()),
+        Value::Int(order.total_minor),
+        Value::Int(order.refunded_minor),
+        Value::from(order.items.as_str()),
+    ]
 }
