@@ -8,7 +8,8 @@ from pathlib import Path
 
 work = Path(sys.argv[1])
 load = lambda name: json.loads((work / f"{name}.json").read_text())
-tenure = {"retention": load("retention"), "series": load("series")["periods"], "cohorts": load("cohorts")["cohorts"]}
+tenure = {"retention": load("retention"), "series": load("series")["periods"], "cohorts": load("cohorts")["cohorts"],
+          "lifecycle": load("lifecycle")["stages"], "segments": load("segments")}
 COUNTS = ["S", "E", "N", "lost"]
 RATES = ["crr", "churn_rate", "cohort_exact_retention", "repeat_purchase_rate", "purchase_frequency", "average_order_value"]
 
@@ -31,7 +32,14 @@ for engine in ["duckdb", "pandas"]:
     mine = [(c["cohort"], c["size"], c["customers"]) for c in tenure["cohorts"]]
     theirs = [(c["cohort"], c["size"], c["customers"]) for c in other["cohorts"]]
     assert mine == theirs, f"{engine}: cohort tables differ"
-print("Numbers agree: retention report, monthly series and monthly cohort table (Tenure = DuckDB = pandas).\n")
+    assert tenure["lifecycle"] == other["lifecycle"], f"{engine}: stages {tenure['lifecycle']} != {other['lifecycle']}"
+    for segment in tenure["segments"]["segments"]:
+        name, theirs = segment["name"], other["segments"].get(segment["name"], {"customers": 0, "revenue_cents": 0})
+        assert segment["customers"] == theirs["customers"], f"{engine}: {name} customers differ"
+        assert round(segment["revenue"] * 100) == theirs["revenue_cents"], f"{engine}: {name} revenue differs"
+    assert tenure["segments"]["flags"]["big_spender"] == other["big_spenders"], f"{engine}: big spenders differ"
+print("Numbers agree: retention report, monthly series, monthly cohort table, lifecycle stages and RFM "
+      "segments (Tenure = DuckDB = pandas).\n")
 
 print("| step | seconds | peak MiB |\n| --- | ---: | ---: |")
 for line in (work / "times.txt").read_text().split("\n"):

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""DuckDB and pandas computing Tenure's retention report, monthly series and monthly cohort table
-(PRODUCT.md section 2) from the same CDNOW-layout file that `tenure generate` writes.
+"""DuckDB and pandas computing Tenure's retention report, monthly series, monthly cohort table,
+lifecycle stages and RFM segments (PRODUCT.md section 2, with the rules documented in
+crates/tenure-metrics: lifecycle precedence, quintile scores, the segment table) from the same
+CDNOW-layout file that `tenure generate` writes.
 
 Written from PRODUCT.md, not from the Rust code. Usage:
 
@@ -80,6 +82,50 @@ FROM o JOIN f USING (customer) GROUP BY 1, 2 ORDER BY 1, 2
 """
 
 
+LIFECYCLE_SQL = """
+WITH d AS (SELECT DISTINCT customer, day FROM orders WHERE day <= $a),
+g AS (SELECT customer, day, day - lag(day) OVER (PARTITION BY customer ORDER BY day) AS gap FROM d),
+per AS (SELECT customer, min(day) AS first_day, max(day) AS last_day, count(*) AS k FROM d GROUP BY customer),
+back AS (SELECT DISTINCT customer FROM g WHERE day >= $a - $w + 1 AND gap > $w)
+SELECT CASE
+    WHEN last_day < $a - $w + 1 THEN 'churned'
+    WHEN first_day >= $a - 30 + 1 THEN 'new'
+    WHEN k >= 2 AND CAST($a - last_day AS DOUBLE) > 2.0 * (CAST(last_day - first_day AS DOUBLE) / CAST(k - 1 AS DOUBLE))
+        THEN 'at_risk'
+    WHEN back.customer IS NOT NULL THEN 'reactivated'
+    ELSE 'active' END AS stage,
+  count(*)
+FROM per LEFT JOIN back USING (customer) GROUP BY 1
+"""
+
+SEGMENTS_SQL = """
+WITH per AS (SELECT customer, max(day) AS last_day, count(*) AS f, sum(cents) AS m
+             FROM orders WHERE day <= $a GROUP BY customer),
+n AS (SELECT count(*) AS n FROM per),
+scored AS (
+  SELECT m,
+    1 + (5 * (rank() OVER (ORDER BY last_day) - 1)) // n AS rs,
+    1 + (5 * (rank() OVER (ORDER BY f) - 1)) // n AS fs,
+    1 + (5 * (rank() OVER (ORDER BY m) - 1)) // n AS ms,
+    10 * (rank() OVER (ORDER BY m DESC) - 1) < n AS big
+  FROM per, n)
+SELECT CASE
+    WHEN rs >= 4 AND fs >= 4 AND ms >= 4 THEN 'Champions'
+    WHEN rs >= 3 AND fs >= 4 THEN 'Loyal'
+    WHEN rs <= 2 AND fs >= 4 AND ms >= 4 THEN 'Cannot lose them'
+    WHEN rs <= 2 AND fs >= 3 THEN 'At risk'
+    WHEN rs >= 4 AND fs BETWEEN 2 AND 3 THEN 'Potential loyalists'
+    WHEN rs = 5 AND fs = 1 THEN 'New'
+    WHEN rs = 4 AND fs = 1 THEN 'Promising'
+    WHEN rs = 3 AND fs <= 2 THEN 'About to sleep'
+    WHEN rs = 2 AND fs <= 2 THEN 'Hibernating'
+    WHEN rs = 1 AND fs <= 2 THEN 'Lost'
+    ELSE 'Need attention' END AS segment,
+  count(*), sum(m), sum(CAST(big AS INTEGER))
+FROM scored GROUP BY 1
+"""
+
+
 def run_duckdb(path, args, timings):
     import duckdb
 
@@ -101,7 +147,15 @@ def run_duckdb(path, args, timings):
         row = con.execute(REPORT_SQL, {"s": s, "e": e, "w": args.window}).fetchone()
         return row
 
-    return compute(report, lambda a: con.execute(COHORT_SQL, {"a": a}).fetchall(), args, timings)
+    customers = con.execute("SELECT count(DISTINCT customer) FROM orders").fetchone()[0]
+    return compute(
+        report,
+        lambda a: con.execute(COHORT_SQL, {"a": a}).fetchall(),
+        lambda a: (con.execute(LIFECYCLE_SQL, {"a": a, "w": args.window}).fetchall(), customers),
+        lambda a: con.execute(SEGMENTS_SQL, {"a": a}).fetchall(),
+        args,
+        timings,
+    )
 
 
 # --- pandas ---------------------------------------------------------------------------------------
@@ -141,12 +195,56 @@ def run_pandas(path, args, timings):
         counts = cells.groupby(["cohort", "k"]).size()
         return [(int(c), int(k), int(v)) for (c, k), v in counts.items()]
 
-    return compute(report, cohorts, args, timings)
+    def lifecycle(a):
+        w = args.window
+        days = orders.loc[orders.day <= a, ["customer", "day"]].drop_duplicates().sort_values(["customer", "day"])
+        per = days.groupby("customer")["day"].agg(["min", "max", "size"])
+        gap = days["day"] - days.groupby("customer")["day"].shift(1)
+        back = set(days.loc[(days["day"] >= a - w + 1) & (gap > w), "customer"])
+        churned = per["max"] < a - w + 1
+        new = ~churned & (per["min"] >= a - 30 + 1)
+        k = per["size"].astype("float64")
+        mean_gap = (per["max"] - per["min"]).astype("float64") / (k - 1)
+        at_risk = ~churned & ~new & (per["size"] >= 2) & ((a - per["max"]).astype("float64") > 2.0 * mean_gap)
+        reactivated = ~churned & ~new & ~at_risk & per.index.isin(back)
+        active = ~churned & ~new & ~at_risk & ~reactivated
+        stages = {"churned": churned, "new": new, "at_risk": at_risk, "reactivated": reactivated, "active": active}
+        return [(name, int(mask.sum())) for name, mask in stages.items()], int(orders["customer"].nunique())
+
+    def segments(a):
+        per = orders.loc[orders.day <= a].groupby("customer").agg(last_day=("day", "max"), f=("day", "size"),
+                                                                    m=("cents", "sum"))
+        n = len(per)
+        score = lambda column: 1 + (5 * (per[column].rank(method="min").astype("int64") - 1)) // n
+        rs, fs, ms = score("last_day"), score("f"), score("m")
+        big = 10 * (per["m"].rank(method="min", ascending=False).astype("int64") - 1) < n
+        rules = [
+            ("Champions", (rs >= 4) & (fs >= 4) & (ms >= 4)),
+            ("Loyal", (rs >= 3) & (fs >= 4)),
+            ("Cannot lose them", (rs <= 2) & (fs >= 4) & (ms >= 4)),
+            ("At risk", (rs <= 2) & (fs >= 3)),
+            ("Potential loyalists", (rs >= 4) & fs.between(2, 3)),
+            ("New", (rs == 5) & (fs == 1)),
+            ("Promising", (rs == 4) & (fs == 1)),
+            ("About to sleep", (rs == 3) & (fs <= 2)),
+            ("Hibernating", (rs == 2) & (fs <= 2)),
+            ("Lost", (rs == 1) & (fs <= 2)),
+        ]
+        segment = pd.Series("Need attention", index=per.index)
+        taken = pd.Series(False, index=per.index)
+        for name, mask in rules:
+            segment[mask & ~taken] = name
+            taken |= mask
+        grouped = per.assign(segment=segment, big=big).groupby("segment").agg(
+            customers=("m", "size"), revenue=("m", "sum"), big=("big", "sum"))
+        return [(name, int(row.customers), int(row.revenue), int(row.big)) for name, row in grouped.iterrows()]
+
+    return compute(report, cohorts, lifecycle, segments, args, timings)
 
 
 # --- shared -------------------------------------------------------------------------------------
 
-def compute(report, cohorts, args, timings):
+def compute(report, cohorts, lifecycle, segments, args, timings):
     s, e = day_number(args.start), day_number(args.end)
     t = time.perf_counter()
     headline = summarise(report(s, e), args.start, args.end, args.window)
@@ -162,7 +260,21 @@ def compute(report, cohorts, args, timings):
     rows = [{"cohort": f"{c // 12:04d}-{c % 12 + 1:02d}", "size": ks[0],
              "customers": [ks.get(k, 0) for k in range(max(ks) + 1)]} for c, ks in sorted(table.items())]
     timings["cohorts"] = time.perf_counter() - t
-    return {"retention": headline, "series": series, "cohorts": rows}
+    as_of = day_number(args.as_of or args.end)
+    t = time.perf_counter()
+    counted, customers = lifecycle(as_of)
+    stages = {name: 0 for name in ["new", "active", "at_risk", "reactivated", "churned"]}
+    stages.update({name: int(n) for name, n in counted})
+    stages["prospect"] = customers - sum(stages.values())
+    timings["lifecycle"] = time.perf_counter() - t
+    t = time.perf_counter()
+    by_segment = {name: (int(c), int(m), int(b)) for name, c, m, b in segments(as_of)}
+    timings["segments"] = time.perf_counter() - t
+    return {
+        "retention": headline, "series": series, "cohorts": rows, "lifecycle": stages,
+        "segments": {name: {"customers": c, "revenue_cents": m} for name, (c, m, _) in by_segment.items()},
+        "big_spenders": sum(b for _, _, b in by_segment.values()),
+    }
 
 
 def main():
