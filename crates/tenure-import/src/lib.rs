@@ -79,6 +79,7 @@ mod mapping;
 mod opencart;
 mod records;
 mod shopify;
+mod sniff;
 mod table;
 mod woocommerce;
 
@@ -86,6 +87,7 @@ pub use error::{ImportError, RowError};
 pub use input::{Format, ImportOptions, Input};
 pub use mapping::{CsvMapping, MAPPING_KEYS};
 pub use records::{Records, Summary};
+pub use sniff::sniff;
 
 use records::RecordSource;
 
