@@ -85,6 +85,9 @@ pub struct ImportReport {
     pub rejected: Vec<Rejected>,
     /// True when the import was written; false when it was refused because of bad rows.
     pub committed: bool,
+    /// True when model scores were refitted and stored after the import
+    /// ([`crate::models::refresh_after_import`]).
+    pub scores_refreshed: bool,
 }
 
 /// Reports how far through the inputs an import is, in bytes (for a progress bar).

@@ -4,6 +4,7 @@
 mod error;
 pub mod generate;
 pub mod import;
+pub mod models;
 pub mod reports;
 
 pub use error::AppError;

@@ -12,6 +12,7 @@ mod migrate;
 mod order_batch;
 mod postgres_engine;
 mod queries;
+mod scores;
 pub mod sql;
 mod sqlite_engine;
 mod store;

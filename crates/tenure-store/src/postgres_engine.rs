@@ -13,11 +13,18 @@ use crate::sql::{Conn, Row, Value};
 use crate::store::{Backend, Transaction, redact};
 use crate::{EngineKind, StoreError};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "customer_file",
-    sql: include_str!("../migrations/postgres/0001_customer_file.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "customer_file",
+        sql: include_str!("../migrations/postgres/0001_customer_file.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "customer_scores",
+        sql: include_str!("../migrations/postgres/0002_customer_scores.sql"),
+    },
+];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").
 const SCHEMA_LOCK_KEY: i64 = 0x74_65_6e_75_72_65;
@@ -101,12 +108,12 @@ impl Conn for PgTx<'_> {
         &mut self,
         sql: &str,
         params: &[Value],
-        each: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let statement = self.statement(sql)?;
         let mut rows = self.tx.query_raw(&statement, as_params(params)).map_err(driver)?;
         while let Some(row) = rows.next().map_err(driver)? {
-            each(decode_row(&row)?)?;
+            each(&decode_row(&row)?)?;
         }
         Ok(())
     }
@@ -131,6 +138,7 @@ impl ToSql for Value {
             Value::Int(value) if *ty == Type::INT4 => i32::try_from(*value)?.to_sql(ty, out),
             Value::Int(value) if *ty == Type::INT2 => i16::try_from(*value)?.to_sql(ty, out),
             Value::Int(value) => value.to_sql(ty, out),
+            Value::Float(value) => value.to_sql(ty, out),
             Value::Text(value) => value.to_sql(ty, out),
             Value::Bool(value) => value.to_sql(ty, out),
             Value::Time(value) => value.to_sql(ty, out),
@@ -160,6 +168,7 @@ fn decode(row: &postgres::Row, i: usize, ty: &Type) -> Result<Value, StoreError>
         Type::INT8 => row.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int)),
         Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|v| v.map(|v| Value::Int(v.into()))),
         Type::INT2 => row.try_get::<_, Option<i16>>(i).map(|v| v.map(|v| Value::Int(v.into()))),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map(|v| v.map(Value::Float)),
         Type::BOOL => row.try_get::<_, Option<bool>>(i).map(|v| v.map(Value::Bool)),
         Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => {
             row.try_get::<_, Option<String>>(i).map(|v| v.map(Value::Text))

@@ -17,6 +17,8 @@ pub enum Value {
     Null,
     /// An integer (ids, minor units, counts).
     Int(i64),
+    /// A double-precision number (model scores: probabilities, expectations).
+    Float(f64),
     /// Text.
     Text(String),
     /// A boolean (INTEGER 0/1 in SQLite).
@@ -28,6 +30,12 @@ pub enum Value {
 impl From<i64> for Value {
     fn from(value: i64) -> Self {
         Value::Int(value)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(value: f64) -> Self {
+        Value::Float(value)
     }
 }
 
@@ -87,6 +95,15 @@ impl Row {
         }
     }
 
+    /// Column `index` as a double (an integer column is widened).
+    pub fn float(&self, index: usize) -> Result<f64, StoreError> {
+        match self.at(index)? {
+            Value::Float(value) => Ok(*value),
+            Value::Int(value) => Ok(*value as f64),
+            other => Err(StoreError::Other(format!("column {index}: expected a number, found {other:?}"))),
+        }
+    }
+
     /// Column `index` as text.
     pub fn text(&self, index: usize) -> Result<String, StoreError> {
         match self.at(index)? {
@@ -138,12 +155,13 @@ pub trait Conn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
     /// Runs a query and returns every row.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
-    /// Runs a query and calls `each` for every row as it streams, without collecting them.
+    /// Runs a query and calls `each` for every row as it streams, without collecting them (the
+    /// row is lent: engines may reuse one buffer for every row of a long scan).
     fn for_each_row(
         &mut self,
         sql: &str,
         params: &[Value],
-        each: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
     /// Runs a batch of statements without parameters (migrations).
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;

@@ -9,11 +9,18 @@ use crate::sql::{Conn, Row, Value};
 use crate::store::{Backend, Transaction};
 use crate::{EngineKind, StoreError};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "customer_file",
-    sql: include_str!("../migrations/sqlite/0001_customer_file.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "customer_file",
+        sql: include_str!("../migrations/sqlite/0001_customer_file.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "customer_scores",
+        sql: include_str!("../migrations/sqlite/0002_customer_scores.sql"),
+    },
+];
 
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
@@ -27,9 +34,12 @@ pub(crate) struct Sqlite {
 }
 
 impl Sqlite {
-    /// Opens (creating if missing) the database at `path`; `:memory:` for a private in-memory one.
-    pub(crate) fn open(path: &str) -> Result<Self, StoreError> {
-        let path = path.strip_prefix("//").unwrap_or(path);
+    /// Opens (creating if missing) the database at `location`: a path, or `:memory:` for a private
+    /// in-memory one, optionally followed by `?busy_timeout_ms=N` (how long a writer waits for
+    /// another; default 30 s).
+    pub(crate) fn open(location: &str) -> Result<Self, StoreError> {
+        let location = location.strip_prefix("//").unwrap_or(location);
+        let (path, busy_timeout_ms) = split_options(location)?;
         if path.is_empty() {
             return Err(StoreError::Invalid("sqlite: URL without a path (use sqlite:tenure.db)".into()));
         }
@@ -46,11 +56,36 @@ impl Sqlite {
         .map_err(|e| StoreError::Invalid(format!("cannot open SQLite database `{path}`: {e}")))?;
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA cache_size = -{CACHE_KIB};"
+             PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA temp_store = MEMORY;"
         ))
         .map_err(driver)?;
         Ok(Sqlite { conn })
     }
+}
+
+/// Splits `path?busy_timeout_ms=N` into the path and the timeout (default [`BUSY_TIMEOUT_MS`]).
+fn split_options(location: &str) -> Result<(&str, u32), StoreError> {
+    let Some((path, options)) = location.split_once('?') else {
+        return Ok((location, BUSY_TIMEOUT_MS));
+    };
+    let mut busy_timeout_ms = BUSY_TIMEOUT_MS;
+    for option in options.split('&') {
+        match option.split_once('=') {
+            Some(("busy_timeout_ms", value)) => {
+                busy_timeout_ms = value.parse().map_err(|_| {
+                    StoreError::Invalid(format!(
+                        "sqlite: busy_timeout_ms must be a number of milliseconds, not `{value}`"
+                    ))
+                })?;
+            }
+            _ => {
+                return Err(StoreError::Invalid(format!(
+                    "sqlite: unknown option `{option}` (known: busy_timeout_ms)"
+                )));
+            }
+        }
+    }
+    Ok((path, busy_timeout_ms))
 }
 
 impl Backend for Sqlite {
@@ -94,7 +129,7 @@ impl Conn for SqliteTx<'_> {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let mut rows = Vec::new();
         self.for_each_row(sql, params, &mut |row| {
-            rows.push(row);
+            rows.push(row.clone());
             Ok(())
         })?;
         Ok(rows)
@@ -104,15 +139,18 @@ impl Conn for SqliteTx<'_> {
         &mut self,
         sql: &str,
         params: &[Value],
-        each: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut statement = self.0.prepare_cached(sql).map_err(driver)?;
         let columns = statement.column_count();
         let mut rows = statement.query(rusqlite::params_from_iter(params)).map_err(driver)?;
+        let mut buffer = Row(Vec::with_capacity(columns));
         while let Some(row) = rows.next().map_err(driver)? {
-            let values =
-                (0..columns).map(|i| decode(row.get_ref(i).map_err(driver)?)).collect::<Result<_, _>>()?;
-            each(Row(values))?;
+            buffer.0.clear();
+            for i in 0..columns {
+                buffer.0.push(decode(row.get_ref(i).map_err(driver)?)?);
+            }
+            each(&buffer)?;
         }
         Ok(())
     }
@@ -127,6 +165,7 @@ impl rusqlite::ToSql for Value {
         Ok(match self {
             Value::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
             Value::Int(value) => ToSqlOutput::from(*value),
+            Value::Float(value) => ToSqlOutput::from(*value),
             Value::Text(value) => ToSqlOutput::from(value.as_str()),
             Value::Bool(value) => ToSqlOutput::from(i64::from(*value)),
             Value::Time(value) => ToSqlOutput::from(value.timestamp()),
@@ -139,7 +178,7 @@ fn decode(value: ValueRef<'_>) -> Result<Value, StoreError> {
         ValueRef::Null => Ok(Value::Null),
         ValueRef::Integer(value) => Ok(Value::Int(value)),
         ValueRef::Text(bytes) => Ok(Value::Text(String::from_utf8_lossy(bytes).into_owned())),
-        ValueRef::Real(value) => Err(StoreError::Other(format!("unexpected REAL value {value}"))),
+        ValueRef::Real(value) => Ok(Value::Float(value)),
         ValueRef::Blob(_) => Err(StoreError::Other("unexpected BLOB value".into())),
     }
 }
@@ -148,6 +187,12 @@ fn decode(value: ValueRef<'_>) -> Result<Value, StoreError> {
 fn driver(error: rusqlite::Error) -> StoreError {
     match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(error.to_string()),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Conflict(
+                "the database is busy: another import or change is writing to it; try again when it is done"
+                    .into(),
+            )
+        }
         _ => StoreError::Other(error.to_string()),
     }
 }

@@ -7,8 +7,8 @@ use tenure_domain::{CustomerId, ImportRecord, SourceName, Timestamp};
 use crate::migrate::{self, Migration, SchemaStatus};
 use crate::sql::Conn;
 use crate::{
-    Contact, CustomerDetail, CustomerQuery, CustomerSummary, EngineKind, ImportCounts, PurchaseRow, Stats,
-    StoreError, ingest, postgres_engine, queries, sqlite_engine,
+    Contact, CustomerDetail, CustomerQuery, CustomerScore, CustomerSummary, EngineKind, ImportCounts,
+    PurchaseRow, ScoreQuery, Stats, StoreError, ingest, postgres_engine, queries, scores, sqlite_engine,
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
@@ -46,6 +46,13 @@ pub trait Store: Send {
         currency: &str,
         each: &mut dyn FnMut(PurchaseRow) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// Replaces every stored model score with `scores`, in one transaction; returns how many
+    /// were written.
+    fn replace_scores(&mut self, scores: &[CustomerScore]) -> Result<u64, StoreError>;
+    /// Stored scores of one currency, ranked (top N by CLV, lowest probability alive, or all).
+    fn scores(&mut self, query: &ScoreQuery) -> Result<Vec<CustomerScore>, StoreError>;
+    /// Stored scores of these customers, by id (unscored ids are left out).
+    fn scores_of(&mut self, ids: &[CustomerId]) -> Result<Vec<CustomerScore>, StoreError>;
 }
 
 /// An import in progress: one open write transaction.
@@ -234,6 +241,22 @@ impl<B: Backend> Store for Engine<B> {
         each: &mut dyn FnMut(PurchaseRow) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         queries::for_each_purchase(&mut self.checked_read()?, currency, each)
+    }
+
+    fn replace_scores(&mut self, scores: &[CustomerScore]) -> Result<u64, StoreError> {
+        let mut tx = self.backend.write()?;
+        require_current::<B>(&mut tx)?;
+        let written = scores::replace(&mut tx, scores)?;
+        tx.commit()?;
+        Ok(written)
+    }
+
+    fn scores(&mut self, query: &ScoreQuery) -> Result<Vec<CustomerScore>, StoreError> {
+        scores::ranked(&mut self.checked_read()?, query)
+    }
+
+    fn scores_of(&mut self, ids: &[CustomerId]) -> Result<Vec<CustomerScore>, StoreError> {
+        scores::of_customers(&mut self.checked_read()?, ids)
     }
 }
 

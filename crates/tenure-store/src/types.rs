@@ -181,3 +181,48 @@ pub struct PurchaseRow {
     /// Revenue after refunds, minor units.
     pub revenue_minor: i64,
 }
+
+/// One customer's model scores (issue 4), as of one shop-calendar day, in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerScore {
+    /// The customer.
+    pub customer: CustomerId,
+    /// ISO-4217 code of the purchases the model saw.
+    pub currency: String,
+    /// The transaction model (`bgnbd`, `pareto-nbd`, `mbgnbd`).
+    pub model: String,
+    /// The day the scores describe (end of that day, shop calendar).
+    pub as_of: chrono::NaiveDate,
+    /// Probability the customer is still alive (buying), in `[0, 1]`.
+    pub probability_alive: f64,
+    /// Expected purchase days in the next `horizon_days` days.
+    pub expected_purchases: f64,
+    /// The horizon of `expected_purchases`, in days.
+    pub horizon_days: u32,
+    /// Expected spend per purchase day (Gamma-Gamma), minor units, rounded.
+    pub expected_spend_minor: i64,
+    /// Customer lifetime value, minor units, rounded.
+    pub clv_minor: i64,
+}
+
+/// The order in which [`crate::Store::scores`] lists customers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreOrder {
+    /// Highest CLV first (then by customer id).
+    HighestClv,
+    /// Lowest probability alive first (then by customer id).
+    LowestProbabilityAlive,
+    /// By customer id.
+    Customer,
+}
+
+/// Which scores to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreQuery {
+    /// Only scores in this currency.
+    pub currency: String,
+    /// In which order.
+    pub order: ScoreOrder,
+    /// At most this many; `None` for all.
+    pub limit: Option<u32>,
+}

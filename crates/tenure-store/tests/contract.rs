@@ -7,7 +7,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use tenure_domain::{
     Currency, CustomerId, CustomerRecord, Email, ImportRecord, OrderRecord, OrderStatus, SourceName,
 };
-use tenure_store::{CustomerQuery, ImportCounts, Store, StoreError, open, testing};
+use tenure_store::{
+    CustomerQuery, CustomerScore, ImportCounts, ScoreOrder, ScoreQuery, Store, StoreError, open, testing,
+};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
@@ -253,6 +255,63 @@ fn purchases_stream_by_customer_then_time(store: &mut dyn Store) {
     assert_eq!(seen, [(b, "09".into(), 100), (a, "02".into(), 300), (a, "07".into(), 200)]);
 }
 
+fn score(customer: CustomerId, p_alive: f64, clv_minor: i64) -> CustomerScore {
+    CustomerScore {
+        customer,
+        currency: "USD".into(),
+        model: "bgnbd".into(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2024, 1, 31).unwrap(),
+        probability_alive: p_alive,
+        expected_purchases: 1.0 / 3.0,
+        horizon_days: 364,
+        expected_spend_minor: 2500,
+        clv_minor,
+    }
+}
+
+fn three_customers(store: &mut dyn Store) -> Vec<CustomerId> {
+    import(
+        store,
+        "shop",
+        &[record("a", None, "1", 1, 100), record("b", None, "2", 1, 100), record("c", None, "3", 1, 100)],
+    );
+    store.customers(&CustomerQuery::default()).unwrap().iter().map(|c| c.id).collect()
+}
+
+fn query(order: ScoreOrder, limit: Option<u32>) -> ScoreQuery {
+    ScoreQuery { currency: "USD".into(), order, limit }
+}
+
+fn scores_are_stored_exactly_and_ranked_by_clv_or_probability_alive(store: &mut dyn Store) {
+    let ids = three_customers(store);
+    let scores = [score(ids[0], 0.9, 1000), score(ids[1], 0.2, 5000), score(ids[2], 0.5, 3000)];
+    assert_eq!(store.replace_scores(&scores).unwrap(), 3);
+    let by_clv = store.scores(&query(ScoreOrder::HighestClv, Some(2))).unwrap();
+    assert_eq!(by_clv, [scores[1].clone(), scores[2].clone()], "floats and dates come back exactly");
+    let by_alive = store.scores(&query(ScoreOrder::LowestProbabilityAlive, None)).unwrap();
+    assert_eq!(by_alive.iter().map(|s| s.customer).collect::<Vec<_>>(), [ids[1], ids[2], ids[0]]);
+    assert_eq!(store.scores(&query(ScoreOrder::Customer, None)).unwrap().len(), 3);
+    let other = ScoreQuery { currency: "EUR".into(), ..query(ScoreOrder::Customer, None) };
+    assert!(store.scores(&other).unwrap().is_empty());
+}
+
+fn replacing_scores_drops_the_old_set_and_reads_them_by_customer(store: &mut dyn Store) {
+    let ids = three_customers(store);
+    store.replace_scores(&[score(ids[0], 0.9, 1000), score(ids[1], 0.2, 5000)]).unwrap();
+    store.replace_scores(&[score(ids[2], 0.4, 7)]).unwrap();
+    assert_eq!(store.scores(&query(ScoreOrder::Customer, None)).unwrap(), [score(ids[2], 0.4, 7)]);
+    let found = store.scores_of(&[ids[2], ids[0], CustomerId(999_999)]).unwrap();
+    assert_eq!(found, [score(ids[2], 0.4, 7)], "unscored and unknown ids are left out");
+    assert!(store.scores_of(&[]).unwrap().is_empty());
+}
+
+fn scores_for_an_unknown_customer_are_refused_and_the_old_set_kept(store: &mut dyn Store) {
+    let ids = three_customers(store);
+    store.replace_scores(&[score(ids[0], 0.9, 1000)]).unwrap();
+    assert!(store.replace_scores(&[score(ids[1], 0.5, 1), score(CustomerId(999_999), 0.5, 1)]).is_err());
+    assert_eq!(store.scores(&query(ScoreOrder::Customer, None)).unwrap(), [score(ids[0], 0.9, 1000)]);
+}
+
 fn migrating_again_changes_nothing(store: &mut dyn Store) {
     store.migrate(now()).unwrap();
     let status = store.migrate(now()).unwrap();
@@ -304,6 +363,9 @@ contract!(
     contacts_name_the_customers_asked_for,
     purchases_stream_by_customer_then_time,
     migrating_again_changes_nothing,
+    scores_are_stored_exactly_and_ranked_by_clv_or_probability_alive,
+    replacing_scores_drops_the_old_set_and_reads_them_by_customer,
+    scores_for_an_unknown_customer_are_refused_and_the_old_set_kept,
 );
 
 #[test]
@@ -319,4 +381,28 @@ fn postgres_refuses_work_until_migrated() {
 fn an_unknown_database_url_is_refused_with_the_accepted_forms() {
     let error = open("mysql://root@localhost/x", now()).err().unwrap();
     assert!(error.to_string().contains("sqlite:PATH"), "{error}");
+}
+
+#[test]
+fn a_second_sqlite_writer_is_told_the_database_is_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}?busy_timeout_ms=50", dir.path().join("tenure.db").display());
+    let mut first = open(&url, now()).unwrap();
+    let mut second = open(&url, now()).unwrap();
+    let session = first.begin_import(&source("shop"), now()).unwrap();
+    let error = second.begin_import(&source("shop"), now()).err().expect("the second writer had to wait");
+    assert!(matches!(&error, StoreError::Conflict(text) if text.contains("busy")), "{error}");
+    drop(session);
+    assert!(
+        second.begin_import(&source("shop"), now()).is_ok(),
+        "the lock is free once the first import ends"
+    );
+}
+
+#[test]
+fn unknown_sqlite_url_options_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}?cache=huge", dir.path().join("tenure.db").display());
+    let error = open(&url, now()).err().unwrap();
+    assert!(error.to_string().contains("busy_timeout_ms"), "{error}");
 }

@@ -4,6 +4,7 @@
 //! Not a computation: every number is left to `tenure-metrics`. Not SQL either: the store streams
 //! the rows ([`Store::for_each_purchase`]) and this module only converts and collects them.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -11,7 +12,7 @@ use chrono::Datelike;
 use chrono_tz::Tz;
 use tenure_domain::{Currency, CustomerId, Timestamp};
 use tenure_metrics::{Date, PurchaseColumns, days_from_civil};
-use tenure_store::{PurchaseRow, Store, StoreError};
+use tenure_store::{PurchaseRow, ScoreOrder, ScoreQuery, Store, StoreError};
 
 use crate::AppError;
 
@@ -84,6 +85,18 @@ pub struct Purchases {
     pub(crate) customers: Vec<CustomerId>,
     pub(crate) currency: Option<Currency>,
     pub(crate) time_zone: ShopTimeZone,
+    /// Stored model probability alive per dense customer index, with the day of those scores,
+    /// when scores exist for the currency (customers without a score count as alive).
+    pub(crate) p_alive: Option<StoredAlive>,
+}
+
+/// The stored probability alive of every customer, and the day it was computed for.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StoredAlive {
+    /// The scores' `as_of`.
+    pub(crate) as_of: Date,
+    /// Per dense customer index.
+    pub(crate) p_alive: Vec<f64>,
 }
 
 impl Purchases {
@@ -103,7 +116,23 @@ impl Purchases {
         if let Some(requested) = scope.currency.filter(|_| collector.days.is_empty()) {
             refuse_absent_currency(store, requested)?;
         }
-        collector.finish(currency)
+        let mut purchases = collector.finish(currency)?;
+        if let Some(currency) = currency {
+            purchases.p_alive = stored_p_alive(store, currency, &purchases.customers)?;
+        }
+        Ok(purchases)
+    }
+
+    /// True when "at risk" on `as_of` comes from stored model scores (probability alive below
+    /// 0.5) rather than from the overdue rule: scores exist for the currency and were computed
+    /// on or before `as_of` (a report on an earlier day must not see later purchases).
+    pub fn at_risk_by_model(&self, as_of: Date) -> bool {
+        self.stored_p_alive(as_of).is_some()
+    }
+
+    /// The stored probabilities alive usable on `as_of`.
+    pub(crate) fn stored_p_alive(&self, as_of: Date) -> Option<&[f64]> {
+        self.p_alive.as_ref().filter(|stored| stored.as_of <= as_of).map(|stored| stored.p_alive.as_slice())
     }
 
     /// The metrics input.
@@ -138,6 +167,40 @@ impl Purchases {
         let exponent = self.currency.map_or(2, |c| c.exponent());
         minor / 10f64.powi(exponent as i32)
     }
+}
+
+/// The currency a report or model reads: the requested one (refused when the store has purchases
+/// only in others), else the one with the most revenue; `None` for a store without purchases.
+pub(crate) fn report_currency(
+    store: &mut dyn Store,
+    scope: &ReportScope,
+) -> Result<Option<Currency>, AppError> {
+    match scope.currency {
+        Some(requested) => {
+            refuse_absent_currency(store, requested)?;
+            Ok(Some(requested))
+        }
+        None => richest_currency(store),
+    }
+}
+
+/// The stored probability alive of each customer (by dense index), or `None` without scores.
+fn stored_p_alive(
+    store: &mut dyn Store,
+    currency: Currency,
+    customers: &[CustomerId],
+) -> Result<Option<StoredAlive>, AppError> {
+    let query =
+        ScoreQuery { currency: currency.code().to_string(), order: ScoreOrder::Customer, limit: None };
+    let scores = store.scores(&query)?;
+    let Some(first) = scores.first() else { return Ok(None) };
+    let (year, month, day) = (first.as_of.year(), first.as_of.month(), first.as_of.day());
+    let as_of = Date::from_ymd(year, month, day)
+        .ok_or_else(|| AppError::Invalid(format!("stored scores have an invalid day {}", first.as_of)))?;
+    let by_customer: HashMap<CustomerId, f64> =
+        scores.iter().map(|s| (s.customer, s.probability_alive)).collect();
+    let p_alive = customers.iter().map(|id| by_customer.get(id).copied().unwrap_or(1.0)).collect();
+    Ok(Some(StoredAlive { as_of, p_alive }))
 }
 
 /// The store's currency with the most revenue (the first code among equals); `None` when empty.
@@ -227,7 +290,13 @@ impl Collector {
         let n_customers = self.customers.len() as u32;
         let columns = PurchaseColumns::from_columns(&self.index, self.days, self.revenues, n_customers)
             .map_err(|e| AppError::Invalid(format!("the store's purchases: {e}")))?;
-        Ok(Purchases { columns, customers: self.customers, currency, time_zone: self.time_zone })
+        Ok(Purchases {
+            columns,
+            customers: self.customers,
+            currency,
+            time_zone: self.time_zone,
+            p_alive: None,
+        })
     }
 }
 

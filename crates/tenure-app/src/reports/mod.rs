@@ -12,6 +12,7 @@ mod views;
 
 pub use investor::investor_markdown;
 pub use listing::{CustomerList, CustomerSelection, ListedCustomer, segment_names, stage_name, stage_names};
+pub(crate) use load::report_currency;
 pub use load::{Purchases, ReportScope, ShopTimeZone};
 pub use tenure_metrics::{ActivityWindow, Date, LifecycleReport, Period, Stage, StageCounts};
 pub use views::{
@@ -20,11 +21,14 @@ pub use views::{
 };
 
 use tenure_metrics::{
-    CustomerFacts, LifecycleParams, MetricsError, SegmentParams, cohort_table, lifecycle_stages,
+    AtRiskRule, CustomerFacts, LifecycleParams, MetricsError, SegmentParams, cohort_table, lifecycle_stages,
     retention_report, retention_series, segment_customers,
 };
 
 use crate::AppError;
+
+/// A customer is at risk when their stored probability alive is below this.
+pub const AT_RISK_BELOW: f64 = 0.5;
 
 /// Metrics refuse only arguments (dates, windows, parameters): the caller's request is invalid.
 pub(crate) fn invalid(error: MetricsError) -> AppError {
@@ -61,8 +65,9 @@ impl Purchases {
         CohortsView::new(cohort_table(&self.columns, period, as_of), metric, self)
     }
 
-    /// Customers per lifecycle stage at `as_of` ("at risk": overdue by twice the customer's usual
-    /// time between purchases, until model scores exist).
+    /// Customers per lifecycle stage at `as_of` ("at risk": probability alive below 0.5 when model
+    /// scores are stored for the currency as of `as_of` or earlier, else overdue by twice the customer's usual time
+    /// between purchases).
     pub fn lifecycle(&self, as_of: Date, window: ActivityWindow) -> Result<LifecycleReport, AppError> {
         let stages = self.stages(as_of, window)?;
         Ok(LifecycleReport::from_stages(as_of, &stages))
@@ -78,7 +83,11 @@ impl Purchases {
     /// The stage of every customer (dense index order) at `as_of`.
     pub(crate) fn stages(&self, as_of: Date, window: ActivityWindow) -> Result<Vec<Stage>, AppError> {
         let facts = CustomerFacts::as_of(&self.columns, as_of);
-        let params = LifecycleParams { window, ..LifecycleParams::default() };
+        let at_risk = match self.stored_p_alive(as_of) {
+            Some(p_alive) => AtRiskRule::ProbabilityAlive { p_alive, threshold: AT_RISK_BELOW },
+            None => LifecycleParams::default().at_risk,
+        };
+        let params = LifecycleParams { window, at_risk, ..LifecycleParams::default() };
         lifecycle_stages(&self.columns, &facts, &params).map_err(invalid)
     }
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tenure_app::import::{ImportReport, ImportRequest, import_files};
+use tenure_app::models::refresh_after_import;
 use tenure_domain::SourceName;
 use tenure_import::{CsvMapping, Format, ImportOptions};
 
@@ -12,7 +13,7 @@ use crate::progress::Display;
 use crate::{EXIT_INVALID_INPUT, output};
 
 /// Imports the files; exits with [`EXIT_INVALID_INPUT`] when bad rows stopped the import.
-pub fn run(url: &str, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(url: &str, timezone: &str, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let request = ImportRequest {
         format: format(args.format),
         paths: args.files.clone(),
@@ -21,14 +22,31 @@ pub fn run(url: &str, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         options: options(args)?,
     };
     let mut store = super::open_store(url)?;
-    let report = import_files(store.as_mut(), &request, chrono::Utc::now(), &Display::new(args.progress))
+    let mut report = import_files(store.as_mut(), &request, chrono::Utc::now(), &Display::new(args.progress))
         .context("importing")?;
+    if !args.no_refresh {
+        refresh(store.as_mut(), timezone, &mut report)?;
+    }
     if args.json {
         output::print_json(&report)?;
     } else {
         print_report(&report);
     }
     Ok(if report.committed { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID_INPUT) })
+}
+
+/// Refits the model scores after a committed import that changed orders. The import is written
+/// already, so a failed refit is a warning, not an error.
+fn refresh(
+    store: &mut dyn tenure_store::Store,
+    timezone: &str,
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
+    let scope = super::report::scope(timezone, None)?;
+    if let Err(error) = refresh_after_import(store, &scope, report) {
+        eprintln!("warning: the orders were imported, but the model scores could not be refreshed: {error}");
+    }
+    Ok(())
 }
 
 fn format(format: FormatArg) -> Format {
@@ -89,6 +107,9 @@ fn print_report(report: &ImportReport) {
         output::count(report.customers_added),
         output::count(report.customers_merged)
     );
+    if report.scores_refreshed {
+        println!("  model scores (probability alive, CLV) refreshed as of the last purchase day");
+    }
     if report.abandoned_checkouts > 0 {
         println!(
             "  abandoned checkouts: {} (counted, not stored)",

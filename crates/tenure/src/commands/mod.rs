@@ -4,6 +4,8 @@ mod customers;
 mod demo;
 mod generate;
 mod import;
+mod model;
+mod predict;
 mod report;
 mod stats;
 
@@ -18,13 +20,16 @@ use crate::output;
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Import(args) => import::run(&cli.db, &args),
+        Command::Import(args) => import::run(&cli.db, &cli.timezone, &args),
         Command::Stats(flag) => stats::run(&cli.db, flag.json),
         Command::Customers(command) => customers::run(&cli.db, &cli.timezone, command),
         Command::Migrate(flag) => migrate(&cli.db, flag.json),
         Command::Demo(args) => demo::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Report(args) => report::run(&cli.db, &cli.timezone, args),
+        Command::Model(command) => model::run(&cli.db, &cli.timezone, command),
+        Command::Predict(args) => predict::predict(&cli.db, &cli.timezone, &args),
+        Command::Clv(args) => predict::clv(&cli.db, &cli.timezone, &args),
     }
 }
 

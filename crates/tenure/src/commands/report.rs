@@ -233,7 +233,7 @@ fn lifecycle_report(url: &str, scope: &ReportScope, args: &LifecycleArgs) -> any
     let rows = [
         ("new (first order in the last 30 days)", s.new),
         ("active", s.active),
-        ("at risk (overdue: 2× their usual gap)", s.at_risk),
+        (at_risk_label(&purchases, report.as_of), s.at_risk),
         ("reactivated", s.reactivated),
         ("churned", s.churned),
         ("prospect (no paid order yet)", s.prospect),
@@ -244,6 +244,15 @@ fn lifecycle_report(url: &str, scope: &ReportScope, args: &LifecycleArgs) -> any
     table.add_row(vec!["total".to_string(), output::count(total), String::new()]);
     println!("{table}");
     Ok(())
+}
+
+/// What "at risk" means in this report: the stored model scores, or the overdue rule.
+fn at_risk_label(purchases: &Purchases, as_of: Date) -> &'static str {
+    if purchases.at_risk_by_model(as_of) {
+        "at risk (model: probability alive below 50 %)"
+    } else {
+        "at risk (overdue: 2× their usual gap)"
+    }
 }
 
 fn share(part: u64, total: u64) -> String {
