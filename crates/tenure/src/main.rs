@@ -14,6 +14,7 @@ use clap::Parser;
 pub const EXIT_INVALID_INPUT: u8 = 3;
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
@@ -25,4 +26,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `tenure … | head` closes stdout early; `println!` then panics with "Broken pipe". A command
+/// line tool should just stop, as it would on SIGPIPE (which Rust ignores, and resetting it would
+/// need `unsafe`): exit quietly with the shell's status for SIGPIPE, 141.
+fn quiet_on_closed_stdout() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
 }

@@ -202,3 +202,21 @@ fn demo_imports_the_bundled_data_once() {
     let stats = stats(&format!("sqlite:{}", file.display()));
     assert_eq!(stats["revenue"]["USD"], CDNOW_REVENUE_CENTS);
 }
+
+#[test]
+fn output_cut_short_by_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    import_json(&db, &["--format", "cdnow", data("cdnow/CDNOW_sample.txt").to_str().unwrap()]);
+    let mut child = tenure(&db)
+        .args(["customers", "list", "--limit", "2000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away, like `| head` after its lines
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tenure_app::import::{ImportRequest, import_inputs};
+use tenure_app::models::refresh_after_import;
 use tenure_import::{Format, ImportOptions, Input};
 use tenure_store::CustomerQuery;
 
@@ -26,8 +27,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         options: ImportOptions::default(),
     };
     let input = Input::from_bytes("CDNOW_master.txt (bundled)", CDNOW_MASTER);
-    let report = import_inputs(store.as_mut(), &request, vec![input], chrono::Utc::now())
+    let mut report = import_inputs(store.as_mut(), &request, vec![input], chrono::Utc::now())
         .context("importing the bundled CDNOW data")?;
+    let scope = super::report::scope("UTC", None)?;
+    refresh_after_import(store.as_mut(), &scope, &mut report)
+        .context("fitting the models to the demo data")?;
     println!(
         "Demo database {}: {} orders added, {} already there.",
         args.file.display(),
@@ -36,12 +40,21 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     );
     let stats = store.stats().context("reading the summary")?;
     println!("{}", output::stats_table(&stats));
+    if report.scores_refreshed {
+        println!("Model scores (probability alive, CLV) fitted as of the last purchase day.");
+    }
     let first = store.customers(&CustomerQuery { after: None, limit: 5 }).context("listing customers")?;
     if let Some(customer) = first.first() {
-        println!(
-            "Next: tenure --db {url} customers list   |   tenure --db {url} customers show {}",
-            customer.id
-        );
+        println!("Next, for example:");
+        for example in [
+            "report cohorts".to_string(),
+            "report segments --as-of 1998-06-30".to_string(),
+            "report lifecycle --as-of 1998-06-30".to_string(),
+            "clv --as-of 1998-06-30 --months 12 --discount-rate 0.01".to_string(),
+            format!("customers show {}", customer.id),
+        ] {
+            println!("  tenure --db {url} {example}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
