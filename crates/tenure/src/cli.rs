@@ -365,6 +365,13 @@ pub struct GenerateArgs {
     /// Weeks of purchases observed from the start.
     #[arg(long, default_value_t = 78)]
     pub weeks: u32,
+    /// BG/NBD purchase timing `r,alpha,a,b` (per week; default CDNOW's 0.243,4.414,0.793,2.426).
+    /// A larger r/alpha buys more often, a larger b/a stays longer.
+    #[arg(long, value_name = "R,ALPHA,A,B", allow_hyphen_values = true)]
+    pub purchase_model: Option<String>,
+    /// Gamma-Gamma spend `p,q,gamma` in dollars (default CDNOW's 6.25,3.74,15.44).
+    #[arg(long, value_name = "P,Q,GAMMA", allow_hyphen_values = true)]
+    pub spend_model: Option<String>,
     /// Print a JSON summary.
     #[arg(long)]
     pub json: bool,

@@ -220,3 +220,25 @@ fn output_cut_short_by_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(141), "{stderr}");
 }
+
+#[test]
+fn generate_takes_its_model_parameters_and_names_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shop.txt");
+    let generate = |model: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tenure"))
+            .args(["generate", "--customers", "5000", "--weeks", "156", "--json", "--purchase-model", model])
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    // λ ~ Gamma(1.2, 10) per week and p ~ Beta(1, 10): about 10 purchases per customer in three
+    // years (simulating 100,000 customers gave 10.1); CDNOW's parameters give under 3.
+    let busy = generate("1.2,10,1,10");
+    let report = stdout_json(&busy);
+    let per_customer = report["orders"].as_f64().unwrap() / report["customers"].as_f64().unwrap();
+    assert!((8.5..11.5).contains(&per_customer), "{per_customer} orders per customer");
+    let bad = generate("1.2,10,1");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--purchase-model takes 4 numbers"));
+}
