@@ -3,12 +3,15 @@
 # `tenure generate`, against DuckDB and pandas computing the shared numbers from the same file in
 # the same run; checks that the numbers agree and prints seconds and peak memory (Markdown).
 #
-# Usage: bench/reports/run.sh [CUSTOMERS] [WEEKS]    (default 1000000 customers, 78 weeks)
+# Usage: bench/reports/run.sh [CUSTOMERS] [WEEKS] [R,ALPHA,A,B]
+#        (default 1000000 customers, 78 weeks, CDNOW's purchase model; issue 3's scale, about 10
+#        orders per customer: bench/reports/run.sh 1000000 156 1.2,10,1,10)
 # Env:   TENURE_BIN (default: a release build), BENCH_DIR (default: a temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CUSTOMERS=${1:-1000000}
 WEEKS=${2:-78}
+MODEL=${3:-0.243,4.414,0.793,2.426}
 START=2024-01-01
 WORK=${BENCH_DIR:-$(mktemp -d)}
 VENV=bench/reports/.venv
@@ -34,7 +37,8 @@ timed() { # NAME COMMAND…: runs it, keeps stdout in $WORK/NAME.json, appends "
     /usr/bin/time -f "$name %e %M" -a -o "$WORK/times.txt" "$@" >"$WORK/$name.json"
 }
 rm -f "$WORK/times.txt" "$WORK/shop.db"
-timed generate "$TENURE_BIN" generate --customers "$CUSTOMERS" --weeks "$WEEKS" --start "$START" --json "$FILE"
+timed generate "$TENURE_BIN" generate --customers "$CUSTOMERS" --weeks "$WEEKS" --start "$START" \
+    --purchase-model "$MODEL" --json "$FILE"
 # No model scores: lifecycle "at risk" then follows the overdue rule that DuckDB and pandas compute.
 timed import "$TENURE_BIN" --db "$DB" import --format cdnow --progress none --no-refresh --json "$FILE"
 timed retention "$TENURE_BIN" --db "$DB" report retention --from "$FROM" --to "$TO" --json
