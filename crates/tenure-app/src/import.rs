@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -108,6 +108,20 @@ impl Progress for NoProgress {
     fn update(&self, _bytes_read: u64) {}
     fn finish(&self) {}
 }
+
+/// The format the file at `path` looks like, judged by its first bytes (see
+/// [`tenure_import::sniff`]); `None` when it looks like none of them.
+pub fn detect_format(path: &Path) -> Result<Option<Format>, AppError> {
+    let file = File::open(path).map_err(|source| AppError::File { path: path.to_path_buf(), source })?;
+    let mut start = Vec::with_capacity(SNIFF_BYTES);
+    file.take(SNIFF_BYTES as u64)
+        .read_to_end(&mut start)
+        .map_err(|source| AppError::File { path: path.to_path_buf(), source })?;
+    Ok(tenure_import::sniff(&start))
+}
+
+/// How much of a file [`detect_format`] reads: a header line of any export fits.
+const SNIFF_BYTES: usize = 8 * 1024;
 
 /// How often, in records, progress is reported.
 const PROGRESS_EVERY: u64 = 4096;

@@ -23,8 +23,10 @@ pub fn sniff(start: &[u8]) -> Option<Format> {
     let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
     let text = String::from_utf8_lossy(start);
     let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        return Some(Format::Woocommerce);
+    if let Some(array) = trimmed.strip_prefix('[') {
+        // An array of order objects (or an empty one), not a `[section]` of some config file.
+        let opens_orders = array.trim_start().starts_with(['{', ']']);
+        return opens_orders.then_some(Format::Woocommerce);
     }
     let first_line = trimmed.lines().next()?;
     if looks_like_cdnow(first_line) {
@@ -82,6 +84,8 @@ mod tests {
         assert_eq!(sniff(b"order,customer,date,total\n1,a,2024-01-01,5\n"), None);
         assert_eq!(sniff(b""), None);
         assert_eq!(sniff(b"hello world"), None);
+        assert_eq!(sniff(b"[workspace]\nmembers = []\n"), None);
+        assert_eq!(sniff(b"  [\n  ]"), Some(Format::Woocommerce));
     }
 
     proptest::proptest! {

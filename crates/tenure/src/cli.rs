@@ -219,6 +219,8 @@ pub struct JsonFlag {
 /// The shop export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
+    /// Tell from the first file's first line (every format but csv).
+    Auto,
     /// CDNOW transactions (`CDNOW_master.txt` or the 5-column `CDNOW_sample.txt`).
     Cdnow,
     /// Etsy "Sold Orders" CSV, plus its "Sold Order Items" CSV when given.

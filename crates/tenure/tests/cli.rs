@@ -242,3 +242,22 @@ fn generate_takes_its_model_parameters_and_names_a_bad_one() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--purchase-model takes 4 numbers"));
 }
+
+#[test]
+fn format_auto_recognises_an_export_and_a_wrong_format_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let opencart = data("samples/opencart_oc_order.csv");
+    let (_, report) = import_json(&db, &["--format", "auto", "--no-refresh", opencart.to_str().unwrap()]);
+    assert_eq!(report["source"], "opencart");
+    assert_eq!(report["orders_added"], 6503);
+
+    let shopify = data("samples/shopify_orders_export.csv");
+    let wrong = tenure(&db).args(["import", "--format", "etsy"]).arg(&shopify).output().unwrap();
+    assert!(!wrong.status.success());
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("looks like a shopify export: try --format shopify"), "{stderr}");
+
+    let unknown = tenure(&db).args(["import", "--format", "auto"]).arg(data("README.md")).output().unwrap();
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("cannot tell the format"));
+}

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use tenure_app::import::{ImportReport, ImportRequest, import_files};
+use tenure_app::AppError;
+use tenure_app::import::{ImportReport, ImportRequest, detect_format, import_files};
 use tenure_app::models::refresh_after_import;
 use tenure_domain::SourceName;
 use tenure_import::{CsvMapping, Format, ImportOptions};
@@ -15,7 +16,7 @@ use crate::{EXIT_INVALID_INPUT, output};
 /// Imports the files; exits with [`EXIT_INVALID_INPUT`] when bad rows stopped the import.
 pub fn run(url: &str, timezone: &str, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let request = ImportRequest {
-        format: format(args.format),
+        format: format(args)?,
         paths: args.files.clone(),
         source: args.source.as_deref().map(SourceName::parse).transpose()?,
         skip_invalid: args.skip_invalid,
@@ -23,6 +24,7 @@ pub fn run(url: &str, timezone: &str, args: &ImportArgs) -> anyhow::Result<ExitC
     };
     let mut store = super::open_store(url)?;
     let mut report = import_files(store.as_mut(), &request, chrono::Utc::now(), &Display::new(args.progress))
+        .map_err(|error| with_format_hint(error, &request))
         .context("importing")?;
     if !args.no_refresh {
         refresh(store.as_mut(), timezone, &mut report)?;
@@ -49,15 +51,39 @@ fn refresh(
     Ok(())
 }
 
-fn format(format: FormatArg) -> Format {
-    match format {
+/// When a file cannot be read as the format asked for, says which format it looks like.
+fn with_format_hint(error: AppError, request: &ImportRequest) -> anyhow::Error {
+    let looks_like = match (&error, request.paths.first()) {
+        (AppError::Import(_), Some(path)) => detect_format(path).ok().flatten().map(|f| (f, path)),
+        _ => None,
+    };
+    match looks_like {
+        Some((guess, path)) if guess != request.format => anyhow::Error::new(error)
+            .context(format!("{} looks like a {guess} export: try --format {guess}", path.display())),
+        _ => error.into(),
+    }
+}
+
+/// The format asked for, or the one the first file looks like (`--format auto`).
+fn format(args: &ImportArgs) -> anyhow::Result<Format> {
+    Ok(match args.format {
+        FormatArg::Auto => {
+            let first = args.files.first().context("no file to import")?;
+            detect_format(first)?.with_context(|| {
+                format!(
+                    "cannot tell the format of {} from its first line: give --format (cdnow, etsy, shopify, \
+                     opencart, woocommerce, or csv with a column mapping)",
+                    first.display()
+                )
+            })?
+        }
         FormatArg::Cdnow => Format::Cdnow,
         FormatArg::Etsy => Format::Etsy,
         FormatArg::Shopify => Format::Shopify,
         FormatArg::Opencart => Format::Opencart,
         FormatArg::Woocommerce => Format::Woocommerce,
         FormatArg::Csv => Format::Csv,
-    }
+    })
 }
 
 fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
