@@ -1,0 +1,76 @@
+//! The command line: every command, flag and its help text. This file holds the top level; the
+//! arguments of each family of commands are in the files beside it.
+
+mod data;
+mod model;
+mod report;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+pub use data::*;
+pub use model::*;
+pub use report::*;
+
+/// Tenure keeps your customer file — customers, orders, identities across shops — and tells you
+/// who you keep, who you are losing and why.
+#[derive(Debug, Parser)]
+#[command(name = "tenure", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Database: `sqlite:PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, global = true, env = "TENURE_DATABASE_URL", default_value = "sqlite:tenure.db")]
+    pub db: String,
+
+    /// The shop's time zone (an IANA name such as Europe/Berlin): reports count calendar days in it.
+    #[arg(long, global = true, env = "TENURE_TIMEZONE", default_value = "UTC", value_name = "TZ")]
+    pub timezone: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import shop exports: all of a file or nothing (unless --skip-invalid), never twice.
+    Import(ImportArgs),
+    /// Summarise the customer file: customers, orders, paid orders, revenue per currency.
+    Stats(JsonFlag),
+    /// List, show and unmerge customers.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
+    /// Bring the database schema up to date (PostgreSQL; SQLite migrates on open).
+    Migrate(JsonFlag),
+    /// Try Tenure: import the bundled CDNOW purchases (23,570 customers) into an embedded SQLite
+    /// database and summarise them.
+    Demo(DemoArgs),
+    /// Write a synthetic shop (BG/NBD purchase timing, Gamma-Gamma spend) for demos and benchmarks.
+    Generate(GenerateArgs),
+    /// Retention, churn, cohorts, lifecycle stages and segments (PRODUCT.md §2).
+    Report(ReportArgs),
+    /// Fit the buy-till-you-die models (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB, Gamma-Gamma) on a
+    /// summary file or the store, and check a forecast against a holdout period.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Who is likely to buy again: probability alive and expected purchases per customer (BG/NBD).
+    Predict(PredictArgs),
+    /// Customer lifetime value: discounted expected margin per customer (BG/NBD + Gamma-Gamma).
+    Clv(ClvArgs),
+}
+
+/// `tenure demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo database file (created if missing; importing again changes nothing).
+    #[arg(long, default_value = "tenure-demo.db")]
+    pub file: PathBuf,
+}
+
+/// `--json`.
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print one JSON object on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
