@@ -47,7 +47,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a synthetic shop (BG/NBD purchase timing, Gamma-Gamma spend) for demos and benchmarks.
     Generate(GenerateArgs),
-    /// Retention, churn, cohorts, lifecycle stages and segments (PRODUCT.md §2).
+    /// Retention, churn, cohorts, lifecycle stages and RFM segments, in the shop's time zone.
     Report(ReportArgs),
     /// Fit the buy-till-you-die models (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB, Gamma-Gamma) on a
     /// summary file or the store, and check a forecast against a holdout period.
