@@ -257,3 +257,25 @@ fn postgres_and_sqlite_give_the_same_reports_on_cdnow() {
         assert_eq!(json(&database.url, args), json(&sqlite, args), "{args:?}");
     }
 }
+
+#[test]
+fn report_all_gives_each_report_as_its_own_command_does() {
+    let (_dir, db) = cdnow_sqlite();
+    let (from, to) = ("1997-06-30", "1998-06-30");
+    let all = json(&db, &["report", "all", "--from", from, "--to", to]);
+    assert_eq!(all["retention"], json(&db, &["report", "retention", "--from", from, "--to", to]));
+    assert_eq!(
+        all["series"],
+        json(&db, &["report", "retention-series", "--from", from, "--to", to, "--every", "month"])
+    );
+    assert_eq!(all["cohorts"], json(&db, &["report", "cohorts", "--as-of", to]));
+    assert_eq!(all["lifecycle"], json(&db, &["report", "lifecycle", "--as-of", to]));
+    assert_eq!(all["segments"], json(&db, &["report", "segments", "--as-of", to]));
+    let tables = run(tenure(&db).args(["report", "all", "--from", from, "--to", to]));
+    let text = String::from_utf8_lossy(&tables.stdout);
+    for heading in
+        ["Retention 1997-06-30", "Retention by month", "Cohorts by month", "Lifecycle stages", "RFM segments"]
+    {
+        assert!(text.contains(heading), "no `{heading}` in:\n{text}");
+    }
+}

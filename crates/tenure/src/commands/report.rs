@@ -14,8 +14,8 @@ use tenure_app::reports::{
 use tenure_domain::Currency;
 
 use crate::cli::{
-    CohortArgs, InvestorArgs, LifecycleArgs, MetricArg, PeriodArgs, ReportArgs, ReportCommand, SegmentArgs,
-    SeriesArgs,
+    AllArgs, CohortArgs, InvestorArgs, LifecycleArgs, MetricArg, PeriodArgs, ReportArgs, ReportCommand,
+    SegmentArgs, SeriesArgs,
 };
 use crate::output;
 
@@ -29,6 +29,7 @@ pub fn run(url: &str, timezone: &str, args: ReportArgs) -> anyhow::Result<ExitCo
         ReportCommand::Lifecycle(lifecycle) => lifecycle_report(url, &scope, &lifecycle)?,
         ReportCommand::Segments(segments) => segment_report(url, &scope, &segments)?,
         ReportCommand::Investor(investor) => investor_report(url, &scope, &investor)?,
+        ReportCommand::All(all) => all_reports(url, &scope, &all)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -66,14 +67,17 @@ fn caption(purchases: &Purchases, what: &str) {
 
 fn retention(url: &str, scope: &ReportScope, args: &PeriodArgs) -> anyhow::Result<()> {
     check_period(args.from, args.to)?;
+    show_retention(&load(url, scope)?, args)
+}
+
+fn show_retention(purchases: &Purchases, args: &PeriodArgs) -> anyhow::Result<()> {
     let window = window(args.window)?;
-    let purchases = load(url, scope)?;
     let report = purchases.retention(args.from, args.to, window)?;
     if args.json {
         return output::print_json(&report);
     }
     caption(
-        &purchases,
+        purchases,
         &format!(
             "Retention {} → {} (active: a paid order in the last {} days)",
             report.start, report.end, report.window_days
@@ -102,10 +106,13 @@ fn retention_table(r: &RetentionFigures, currency: Option<Currency>) -> Table {
 }
 
 fn retention_series(url: &str, scope: &ReportScope, args: &SeriesArgs) -> anyhow::Result<()> {
+    check_period(args.period.from, args.period.to)?;
+    show_retention_series(&load(url, scope)?, args)
+}
+
+fn show_retention_series(purchases: &Purchases, args: &SeriesArgs) -> anyhow::Result<()> {
     let period = &args.period;
-    check_period(period.from, period.to)?;
     let window = window(period.window)?;
-    let purchases = load(url, scope)?;
     let series = purchases.retention_series(period.from, period.to, args.every.into(), window)?;
     if period.json {
         return output::print_json(&series);
@@ -114,7 +121,7 @@ fn retention_series(url: &str, scope: &ReportScope, args: &SeriesArgs) -> anyhow
         "Retention by {} (active: a paid order in the last {} days)",
         series.every, series.window_days
     );
-    caption(&purchases, &what);
+    caption(purchases, &what);
     let mut table = output::table(&[
         "period",
         "S",
@@ -156,8 +163,11 @@ pub fn as_of_or_latest(as_of: Option<Date>, purchases: &Purchases) -> anyhow::Re
 }
 
 fn cohort_report(url: &str, scope: &ReportScope, args: &CohortArgs) -> anyhow::Result<()> {
-    let purchases = load(url, scope)?;
-    let as_of = as_of_or_latest(args.as_of, &purchases)?;
+    show_cohorts(&load(url, scope)?, args)
+}
+
+fn show_cohorts(purchases: &Purchases, args: &CohortArgs) -> anyhow::Result<()> {
+    let as_of = as_of_or_latest(args.as_of, purchases)?;
     let metric = match args.metric {
         MetricArg::Customers => CohortMetric::Customers,
         MetricArg::Revenue => CohortMetric::Revenue,
@@ -170,7 +180,7 @@ fn cohort_report(url: &str, scope: &ReportScope, args: &CohortArgs) -> anyhow::R
         CohortMetric::Customers => "percent of each cohort with a paid order in period k",
         CohortMetric::Revenue => "revenue of each cohort in period k (major units)",
     };
-    caption(&purchases, &format!("Cohorts by {} of first purchase, as of {as_of}: {what}", view.period));
+    caption(purchases, &format!("Cohorts by {} of first purchase, as of {as_of}: {what}", view.period));
     println!("{}", cohort_table(&view, purchases.currency()));
     if view.cohorts.iter().any(|c| c.complete.contains(&false)) {
         println!("* period not over on {as_of}: its numbers can still grow.");
@@ -213,14 +223,17 @@ fn major(minor: f64, currency: Option<Currency>) -> f64 {
 }
 
 fn lifecycle_report(url: &str, scope: &ReportScope, args: &LifecycleArgs) -> anyhow::Result<()> {
+    show_lifecycle(&load(url, scope)?, args)
+}
+
+fn show_lifecycle(purchases: &Purchases, args: &LifecycleArgs) -> anyhow::Result<()> {
     let window = window(args.window)?;
-    let purchases = load(url, scope)?;
     let report = purchases.lifecycle(args.as_of, window)?;
     if args.json {
         return output::print_json(&report);
     }
     caption(
-        &purchases,
+        purchases,
         &format!(
             "Lifecycle stages on {} (churned: no paid order in the last {} days)",
             report.as_of,
@@ -233,7 +246,7 @@ fn lifecycle_report(url: &str, scope: &ReportScope, args: &LifecycleArgs) -> any
     let rows = [
         ("new (first order in the last 30 days)", s.new),
         ("active", s.active),
-        (at_risk_label(&purchases, report.as_of), s.at_risk),
+        (at_risk_label(purchases, report.as_of), s.at_risk),
         ("reactivated", s.reactivated),
         ("churned", s.churned),
         ("prospect (no paid order yet)", s.prospect),
@@ -260,12 +273,15 @@ fn share(part: u64, total: u64) -> String {
 }
 
 fn segment_report(url: &str, scope: &ReportScope, args: &SegmentArgs) -> anyhow::Result<()> {
-    let purchases = load(url, scope)?;
+    show_segments(&load(url, scope)?, args)
+}
+
+fn show_segments(purchases: &Purchases, args: &SegmentArgs) -> anyhow::Result<()> {
     let view = purchases.segments(args.as_of)?;
     if args.json {
         return output::print_json(&view);
     }
-    caption(&purchases, &format!("RFM segments on {}", view.as_of));
+    caption(purchases, &format!("RFM segments on {}", view.as_of));
     let total: u64 = view.segments.iter().map(|s| s.customers).sum();
     let mut table = output::table(&["segment", "customers", "share", "revenue"]);
     for segment in &view.segments {
@@ -289,6 +305,35 @@ fn segment_report(url: &str, scope: &ReportScope, args: &SegmentArgs) -> anyhow:
         view.as_of
     );
     Ok(())
+}
+
+/// Every report from one reading of the purchases: retention for the period, the series, the
+/// cohort table, lifecycle stages and segments on `--as-of` (default: the end of the period).
+fn all_reports(url: &str, scope: &ReportScope, args: &AllArgs) -> anyhow::Result<()> {
+    check_period(args.from, args.to)?;
+    let purchases = load(url, scope)?;
+    let as_of = args.as_of.unwrap_or(args.to);
+    let period = PeriodArgs { from: args.from, to: args.to, window: args.window, json: args.json };
+    let series = SeriesArgs { period: PeriodArgs { ..period }, every: args.every };
+    let cohorts =
+        CohortArgs { period: args.period, metric: MetricArg::Customers, as_of: Some(as_of), json: args.json };
+    let lifecycle = LifecycleArgs { as_of, window: args.window, json: args.json };
+    let segments = SegmentArgs { as_of, json: args.json };
+    if args.json {
+        let window = window(args.window)?;
+        return output::print_json(&serde_json::json!({
+            "retention": purchases.retention(args.from, args.to, window)?,
+            "series": purchases.retention_series(args.from, args.to, args.every.into(), window)?,
+            "cohorts": purchases.cohorts(args.period.into(), CohortMetric::Customers, as_of),
+            "lifecycle": purchases.lifecycle(as_of, window)?,
+            "segments": purchases.segments(as_of)?,
+        }));
+    }
+    show_retention(&purchases, &period)?;
+    show_retention_series(&purchases, &series)?;
+    show_cohorts(&purchases, &cohorts)?;
+    show_lifecycle(&purchases, &lifecycle)?;
+    show_segments(&purchases, &segments)
 }
 
 fn investor_report(url: &str, scope: &ReportScope, args: &InvestorArgs) -> anyhow::Result<()> {
