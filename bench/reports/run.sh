@@ -46,6 +46,8 @@ timed series "$TENURE_BIN" --db "$DB" report retention-series --from "$FROM" --t
 timed cohorts "$TENURE_BIN" --db "$DB" report cohorts --period month --as-of "$TO" --json
 timed lifecycle "$TENURE_BIN" --db "$DB" report lifecycle --as-of "$TO" --json
 timed segments "$TENURE_BIN" --db "$DB" report segments --as-of "$TO" --json
+# The whole set in one process, as DuckDB and pandas compute it below: the end-to-end comparison.
+timed all "$TENURE_BIN" --db "$DB" report all --from "$FROM" --to "$TO" --as-of "$TO" --json
 for engine in duckdb pandas; do
     timed "$engine" "$VENV/bin/python" bench/reports/compare.py "$engine" "$FILE" --from "$FROM" --to "$TO"
 done
