@@ -43,6 +43,12 @@ impl ShopTimeZone {
 
     /// The shop-calendar day of an instant: the local date in this zone.
     pub fn day_of(&self, at: Timestamp) -> Result<Date, AppError> {
+        if self.0 == Tz::UTC {
+            // The default zone, on every row of every report: plain arithmetic, no zone lookup.
+            let days = i32::try_from(at.timestamp().div_euclid(86_400))
+                .map_err(|_| AppError::Invalid(format!("purchase at {at}: too far from 1970")))?;
+            return Date::from_days(days).map_err(|e| AppError::Invalid(format!("purchase at {at}: {e}")));
+        }
         let local = at.with_timezone(&self.0).date_naive();
         Date::from_days(days_from_civil(local.year(), local.month(), local.day()))
             .map_err(|e| AppError::Invalid(format!("purchase at {at}: {e}")))
@@ -309,6 +315,16 @@ mod tests {
     fn row(customer: i64, day: u32, revenue_minor: i64) -> PurchaseRow {
         let placed_at = chrono::Utc.with_ymd_and_hms(2024, 1, day, 12, 0, 0).unwrap();
         PurchaseRow { customer: CustomerId(customer), placed_at, revenue_minor }
+    }
+
+    #[test]
+    fn the_utc_shortcut_gives_the_days_the_zone_database_gives() {
+        // Etc/GMT is UTC under another name, so it takes the general path through chrono-tz.
+        let general = ShopTimeZone::parse("Etc/GMT").unwrap();
+        for seconds in [-86_401, -86_400, -1, 0, 1, 43_200, 86_399, 86_400, 867_715_200, 1_719_792_000 - 1] {
+            let at = chrono::DateTime::from_timestamp(seconds, 0).unwrap();
+            assert_eq!(ShopTimeZone::UTC.day_of(at).unwrap(), general.day_of(at).unwrap(), "at {at}");
+        }
     }
 
     #[test]
