@@ -40,27 +40,18 @@ pub enum ReportCommand {
 /// `report all`.
 #[derive(Debug, Args)]
 pub struct AllArgs {
-    /// First day of the period (YYYY-MM-DD; the end of that day).
-    #[arg(long, value_name = "DATE")]
-    pub from: Date,
-    /// Last day of the period (YYYY-MM-DD; the end of that day).
-    #[arg(long, value_name = "DATE")]
-    pub to: Date,
-    /// Activity window W in days.
-    #[arg(long, value_name = "DAYS", default_value_t = 365)]
-    pub window: u32,
+    /// The period of the retention report and series, the window and the output.
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// Rows of the retention series: week, month or quarter.
     #[arg(long, value_enum, default_value = "month")]
     pub every: PeriodArg,
     /// Cohorts by week, month or quarter of the first purchase.
-    #[arg(long, value_enum, default_value = "month")]
-    pub period: PeriodArg,
+    #[arg(long = "period", value_enum, default_value = "month")]
+    pub cohorts_by: PeriodArg,
     /// The day of the cohort table, stages and segments (default: --to).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<Date>,
-    /// Print one JSON object on stdout instead of tables.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `report retention`.

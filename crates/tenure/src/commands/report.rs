@@ -310,30 +310,27 @@ fn show_segments(purchases: &Purchases, args: &SegmentArgs) -> anyhow::Result<()
 /// Every report from one reading of the purchases: retention for the period, the series, the
 /// cohort table, lifecycle stages and segments on `--as-of` (default: the end of the period).
 fn all_reports(url: &str, scope: &ReportScope, args: &AllArgs) -> anyhow::Result<()> {
-    check_period(args.from, args.to)?;
+    let period = &args.period;
+    check_period(period.from, period.to)?;
     let purchases = load(url, scope)?;
-    let as_of = args.as_of.unwrap_or(args.to);
-    let period = PeriodArgs { from: args.from, to: args.to, window: args.window, json: args.json };
-    let series = SeriesArgs { period: PeriodArgs { ..period }, every: args.every };
-    let cohorts =
-        CohortArgs { period: args.period, metric: MetricArg::Customers, as_of: Some(as_of), json: args.json };
-    let lifecycle = LifecycleArgs { as_of, window: args.window, json: args.json };
-    let segments = SegmentArgs { as_of, json: args.json };
-    if args.json {
-        let window = window(args.window)?;
+    let as_of = args.as_of.unwrap_or(period.to);
+    if period.json {
+        let window = window(period.window)?;
         return output::print_json(&serde_json::json!({
-            "retention": purchases.retention(args.from, args.to, window)?,
-            "series": purchases.retention_series(args.from, args.to, args.every.into(), window)?,
-            "cohorts": purchases.cohorts(args.period.into(), CohortMetric::Customers, as_of),
+            "retention": purchases.retention(period.from, period.to, window)?,
+            "series": purchases.retention_series(period.from, period.to, args.every.into(), window)?,
+            "cohorts": purchases.cohorts(args.cohorts_by.into(), CohortMetric::Customers, as_of),
             "lifecycle": purchases.lifecycle(as_of, window)?,
             "segments": purchases.segments(as_of)?,
         }));
     }
-    show_retention(&purchases, &period)?;
-    show_retention_series(&purchases, &series)?;
+    show_retention(&purchases, period)?;
+    show_retention_series(&purchases, &SeriesArgs { period: PeriodArgs { ..*period }, every: args.every })?;
+    let cohorts =
+        CohortArgs { period: args.cohorts_by, metric: MetricArg::Customers, as_of: Some(as_of), json: false };
     show_cohorts(&purchases, &cohorts)?;
-    show_lifecycle(&purchases, &lifecycle)?;
-    show_segments(&purchases, &segments)
+    show_lifecycle(&purchases, &LifecycleArgs { as_of, window: period.window, json: false })?;
+    show_segments(&purchases, &SegmentArgs { as_of, json: false })
 }
 
 fn investor_report(url: &str, scope: &ReportScope, args: &InvestorArgs) -> anyhow::Result<()> {
