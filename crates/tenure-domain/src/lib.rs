@@ -5,11 +5,13 @@
 mod email;
 mod money;
 mod order;
+mod role;
 mod source;
 
 pub use email::{Email, EmailError};
 pub use money::{Currency, CurrencyError, Money, MoneyError, parse_amount};
 pub use order::{CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
+pub use role::{Role, RoleError};
 pub use source::{Identity, SourceName, SourceNameError};
 
 /// Store-assigned identifier of a customer (one person or business, across all sources).

@@ -18,6 +18,7 @@ mod sqlite_engine;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tokens;
 mod types;
 
 pub use error::StoreError;

@@ -24,6 +24,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "customer_scores",
         sql: include_str!("../migrations/postgres/0002_customer_scores.sql"),
     },
+    Migration {
+        version: 3,
+        name: "api_tokens",
+        sql: include_str!("../migrations/postgres/0003_api_tokens.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

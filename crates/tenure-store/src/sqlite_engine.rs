@@ -20,6 +20,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "customer_scores",
         sql: include_str!("../migrations/sqlite/0002_customer_scores.sql"),
     },
+    Migration {
+        version: 3,
+        name: "api_tokens",
+        sql: include_str!("../migrations/sqlite/0003_api_tokens.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.

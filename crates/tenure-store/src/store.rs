@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use tenure_domain::{CustomerId, ImportRecord, SourceName, Timestamp};
+use tenure_domain::{CustomerId, ImportRecord, Role, SourceName, Timestamp};
 
 use crate::migrate::{self, Migration, SchemaStatus};
 use crate::sql::Conn;
 use crate::{
     Contact, CustomerDetail, CustomerQuery, CustomerScore, CustomerSummary, EngineKind, ImportCounts,
-    PurchaseRow, ScoreQuery, Stats, StoreError, ingest, postgres_engine, queries, scores, sqlite_engine,
+    PurchaseRow, ScoreQuery, Stats, StoreError, TokenInfo, ingest, postgres_engine, queries, scores,
+    sqlite_engine, tokens,
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
@@ -53,6 +54,24 @@ pub trait Store: Send {
     fn scores(&mut self, query: &ScoreQuery) -> Result<Vec<CustomerScore>, StoreError>;
     /// Stored scores of these customers, by id (unscored ids are left out).
     fn scores_of(&mut self, ids: &[CustomerId]) -> Result<Vec<CustomerScore>, StoreError>;
+    /// Stores a new API token by the SHA-256 (hex) of its secret; returns its id.
+    fn create_token(
+        &mut self,
+        name: &str,
+        role: Role,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+    /// The live token whose secret hashes to `token_sha256`, marked as used at `now`.
+    fn authenticate_token(
+        &mut self,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<TokenInfo>, StoreError>;
+    /// Every token, newest first (revoked ones too).
+    fn tokens(&mut self) -> Result<Vec<TokenInfo>, StoreError>;
+    /// Revokes a token for good.
+    fn revoke_token(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError>;
 }
 
 /// An import in progress: one open write transaction.
@@ -148,6 +167,18 @@ impl<T: Transaction> ImportSession for Session<T> {
 }
 
 impl<B: Backend> Engine<B> {
+    /// Runs `work` in one checked write transaction and commits it.
+    fn write<T>(
+        &mut self,
+        work: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.backend.write()?;
+        require_current::<B>(&mut tx)?;
+        let value = work(&mut tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
     fn checked_read(&mut self) -> Result<B::Tx<'_>, StoreError> {
         let mut tx = self.backend.read()?;
         require_current::<B>(&mut tx)?;
@@ -257,6 +288,32 @@ impl<B: Backend> Store for Engine<B> {
 
     fn scores_of(&mut self, ids: &[CustomerId]) -> Result<Vec<CustomerScore>, StoreError> {
         scores::of_customers(&mut self.checked_read()?, ids)
+    }
+
+    fn create_token(
+        &mut self,
+        name: &str,
+        role: Role,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.write(|tx| tokens::create(tx, name, role, token_sha256, now))
+    }
+
+    fn authenticate_token(
+        &mut self,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<TokenInfo>, StoreError> {
+        self.write(|tx| tokens::authenticate(tx, token_sha256, now))
+    }
+
+    fn tokens(&mut self) -> Result<Vec<TokenInfo>, StoreError> {
+        tokens::list(&mut self.checked_read()?)
+    }
+
+    fn revoke_token(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        self.write(|tx| tokens::revoke(tx, id, now))
     }
 }
 

@@ -69,6 +69,23 @@ pub struct CustomerSummary {
     pub last_order_at: Option<Timestamp>,
 }
 
+/// An API token as stored: never the token itself, only what it is for and when it was used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    /// Token id (what `tenure token revoke` takes).
+    pub id: i64,
+    /// A name saying what it is for (`shopify-sync`).
+    pub name: String,
+    /// What it may do.
+    pub role: tenure_domain::Role,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it was last used, if ever.
+    pub last_used_at: Option<Timestamp>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
 /// How to address a customer: for lists that name the people in them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Contact {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use tenure_domain::{
-    Currency, CustomerId, CustomerRecord, Email, ImportRecord, OrderRecord, OrderStatus, SourceName,
+    Currency, CustomerId, CustomerRecord, Email, ImportRecord, OrderRecord, OrderStatus, Role, SourceName,
 };
 use tenure_store::{
     CustomerQuery, CustomerScore, ImportCounts, ScoreOrder, ScoreQuery, Store, StoreError, open, testing,
@@ -224,6 +224,26 @@ fn contacts_name_the_customers_asked_for(store: &mut dyn Store) {
     assert!(store.contacts(&[]).unwrap().is_empty());
 }
 
+fn tokens_authenticate_by_hash_until_revoked(store: &mut dyn Store) {
+    let hash = "a".repeat(64);
+    let id = store.create_token("shopify-sync", Role::Analyst, &hash, now()).unwrap();
+    let later = now() + chrono::Duration::minutes(5);
+    let token = store.authenticate_token(&hash, later).unwrap().expect("a live token");
+    assert_eq!((token.id, token.role, token.name.as_str()), (id, Role::Analyst, "shopify-sync"));
+    assert_eq!(token.last_used_at, Some(later));
+    assert_eq!(store.tokens().unwrap()[0].last_used_at, Some(later), "the use is stored");
+    assert!(store.authenticate_token(&"b".repeat(64), later).unwrap().is_none());
+    assert!(matches!(store.create_token("again", Role::Admin, &hash, now()), Err(StoreError::Conflict(_))));
+
+    let second = store.create_token("reports", Role::Agent, &"c".repeat(64), now()).unwrap();
+    assert_eq!(store.tokens().unwrap().iter().map(|t| t.id).collect::<Vec<_>>(), [second, id]);
+    store.revoke_token(id, later).unwrap();
+    assert!(store.authenticate_token(&hash, later).unwrap().is_none(), "a revoked token opens nothing");
+    assert!(matches!(store.revoke_token(id, later), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.revoke_token(424_242, later), Err(StoreError::NotFound(_))));
+    assert_eq!(store.tokens().unwrap().iter().find(|t| t.id == id).unwrap().revoked_at, Some(later));
+}
+
 fn an_unknown_customer_is_not_found(store: &mut dyn Store) {
     assert!(matches!(store.customer(CustomerId(424242)), Err(StoreError::NotFound(_))));
     assert!(matches!(store.unmerge(424242, now()), Err(StoreError::NotFound(_))));
@@ -360,6 +380,7 @@ contract!(
     an_uncommitted_import_leaves_nothing_behind,
     the_customer_list_pages_by_id,
     an_unknown_customer_is_not_found,
+    tokens_authenticate_by_hash_until_revoked,
     contacts_name_the_customers_asked_for,
     purchases_stream_by_customer_then_time,
     migrating_again_changes_nothing,
