@@ -1,6 +1,7 @@
 //! Tenure's use cases: each public function is one thing a seller asks for, written against the
 //! store interface and the importers, knowing neither SQL nor HTTP nor the terminal.
 
+pub mod access;
 mod error;
 pub mod generate;
 pub mod import;

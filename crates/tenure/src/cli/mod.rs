@@ -1,12 +1,14 @@
 //! The command line: every command, flag and its help text. This file holds the top level; the
 //! arguments of each family of commands are in the files beside it.
 
+mod access;
 mod data;
 mod model;
 mod report;
 
 use std::path::PathBuf;
 
+pub use access::*;
 use clap::{Args, Parser, Subcommand};
 pub use data::*;
 pub use model::*;
@@ -55,6 +57,9 @@ pub enum Command {
     Model(ModelCommand),
     /// Who is likely to buy again: probability alive and expected purchases per customer (BG/NBD).
     Predict(PredictArgs),
+    /// API tokens for integrations: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Customer lifetime value: discounted expected margin per customer (BG/NBD + Gamma-Gamma).
     Clv(ClvArgs),
 }

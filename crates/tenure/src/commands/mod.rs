@@ -8,6 +8,7 @@ mod model;
 mod predict;
 mod report;
 mod stats;
+mod token;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Model(command) => model::run(&cli.db, &cli.timezone, command),
         Command::Predict(args) => predict::predict(&cli.db, &cli.timezone, &args),
         Command::Clv(args) => predict::clv(&cli.db, &cli.timezone, &args),
+        Command::Token(command) => token::run(&cli.db, command),
     }
 }
 
