@@ -170,6 +170,7 @@ pub fn fit_with_progress(
         n,
         objective: &objective,
         build: &BgBbParams::from_values,
+        pilots: &[],
     };
     fit::run(problem, options, progress)
 }

@@ -7,6 +7,7 @@
 //! (purchase days, calibration split) is the caller's job, not this crate's.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
@@ -71,33 +72,49 @@ impl GroupedSummaries {
     /// # Errors
     /// [`ModelError::InvalidData`] naming the first row outside the valid range.
     pub fn from_weighted(rows: impl IntoIterator<Item = WeightedSummary>) -> Result<Self, ModelError> {
+        let rows: Vec<WeightedSummary> = rows.into_iter().collect();
+        for (row, summary) in rows.iter().enumerate() {
+            validate(row, summary)?;
+        }
+        // The total weight of each distinct pattern, stored at the pattern's first row (NaN
+        // elsewhere): the hashing, most of the work, is split over the cores by key.
+        let mut weight_at_first = vec![f64::NAN; rows.len()];
+        let shards = crate::parallel::workers().min(rows.len().div_ceil(SHARD_FROM_ROWS)).max(1);
+        if shards == 1 {
+            for (first, weight) in distinct_patterns(&rows, 0, 1) {
+                weight_at_first[first] = weight;
+            }
+        } else {
+            let found: Vec<Vec<(usize, f64)>> = std::thread::scope(|scope| {
+                let rows = &rows;
+                let workers: Vec<_> = (0..shards)
+                    .map(|shard| scope.spawn(move || distinct_patterns(rows, shard, shards)))
+                    .collect();
+                workers.into_iter().map(|w| w.join().expect("grouping does not panic")).collect()
+            });
+            for (first, weight) in found.into_iter().flatten() {
+                weight_at_first[first] = weight;
+            }
+        }
         let mut grouped = GroupedSummaries::default();
-        let mut pattern_index: HashMap<[u64; 3], usize> = HashMap::new();
-        let mut level_index: HashMap<u64, usize> = HashMap::new();
-        let mut time_index: HashMap<u64, usize> = HashMap::new();
-        for (row, summary) in rows.into_iter().enumerate() {
-            validate(row, &summary)?;
-            if summary.weight == 0.0 {
+        let mut level_index: FastMap<u64, usize> = FastMap::default();
+        let mut time_index: FastMap<u64, usize> = FastMap::default();
+        for (summary, &weight) in rows.iter().zip(&weight_at_first) {
+            if weight.is_nan() {
                 continue;
             }
-            let key = [key_bits(summary.x), key_bits(summary.t_x), key_bits(summary.big_t)];
-            if let Some(&i) = pattern_index.get(&key) {
-                grouped.rows[i].weight += summary.weight;
-                continue;
-            }
-            let level = *level_index.entry(key[0]).or_insert_with(|| {
+            let level = *level_index.entry(key_bits(summary.x)).or_insert_with(|| {
                 grouped.x_levels.push(summary.x);
                 grouped.x_levels.len() - 1
             });
-            let mut time_level = |bits: u64, value: f64| {
-                *time_index.entry(bits).or_insert_with(|| {
+            let mut time_level = |value: f64| {
+                *time_index.entry(key_bits(value)).or_insert_with(|| {
                     grouped.time_levels.push(value);
                     grouped.time_levels.len() - 1
                 })
             };
-            let times = [time_level(key[1], summary.t_x), time_level(key[2], summary.big_t)];
-            pattern_index.insert(key, grouped.rows.len());
-            grouped.rows.push(summary);
+            let times = [time_level(summary.t_x), time_level(summary.big_t)];
+            grouped.rows.push(WeightedSummary { weight, ..*summary });
             grouped.x_level_of_row.push(level);
             grouped.time_levels_of_row.push(times);
         }
@@ -144,6 +161,175 @@ impl GroupedSummaries {
     pub fn total_weight(&self) -> f64 {
         self.rows.iter().map(|r| r.weight).sum()
     }
+}
+
+/// What the transaction models predict for one row of a [`GroupedSummaries`] (see
+/// `bgnbd::predict_rows`, `pareto_nbd::predict_rows`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RowPrediction {
+    /// P(alive | x, t_x, T), in [0, 1].
+    pub probability_alive: f64,
+    /// Expected purchases in the next t time units.
+    pub expected_purchases: f64,
+}
+
+/// The distinct (x, t) pairs of a data set, t being a t_x or a T: the costly terms of the
+/// Pareto/NBD likelihood (two ₂F₁ per customer) and of the BG/NBD conditional expectation (one
+/// ₂F₁, at T) depend on nothing else, so they are evaluated once per pair. On a million
+/// simulated customers there are about 44,000 pairs for 613,000 terms.
+pub(crate) struct PairIndex {
+    /// (x, t) of each pair.
+    pub pairs: Vec<(f64, f64)>,
+    /// For each row, the pair of (x, t_x) (`u32::MAX` when recency was not asked for) and the
+    /// pair of (x, T).
+    pub row_pairs: Vec<[u32; 2]>,
+}
+
+/// Largest x-levels × time-levels table indexed densely; beyond it a hash map is used.
+const DENSE_PAIR_TABLE: usize = 1 << 24;
+
+impl PairIndex {
+    pub(crate) fn new(data: &GroupedSummaries, with_recency: bool) -> Self {
+        let (x_levels, time_levels) = (data.x_levels(), data.time_levels());
+        let width = time_levels.len();
+        let dense = x_levels.len().saturating_mul(width) <= DENSE_PAIR_TABLE;
+        let mut table = if dense { vec![u32::MAX; x_levels.len() * width] } else { Vec::new() };
+        let mut map = std::collections::HashMap::new();
+        let mut pairs = Vec::new();
+        let mut id = |level: usize, time: usize| {
+            let slot = if dense {
+                &mut table[level * width + time]
+            } else {
+                map.entry((level, time)).or_insert(u32::MAX)
+            };
+            if *slot == u32::MAX {
+                *slot = u32::try_from(pairs.len()).expect("fewer than 2³² distinct pairs");
+                pairs.push((x_levels[level], time_levels[time]));
+            }
+            *slot
+        };
+        let row_pairs = data
+            .x_level_of_row()
+            .iter()
+            .zip(data.time_levels_of_row())
+            .map(|(&level, &[tx, t])| [if with_recency { id(level, tx) } else { u32::MAX }, id(level, t)])
+            .collect();
+        PairIndex { pairs, row_pairs }
+    }
+}
+
+/// Data sets with fewer distinct rows than this are fitted without a pilot.
+const PILOT_FROM_ROWS: usize = 8_000;
+/// About how many rows a pilot sample of a large data set has.
+const PILOT_ROWS: usize = 12_000;
+/// The pilot keeps at most one row in this many (a larger sample would cost most of a full fit).
+const MIN_PILOT_STEP: usize = 4;
+
+impl GroupedSummaries {
+    /// The pilot samples to fit before the full data, smallest first: for now the one of
+    /// [`Self::pilot_sample`]. Nested samples (a sample of the sample) were tried and made the
+    /// Pareto/NBD fit of 20,000 simulated customers slower (11 full-data iterations instead of 5).
+    pub(crate) fn pilot_samples(&self) -> Vec<GroupedSummaries> {
+        self.pilot_sample().into_iter().collect()
+    }
+
+    /// A weighted sample of the rows for a pilot fit, or `None` when the data are small enough to
+    /// fit directly: rows of weight ≥ k are all kept; of the others every k-th is kept with its
+    /// weight multiplied by k (systematic sampling with Horvitz–Thompson weights, so every total
+    /// the likelihood sums is estimated without bias), k = rows / [`PILOT_ROWS`] but at least
+    /// [`MIN_PILOT_STEP`].
+    pub(crate) fn pilot_sample(&self) -> Option<GroupedSummaries> {
+        if self.rows.len() < PILOT_FROM_ROWS {
+            return None;
+        }
+        let step = (self.rows.len() / PILOT_ROWS).max(MIN_PILOT_STEP);
+        let step_weight = step as f64;
+        let mut seen = 0_usize;
+        let sample = self.rows.iter().filter_map(|row| {
+            if row.weight >= step_weight {
+                return Some(*row);
+            }
+            seen += 1;
+            seen.is_multiple_of(step).then_some(WeightedSummary { weight: row.weight * step_weight, ..*row })
+        });
+        Some(GroupedSummaries::from_weighted(sample.collect::<Vec<_>>()).expect("rows were validated"))
+    }
+}
+
+/// A hash map keyed by bit patterns with a cheap hash: grouping a million rows is a million
+/// lookups, and the default SipHash (built to resist adversarial keys, which a summary file
+/// cannot usefully be) took most of the grouping time.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<BitsHasher>>;
+
+/// Multiply–rotate combining of 64-bit words, finished with the splitmix64 mixer (Steele, Lea &
+/// Flood 2014) so that every output bit depends on every input bit (integer-valued floats have
+/// all-zero low bits, which a bare multiplicative hash would keep).
+#[derive(Debug, Default, Clone, Copy)]
+struct BitsHasher(u64);
+
+impl BitsHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl Hasher for BitsHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0_u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.add(word);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Below this many rows per shard, grouping stays on one thread.
+const SHARD_FROM_ROWS: usize = 50_000;
+
+/// The distinct patterns of positive weight among `rows` whose key hash falls in `shard` (of
+/// `shards`): the index of each pattern's first row and its total weight, summed in row order.
+fn distinct_patterns(rows: &[WeightedSummary], shard: usize, shards: usize) -> Vec<(usize, f64)> {
+    // Real and simulated summaries have about one distinct row in three: reserving that much
+    // saves most of the rehashing.
+    let capacity = rows.len() / (3 * shards);
+    let mut index: FastMap<(u64, u64, u64), usize> =
+        FastMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default());
+    let mut found: Vec<(usize, f64)> = Vec::with_capacity(capacity);
+    for (row, summary) in rows.iter().enumerate() {
+        if summary.weight == 0.0 {
+            continue;
+        }
+        let key = (key_bits(summary.x), key_bits(summary.t_x), key_bits(summary.big_t));
+        if shards > 1 && shard_of(key, shards) != shard {
+            continue;
+        }
+        match index.entry(key) {
+            std::collections::hash_map::Entry::Occupied(slot) => found[*slot.get()].1 += summary.weight,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(found.len());
+                found.push((row, summary.weight));
+            }
+        }
+    }
+    found
+}
+
+/// Which shard a key belongs to (a different mix from the map's own, so that each shard's map
+/// still sees well-spread hashes).
+fn shard_of((x, t_x, big_t): (u64, u64, u64), shards: usize) -> usize {
+    let mixed = (x ^ t_x.rotate_left(21) ^ big_t.rotate_left(42)).wrapping_mul(0xd6e8_feb8_6659_fd93);
+    ((mixed >> 32) % shards as u64) as usize
 }
 
 /// Bit pattern used as a grouping key; −0.0 and 0.0 group together.
@@ -213,6 +399,28 @@ mod tests {
         assert!(GroupedSummaries::from_customers(&[customer(-1.0, 0.0, 1.0)]).is_err());
         assert!(GroupedSummaries::from_customers(&[customer(0.0, 0.0, 0.0)]).is_err());
         assert!(GroupedSummaries::from_customers(&[customer(f64::NAN, 0.0, 1.0)]).is_err());
+    }
+
+    #[test]
+    fn pilot_sample_keeps_heavy_rows_and_estimates_the_total_weight() {
+        let rows = (0..100_000).map(|i| WeightedSummary {
+            x: f64::from(i % 7),
+            t_x: f64::from(i % 7),
+            big_t: 10.0 + f64::from(i) * 1e-3,
+            weight: if i == 5 { 1000.0 } else { 1.0 },
+        });
+        let grouped = GroupedSummaries::from_weighted(rows).unwrap();
+        let pilot = grouped.pilot_sample().expect("large enough for a pilot");
+        assert!(pilot.len() < grouped.len() / 4, "{} rows", pilot.len());
+        assert!(pilot.rows().iter().any(|r| r.weight == 1000.0), "the heavy row is kept whole");
+        let ratio = pilot.total_weight() / grouped.total_weight();
+        assert!((ratio - 1.0).abs() < 0.01, "{ratio}");
+        assert!(
+            GroupedSummaries::from_weighted(grouped.rows()[..1000].to_vec())
+                .unwrap()
+                .pilot_sample()
+                .is_none()
+        );
     }
 
     #[test]

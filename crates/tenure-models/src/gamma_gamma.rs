@@ -138,6 +138,7 @@ pub fn fit_with_progress(
         n,
         objective: &objective,
         build: &GammaGammaParams::from_values,
+        pilots: &[],
     };
     fit::run(problem, options, progress)
 }

@@ -76,17 +76,21 @@ fn row(p: &MbgNbdParams, lv: &([f64; 4], f64), x: f64, at_tx: TimeTerms, at_t: T
 fn log_likelihood_and_gradient(p: &MbgNbdParams, data: &GroupedSummaries) -> (f64, [f64; 4]) {
     let levels: Vec<_> = data.x_levels().iter().map(|&x| level(p, x)).collect();
     let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| time_terms(p.alpha, t)).collect();
-    let mut ll = 0.0;
-    let mut grad = [0.0; 4];
-    let per_row = data.x_level_of_row().iter().zip(data.time_levels_of_row());
-    for (s, (&i, &[tx, t])) in data.rows().iter().zip(per_row) {
-        let (l, g) = row(p, &levels[i], s.x, times[tx], times[t]);
-        ll += s.weight * l;
-        for (acc, gi) in grad.iter_mut().zip(g) {
-            *acc += s.weight * gi;
+    let (rows, x_level_of_row, time_levels_of_row) =
+        (data.rows(), data.x_level_of_row(), data.time_levels_of_row());
+    let [ll, g0, g1, g2, g3] = crate::parallel::sum_blocks(rows.len(), |range| {
+        let mut acc = [0.0; 5];
+        for i in range {
+            let (s, [tx, t]) = (&rows[i], time_levels_of_row[i]);
+            let (l, g) = row(p, &levels[x_level_of_row[i]], s.x, times[tx], times[t]);
+            acc[0] += s.weight * l;
+            for (a, gi) in acc[1..].iter_mut().zip(g) {
+                *a += s.weight * gi;
+            }
         }
-    }
-    (ll, grad)
+        acc
+    });
+    (ll, [g0, g1, g2, g3])
 }
 
 /// Total log-likelihood Σ wᵢ ln L(r, α, a, b | xᵢ, t_xᵢ, Tᵢ) (Batislam et al. 2007), log-space.
@@ -107,7 +111,8 @@ pub fn fit(data: &GroupedSummaries, options: &FitOptions) -> Result<Fit<MbgNbdPa
     fit_with_progress(data, options, &mut |_| {})
 }
 
-/// Maximum-likelihood fit over log-parameters from r = 1, α = ΣT / Σ(x + 1), a = b = 1.
+/// Maximum-likelihood fit over log-parameters from r = 1, α = ΣT / Σ(x + 1), a = b = 1 (for
+/// large data, from a pilot fit on a sample of the rows).
 ///
 /// # Errors
 /// [`ModelError::EmptyData`] when there is nothing to fit; [`ModelError::NonFiniteStart`] if the
@@ -123,21 +128,39 @@ pub fn fit_with_progress(
     }
     let sum_t: f64 = data.rows().iter().map(|s| s.weight * s.big_t).sum();
     let sum_x1: f64 = data.rows().iter().map(|s| s.weight * (s.x + 1.0)).sum();
-    let with_gradient = |theta: &[f64]| {
-        let natural: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
-        let (ll, g) = log_likelihood_and_gradient(&MbgNbdParams::from_values(&natural), data);
-        (-ll / n, g.iter().zip(&natural).map(|(gi, v)| -gi * v / n).collect())
-    };
+    let with_gradient = |theta: &[f64]| mean_objective(theta, data, n);
     let value = |theta: &[f64]| with_gradient(theta).0;
     let objective = Objective { value: &value, value_and_gradient: &with_gradient };
+    let samples = data.pilot_samples();
+    let sample_objectives: Vec<_> = samples
+        .iter()
+        .map(|sample| {
+            let n = sample.total_weight();
+            move |theta: &[f64]| mean_objective(theta, sample, n)
+        })
+        .collect();
+    let sample_values: Vec<_> = sample_objectives.iter().map(|f| move |theta: &[f64]| f(theta).0).collect();
+    let pilots: Vec<Objective> = sample_objectives
+        .iter()
+        .zip(&sample_values)
+        .map(|(f, v)| Objective { value: v, value_and_gradient: f })
+        .collect();
     let problem = Problem {
         model: "mbgnbd",
         start: vec![0.0, (sum_t / sum_x1).ln(), 0.0, 0.0],
         n,
         objective: &objective,
         build: &MbgNbdParams::from_values,
+        pilots: &pilots,
     };
     fit::run(problem, options, progress)
+}
+
+/// The mean negative log-likelihood over log-parameters and its gradient.
+fn mean_objective(theta: &[f64], data: &GroupedSummaries, n: f64) -> (f64, Vec<f64>) {
+    let natural: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+    let (ll, g) = log_likelihood_and_gradient(&MbgNbdParams::from_values(&natural), data);
+    (-ll / n, g.iter().zip(&natural).map(|(gi, v)| -gi * v / n).collect())
 }
 
 /// P(alive | x, t_x, T) = 1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^(r+x)) (Batislam et al. 2007).

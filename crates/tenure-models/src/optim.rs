@@ -1,6 +1,10 @@
 //! Unconstrained minimisation for the model fits: BFGS with a backtracking (Armijo) line search,
 //! followed by a few Newton steps on a finite-difference Hessian of the analytic gradient.
 //!
+//! Evaluations are the cost (each is a pass over every distinct customer pattern), so the line
+//! search asks for the value and gradient together (the first trial step is nearly always
+//! accepted) and the Hessian is a forward difference of the gradient, computed once.
+//!
 //! The models minimise the *mean* negative log-likelihood over log-parameters, so positivity
 //! is built in and the objective is O(1) whatever the number of customers. This is a small,
 //! dense, low-dimensional optimiser (2–4 parameters), not a general-purpose library.
@@ -49,21 +53,27 @@ const ARMIJO: f64 = 1e-4;
 const MAX_HALVINGS: usize = 40;
 /// Newton polishing steps after BFGS.
 const NEWTON_STEPS: usize = 6;
+/// Relative step of the forward-difference Hessian.
+const HESSIAN_STEP: f64 = 1e-7;
 /// Relative rounding noise tolerated in the objective during Newton polishing.
 const VALUE_NOISE: f64 = 1e-13;
 
 /// Minimises `f` from `x0` until the largest gradient component is below `gradient_tolerance`.
+///
+/// `initial_inverse` is a guess of the inverse Hessian at the optimum (from a pilot fit); without
+/// one BFGS starts from a scaled identity.
 pub(crate) fn minimize(
     f: &Objective<'_>,
     x0: Vec<f64>,
+    initial_inverse: Option<Vec<Vec<f64>>>,
     max_iterations: usize,
     gradient_tolerance: f64,
     progress: &mut dyn FnMut(&Progress),
 ) -> Outcome {
     let dim = x0.len();
     let (mut x, (mut value, mut grad)) = (x0.clone(), (f.value_and_gradient)(&x0));
-    let mut inverse = identity(dim);
-    let mut fresh = true;
+    let mut fresh = initial_inverse.is_none();
+    let mut inverse = initial_inverse.unwrap_or_else(|| identity(dim));
     let mut iterations = 0;
     // `iterations` counts accepted steps; a failed line search resets the inverse Hessian once
     // and gives up if a steepest-descent search fails too.
@@ -106,12 +116,15 @@ fn polish(
     iterations: usize,
     gradient_tolerance: f64,
 ) -> Outcome {
-    // Newton steps reuse the first Hessian (the point barely moves); one more at the end
-    // serves the standard errors.
-    let first = numerical_hessian(f, &x);
-    let mut moved = false;
+    // Newton steps reuse one Hessian, which also serves the standard errors: they start where
+    // BFGS stopped, next to the optimum, so the Hessian barely changes over them.
+    let hessian = numerical_hessian(f, &x, &grad);
     for _ in 0..NEWTON_STEPS {
-        let Some(h) = &first else { break };
+        // Once converged, the Hessian is only wanted for the standard errors.
+        if max_abs(&grad) <= gradient_tolerance {
+            break;
+        }
+        let Some(h) = &hessian else { break };
         let Some(step) = cholesky_solve(h, &grad) else { break };
         let candidate: Vec<f64> = x.iter().zip(&step).map(|(a, s)| a - s).collect();
         let (cand_value, cand_grad) = (f.value_and_gradient)(&candidate);
@@ -123,9 +136,8 @@ fn polish(
         if !better {
             break;
         }
-        (x, value, grad, moved) = (candidate, cand_value, cand_grad, true);
+        (x, value, grad) = (candidate, cand_value, cand_grad);
     }
-    let hessian = if moved { numerical_hessian(f, &x) } else { first };
     let converged = value.is_finite() && max_abs(&grad) <= gradient_tolerance;
     Outcome { x, value, iterations, converged, hessian }
 }
@@ -141,17 +153,21 @@ fn line_search(
     let longest = max_abs(direction);
     let mut step = if longest > MAX_STEP { MAX_STEP / longest } else { 1.0 };
     let slope = dot(grad, direction);
+    // A decrease below the objective's rounding noise cannot be told from zero: stop halving
+    // there (the Newton polish, which judges by the gradient, takes over).
+    let noise = VALUE_NOISE * value.abs().max(1.0);
     for _ in 0..MAX_HALVINGS {
+        if step * slope.abs() < noise {
+            return None;
+        }
         let next: Vec<f64> = x.iter().zip(direction).map(|(a, d)| a + step * d).collect();
         if next == x {
             return None;
         }
-        let next_value = (f.value)(&next);
-        if next_value.is_finite() && next_value <= value + ARMIJO * step * slope {
-            let (next_value, next_grad) = (f.value_and_gradient)(&next);
-            if next_grad.iter().all(|g| g.is_finite()) {
-                return Some((next, next_value, next_grad));
-            }
+        let (next_value, next_grad) = (f.value_and_gradient)(&next);
+        let finite = next_value.is_finite() && next_grad.iter().all(|g| g.is_finite());
+        if finite && next_value <= value + ARMIJO * step * slope {
+            return Some((next, next_value, next_grad));
         }
         step *= 0.5;
     }
@@ -184,20 +200,20 @@ fn bfgs_update(inverse: &mut [Vec<f64>], s: &[f64], y: &[f64], first: bool) {
     }
 }
 
-/// Central-difference Hessian of the analytic gradient, symmetrised; `None` unless positive
-/// definite and finite.
-pub(crate) fn numerical_hessian(f: &Objective<'_>, x: &[f64]) -> Option<Vec<Vec<f64>>> {
+/// Forward-difference Hessian of the analytic gradient (one gradient per dimension, step
+/// [`HESSIAN_STEP`] relative: truncation and rounding errors both about 1e-7 relative),
+/// symmetrised; `None` unless positive definite and finite.
+pub(crate) fn numerical_hessian(f: &Objective<'_>, x: &[f64], grad: &[f64]) -> Option<Vec<Vec<f64>>> {
     let n = x.len();
     let mut h = vec![vec![0.0; n]; n];
     for j in 0..n {
-        let step = 1e-5 * x[j].abs().max(1.0);
         let mut plus = x.to_vec();
-        let mut minus = x.to_vec();
-        plus[j] += step;
-        minus[j] -= step;
-        let (gp, gm) = ((f.value_and_gradient)(&plus).1, (f.value_and_gradient)(&minus).1);
+        plus[j] += HESSIAN_STEP * x[j].abs().max(1.0);
+        // The step actually taken, after rounding of x[j] + step.
+        let step = plus[j] - x[j];
+        let gp = (f.value_and_gradient)(&plus).1;
         for i in 0..n {
-            h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
+            h[i][j] = (gp[i] - grad[i]) / step;
         }
     }
     for i in 0..n {
@@ -247,6 +263,16 @@ pub(crate) fn cholesky_solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
     Some(v)
 }
 
+/// A⁻¹ for symmetric positive-definite A.
+pub(crate) fn inverse(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = a.len();
+    let columns: Option<Vec<Vec<f64>>> = (0..n)
+        .map(|i| cholesky_solve(a, &(0..n).map(|k| if k == i { 1.0 } else { 0.0 }).collect::<Vec<_>>()))
+        .collect();
+    // Columns of a symmetric inverse are its rows.
+    columns
+}
+
 /// Diagonal of A⁻¹ for symmetric positive-definite A.
 pub(crate) fn inverse_diagonal(a: &[Vec<f64>]) -> Option<Vec<f64>> {
     let n = a.len();
@@ -292,7 +318,7 @@ mod tests {
         };
         let value = |p: &[f64]| f(p).0;
         let objective = Objective { value: &value, value_and_gradient: &f };
-        let out = minimize(&objective, vec![-1.2, 1.0], 500, 1e-10, &mut |_| {});
+        let out = minimize(&objective, vec![-1.2, 1.0], None, 500, 1e-10, &mut |_| {});
         assert!(out.converged, "{out:?}");
         assert!((out.x[0] - 1.0).abs() < 1e-8 && (out.x[1] - 1.0).abs() < 1e-8, "{out:?}");
         assert!(out.hessian.is_some());

@@ -10,11 +10,11 @@ use serde::Serialize;
 
 use crate::ModelError;
 use crate::bgnbd::mix_with_drop;
-use crate::data::GroupedSummaries;
+use crate::data::{GroupedSummaries, PairIndex, RowPrediction};
 use crate::fit::{self, Fit, FitOptions, Problem, Progress, check_positive};
 use crate::hyp2f1::{hyp2f1_with_gradient, ln_hyp2f1};
 use crate::optim::Objective;
-use crate::special::{digamma, ln_gamma, log_sub_exp, logistic};
+use crate::special::{digamma, ln_gamma, logistic};
 
 /// Pareto/NBD parameters, named as in the papers; all finite and > 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -78,20 +78,53 @@ fn a0_term(p: &ParetoNbdParams, x: f64, t: f64, want_gradient: bool) -> (f64, [f
 /// factor Γ(r+x) αʳ βˢ / Γ(r), with their gradients when asked for. The second is
 /// ln[s/(r+s+x) · A₀], A₀ = term(t_x) − term(T) ≥ 0 (an integral over (t_x, T)); −∞ if t_x = T.
 fn ln_parts(p: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64, want_gradient: bool) -> [(f64, [f64; 4]); 2] {
+    let at_t = TimeTerms::new(p, big_t);
+    combine_parts(p, x, &at_t, a0_term(p, x, t_x, want_gradient), a0_term(p, x, big_t, want_gradient))
+}
+
+/// ln(α + t), ln(β + t) and their reciprocals for one time value.
+#[derive(Debug, Clone, Copy, Default)]
+struct TimeTerms {
+    ln_alpha_t: f64,
+    ln_beta_t: f64,
+    inv_alpha_t: f64,
+    inv_beta_t: f64,
+}
+
+impl TimeTerms {
+    fn new(p: &ParetoNbdParams, t: f64) -> Self {
+        TimeTerms {
+            ln_alpha_t: (p.alpha + t).ln(),
+            ln_beta_t: (p.beta + t).ln(),
+            inv_alpha_t: 1.0 / (p.alpha + t),
+            inv_beta_t: 1.0 / (p.beta + t),
+        }
+    }
+}
+
+/// [`ln_parts`] from the A₀ terms at t_x and at T, already evaluated.
+fn combine_parts(
+    p: &ParetoNbdParams,
+    x: f64,
+    at_big_t: &TimeTerms,
+    (at_tx, g_tx): (f64, [f64; 4]),
+    (at_t, g_t): (f64, [f64; 4]),
+) -> [(f64, [f64; 4]); 2] {
     let rx = p.r + x;
     let rsx = rx + p.s;
-    let (ln_at, ln_bt) = ((p.alpha + big_t).ln(), (p.beta + big_t).ln());
+    let (ln_at, ln_bt) = (at_big_t.ln_alpha_t, at_big_t.ln_beta_t);
     let alive =
-        (-rx * ln_at - p.s * ln_bt, [-ln_at, -rx / (p.alpha + big_t), -ln_bt, -p.s / (p.beta + big_t)]);
-    let (at_tx, g_tx) = a0_term(p, x, t_x, want_gradient);
-    let (at_t, g_t) = a0_term(p, x, big_t, want_gradient);
+        (-rx * ln_at - p.s * ln_bt, [-ln_at, -rx * at_big_t.inv_alpha_t, -ln_bt, -p.s * at_big_t.inv_beta_t]);
     if at_t >= at_tx {
         return [alive, (f64::NEG_INFINITY, [0.0; 4])];
     }
-    let ln_a0 = log_sub_exp(at_tx, at_t);
-    // d ln A₀ = (d term(t_x) − q d term(T)) / (1 − q), q = term(T) / term(t_x).
-    let q = (at_t - at_tx).exp();
-    let d_ln_a0: [f64; 4] = std::array::from_fn(|i| (g_tx[i] - q * g_t[i]) / (1.0 - q));
+    // ln A₀ = ln term(t_x) + ln(1 − q), q = term(T) / term(t_x) < 1, with 1 − q from expm1 so
+    // that t_x close to T keeps its digits.
+    let one_minus_q = -(at_t - at_tx).exp_m1();
+    let q = 1.0 - one_minus_q;
+    let ln_a0 = at_tx + one_minus_q.ln();
+    // d ln A₀ = (d term(t_x) − q d term(T)) / (1 − q).
+    let d_ln_a0: [f64; 4] = std::array::from_fn(|i| (g_tx[i] - q * g_t[i]) / one_minus_q);
     let died = p.s.ln() - rsx.ln() + ln_a0;
     let d_died = [d_ln_a0[0] - 1.0 / rsx, d_ln_a0[1], d_ln_a0[2] + 1.0 / p.s - 1.0 / rsx, d_ln_a0[3]];
     [alive, (died, d_died)]
@@ -99,14 +132,38 @@ fn ln_parts(p: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64, want_gradient: bo
 
 /// One customer's log-likelihood and, when asked for, its gradient over (r, α, s, β).
 fn customer_terms(p: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64, want_gradient: bool) -> (f64, [f64; 4]) {
-    let [(alive, d_alive), (died, d_died)] = ln_parts(p, x, t_x, big_t, want_gradient);
+    let parts = ln_parts(p, x, t_x, big_t, want_gradient);
+    finish_customer(p, &level_terms(p, x), parts, want_gradient)
+}
+
+/// Terms that depend on x alone: ln Γ(r+x) − ln Γ(r) and ψ(r+x) − ψ(r).
+#[derive(Debug, Clone, Copy, Default)]
+struct LevelTerms {
+    ln_gamma_ratio: f64,
+    digamma_difference: f64,
+}
+
+fn level_terms(p: &ParetoNbdParams, x: f64) -> LevelTerms {
+    LevelTerms {
+        ln_gamma_ratio: ln_gamma(p.r + x) - ln_gamma(p.r),
+        digamma_difference: digamma(p.r + x) - digamma(p.r),
+    }
+}
+
+/// Adds the common factor Γ(r+x) αʳ βˢ / Γ(r) to the two parts and mixes them.
+fn finish_customer(
+    p: &ParetoNbdParams,
+    level: &LevelTerms,
+    [(alive, d_alive), (died, d_died)]: [(f64, [f64; 4]); 2],
+    want_gradient: bool,
+) -> (f64, [f64; 4]) {
     let (mix, w_died) = mix_with_drop(alive, died);
     let (ln_alpha, ln_beta) = (p.alpha.ln(), p.beta.ln());
-    let ll = ln_gamma(p.r + x) - ln_gamma(p.r) + p.r * ln_alpha + p.s * ln_beta + mix;
+    let ll = level.ln_gamma_ratio + p.r * ln_alpha + p.s * ln_beta + mix;
     if !want_gradient {
         return (ll, [0.0; 4]);
     }
-    let own = [digamma(p.r + x) - digamma(p.r) + ln_alpha, p.r / p.alpha, ln_beta, p.s / p.beta];
+    let own = [level.digamma_difference + ln_alpha, p.r / p.alpha, ln_beta, p.s / p.beta];
     let grad = std::array::from_fn(|i| own[i] + (1.0 - w_died) * d_alive[i] + w_died * d_died[i]);
     (ll, grad)
 }
@@ -121,21 +178,46 @@ pub fn customer_log_likelihood(params: &ParetoNbdParams, x: f64, t_x: f64, big_t
     customer_terms(params, x, t_x, big_t, false).0
 }
 
+/// Total log-likelihood and (when asked for) gradient, with the A₀ terms evaluated once per
+/// distinct (x, t) pair and the work spread over the available cores.
+fn log_likelihood_and_gradient_indexed(
+    p: &ParetoNbdParams,
+    data: &GroupedSummaries,
+    index: &PairIndex,
+    want_gradient: bool,
+) -> (f64, [f64; 4]) {
+    let mut terms = vec![(0.0, [0.0; 4]); index.pairs.len()];
+    crate::parallel::fill(&mut terms, |i| {
+        let (x, t) = index.pairs[i];
+        a0_term(p, x, t, want_gradient)
+    });
+    let levels: Vec<LevelTerms> = data.x_levels().iter().map(|&x| level_terms(p, x)).collect();
+    let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| TimeTerms::new(p, t)).collect();
+    let (rows, x_level_of_row, time_levels_of_row) =
+        (data.rows(), data.x_level_of_row(), data.time_levels_of_row());
+    let [ll, g0, g1, g2, g3] = crate::parallel::sum_blocks(rows.len(), |range| {
+        let mut acc = [0.0; 5];
+        for i in range {
+            let (s, [tx_pair, t_pair]) = (&rows[i], index.row_pairs[i]);
+            let at_big_t = &times[time_levels_of_row[i][1]];
+            let parts = combine_parts(p, s.x, at_big_t, terms[tx_pair as usize], terms[t_pair as usize]);
+            let (l, g) = finish_customer(p, &levels[x_level_of_row[i]], parts, want_gradient);
+            acc[0] += s.weight * l;
+            for (a, gi) in acc[1..].iter_mut().zip(g) {
+                *a += s.weight * gi;
+            }
+        }
+        acc
+    });
+    (ll, [g0, g1, g2, g3])
+}
+
 fn log_likelihood_and_gradient(
     p: &ParetoNbdParams,
     data: &GroupedSummaries,
     want_gradient: bool,
 ) -> (f64, [f64; 4]) {
-    let mut ll = 0.0;
-    let mut grad = [0.0; 4];
-    for s in data.rows() {
-        let (l, g) = customer_terms(p, s.x, s.t_x, s.big_t, want_gradient);
-        ll += s.weight * l;
-        for (acc, gi) in grad.iter_mut().zip(g) {
-            *acc += s.weight * gi;
-        }
-    }
-    (ll, grad)
+    log_likelihood_and_gradient_indexed(p, data, &PairIndex::new(data, true), want_gradient)
 }
 
 /// Total log-likelihood Σ wᵢ ln L(r, α, s, β | xᵢ, t_xᵢ, Tᵢ); see [`customer_log_likelihood`].
@@ -158,7 +240,8 @@ pub fn fit(data: &GroupedSummaries, options: &FitOptions) -> Result<Fit<ParetoNb
 }
 
 /// Maximum-likelihood fit over log-parameters (BFGS + Newton polishing on the mean negative
-/// log-likelihood). Starts from r = s = 1, α = ΣT / Σ(x + 1), β = mean T.
+/// log-likelihood). Starts from r = s = 1, α = ΣT / Σ(x + 1), β = mean T (or, for large data,
+/// from a pilot fit on a sample of the rows).
 ///
 /// # Errors
 /// [`ModelError::EmptyData`] when there is nothing to fit; [`ModelError::NonFiniteStart`] if the
@@ -174,24 +257,56 @@ pub fn fit_with_progress(
     }
     let sum_t: f64 = data.rows().iter().map(|s| s.weight * s.big_t).sum();
     let sum_x1: f64 = data.rows().iter().map(|s| s.weight * (s.x + 1.0)).sum();
-    let with_gradient = |theta: &[f64]| {
-        let natural: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
-        let (ll, g) = log_likelihood_and_gradient(&ParetoNbdParams::from_values(&natural), data, true);
-        (-ll / n, g.iter().zip(&natural).map(|(gi, v)| -gi * v / n).collect())
-    };
-    let value = |theta: &[f64]| {
-        let natural: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
-        -log_likelihood_and_gradient(&ParetoNbdParams::from_values(&natural), data, false).0 / n
-    };
+    let full = MeanObjective::new(data);
+    let with_gradient = |theta: &[f64]| full.evaluate(theta, true);
+    let value = |theta: &[f64]| full.evaluate(theta, false).0;
     let objective = Objective { value: &value, value_and_gradient: &with_gradient };
+    let samples = data.pilot_samples();
+    let sample_objectives: Vec<MeanObjective> = samples.iter().map(MeanObjective::new).collect();
+    let with_gradients: Vec<_> =
+        sample_objectives.iter().map(|o| move |theta: &[f64]| o.evaluate(theta, true)).collect();
+    let values: Vec<_> =
+        sample_objectives.iter().map(|o| move |theta: &[f64]| o.evaluate(theta, false).0).collect();
+    let pilots: Vec<Objective> = with_gradients
+        .iter()
+        .zip(&values)
+        .map(|(f, v)| Objective { value: v, value_and_gradient: f })
+        .collect();
     let problem = Problem {
         model: "pareto-nbd",
         start: vec![0.0, (sum_t / sum_x1).ln(), 0.0, (sum_t / n).ln()],
         n,
         objective: &objective,
         build: &ParetoNbdParams::from_values,
+        pilots: &pilots,
     };
     fit::run(problem, options, progress)
+}
+
+/// The mean negative log-likelihood over log-parameters, with the data's pair index built once.
+struct MeanObjective<'a> {
+    data: &'a GroupedSummaries,
+    index: PairIndex,
+    n: f64,
+}
+
+impl<'a> MeanObjective<'a> {
+    fn new(data: &'a GroupedSummaries) -> Self {
+        MeanObjective { data, index: PairIndex::new(data, true), n: data.total_weight() }
+    }
+
+    /// The value and, when asked for, the gradient (empty otherwise).
+    fn evaluate(&self, theta: &[f64], want_gradient: bool) -> (f64, Vec<f64>) {
+        let natural: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+        let p = ParetoNbdParams::from_values(&natural);
+        let (ll, g) = log_likelihood_and_gradient_indexed(&p, self.data, &self.index, want_gradient);
+        let grad = if want_gradient {
+            g.iter().zip(&natural).map(|(gi, v)| -gi * v / self.n).collect()
+        } else {
+            vec![]
+        };
+        (-ll / self.n, grad)
+    }
 }
 
 /// P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)ˢ · A₀)  (Fader & Hardie 2005
@@ -212,6 +327,31 @@ pub fn expected_purchases(params: &ParetoNbdParams, x: f64, t_x: f64, big_t: f64
     (r + x) * (beta + big_t) / (alpha + big_t)
         * lifetime_factor(s, horizon)
         * probability_alive(params, x, t_x, big_t)
+}
+
+/// [`probability_alive`] and [`expected_purchases`] over the next `t` for every row of `data`,
+/// in row order, with the same values: the ₂F₁ terms are evaluated once per distinct (x, t_x)
+/// and (x, T) pair and the rows are spread over the available cores.
+pub fn predict_rows(params: &ParetoNbdParams, data: &GroupedSummaries, t: f64) -> Vec<RowPrediction> {
+    let p = params;
+    let index = PairIndex::new(data, true);
+    let mut terms = vec![(0.0, [0.0; 4]); index.pairs.len()];
+    crate::parallel::fill(&mut terms, |i| a0_term(p, index.pairs[i].0, index.pairs[i].1, false));
+    let mut out = vec![RowPrediction { probability_alive: 0.0, expected_purchases: 0.0 }; data.len()];
+    let rows = data.rows();
+    crate::parallel::fill(&mut out, |i| {
+        let (row, [tx_pair, t_pair]) = (&rows[i], index.row_pairs[i]);
+        let at_big_t = TimeTerms::new(p, row.big_t);
+        let [(alive, _), (died, _)] =
+            combine_parts(p, row.x, &at_big_t, terms[tx_pair as usize], terms[t_pair as usize]);
+        let probability_alive = logistic(alive - died);
+        let horizon = ((p.beta + row.big_t + t) / (p.beta + row.big_t)).ln();
+        let expected_purchases = (p.r + row.x) * (p.beta + row.big_t) / (p.alpha + row.big_t)
+            * lifetime_factor(p.s, horizon)
+            * probability_alive;
+        RowPrediction { probability_alive, expected_purchases }
+    });
+    out
 }
 
 /// Expected purchases in (0, t] of a new customer (Schmittlein et al. 1987):
