@@ -128,6 +128,14 @@ impl serde::Serialize for Date {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Date {
+    /// Reads `YYYY-MM-DD`, as [`Date`] serialises.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A calendar period used for cohorts and series.
 ///
 /// Weeks are ISO weeks (Monday to Sunday); months and quarters are civil ones.
@@ -257,6 +265,8 @@ mod tests {
         let d: Date = "1997-01-31".parse().unwrap();
         assert_eq!(d.to_string(), "1997-01-31");
         assert_eq!(serde_json::to_string(&d).unwrap(), "\"1997-01-31\"");
+        assert_eq!(serde_json::from_str::<Date>("\"1997-01-31\"").unwrap(), d);
+        assert!(serde_json::from_str::<Date>("\"1997-02-29\"").is_err());
         for bad in ["1997-02-29", "1997-13-01", "1997-1-01", "19970101", "1997-01-32", "+997-01-01"] {
             assert!(bad.parse::<Date>().is_err(), "{bad}");
         }

@@ -57,6 +57,8 @@ pub enum Command {
     Model(ModelCommand),
     /// Who is likely to buy again: probability alive and expected purchases per customer (BG/NBD).
     Predict(PredictArgs),
+    /// Serve the REST API (and, later, the dashboard) over HTTP.
+    Serve(ServeArgs),
     /// API tokens for integrations: create (shown once), list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -78,4 +80,15 @@ pub struct JsonFlag {
     /// Print one JSON object on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `tenure serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port; the address taken is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Database connections kept open for requests.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
 }

@@ -7,6 +7,7 @@ mod import;
 mod model;
 mod predict;
 mod report;
+mod serve;
 mod stats;
 mod token;
 
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Predict(args) => predict::predict(&cli.db, &cli.timezone, &args),
         Command::Clv(args) => predict::clv(&cli.db, &cli.timezone, &args),
         Command::Token(command) => token::run(&cli.db, command),
+        Command::Serve(args) => serve::run(&cli.db, &cli.timezone, &args),
     }
 }
 

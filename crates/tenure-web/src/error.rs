@@ -1,0 +1,80 @@
+//! The API's one error type and its one mapping to HTTP: an envelope
+//! `{"error": {"code", "message"}}`. Messages of server errors say nothing internal; the cause is
+//! written to the server's log instead.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tenure_app::AppError;
+use tenure_store::StoreError;
+
+/// An API failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code (`unauthorized`, `forbidden`, `bad_request`, …).
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl ApiError {
+    /// No valid credentials.
+    pub fn unauthorized() -> Self {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "send a valid API token: Authorization: Bearer tenure_…".into(),
+        }
+    }
+
+    /// Valid credentials without the role this needs.
+    pub fn forbidden() -> Self {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: "this token's role may not do this".into(),
+        }
+    }
+
+    /// The request itself is wrong.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into() }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Invalid(message) => ApiError::bad_request(message),
+            AppError::Store(StoreError::NotFound(what)) => ApiError {
+                status: StatusCode::NOT_FOUND,
+                code: "not_found",
+                message: format!("not found: {what}"),
+            },
+            AppError::Store(StoreError::Conflict(message)) => {
+                ApiError { status: StatusCode::CONFLICT, code: "conflict", message }
+            }
+            other => {
+                eprintln!("error: {other}");
+                ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "internal",
+                    message: "the server failed; its log says why".into(),
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,147 @@
+//! The API through the router, in process: access on every route for every role and for none,
+//! and the retention endpoint answering exactly what the report use case (the CLI's) answers.
+
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tenure_app::access::create_token;
+use tenure_app::import::{ImportRequest, NoProgress, import_files};
+use tenure_app::reports::{ActivityWindow, Purchases, ReportScope, ShopTimeZone};
+use tenure_domain::Role;
+use tenure_import::{Format, ImportOptions};
+use tenure_web::routes::{Access, ROUTES};
+use tenure_web::{AppState, StorePool, router};
+use tower::ServiceExt;
+
+/// A store holding the CDNOW sample, a token per role, and the server state over it.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    url: String,
+    state: AppState,
+    tokens: Vec<(Role, String)>,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("tenure.db").display());
+    let now = chrono::Utc::now();
+    let mut store = tenure_store::open(&url, now).unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/cdnow/CDNOW_sample.txt");
+    let request = ImportRequest {
+        format: Format::Cdnow,
+        paths: vec![sample],
+        source: None,
+        skip_invalid: false,
+        options: ImportOptions::default(),
+    };
+    assert!(import_files(store.as_mut(), &request, now, &NoProgress).unwrap().committed);
+    let tokens = Role::ALL
+        .iter()
+        .map(|&role| (role, create_token(store.as_mut(), role, "test", now).unwrap().token))
+        .collect();
+    let state = AppState::new(StorePool::open(&url, 2, now).unwrap(), ShopTimeZone::UTC);
+    Fixture { _dir: dir, url, state, tokens }
+}
+
+impl Fixture {
+    fn token(&self, role: Role) -> &str {
+        &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    async fn get(&self, uri: &str, token: Option<&str>) -> (StatusCode, Value, Option<String>) {
+        let mut request = Request::get(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let response =
+            router(self.state.clone()).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        let challenge =
+            response.headers().get(header::WWW_AUTHENTICATE).map(|v| v.to_str().unwrap().to_string());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, body, challenge)
+    }
+}
+
+#[tokio::test]
+async fn every_route_admits_exactly_the_roles_its_table_names() {
+    let fixture = fixture();
+    for route in ROUTES {
+        let uri = format!("{}?{}", route.path, route.example_query);
+        let (anonymous, _, challenge) = fixture.get(&uri, None).await;
+        match route.access {
+            Access::Public => assert_eq!(anonymous, StatusCode::OK, "{uri} anonymous"),
+            Access::Roles(allowed) => {
+                assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{uri} anonymous");
+                assert_eq!(challenge.as_deref(), Some("Bearer"), "{uri}: 401 without a challenge");
+                for role in Role::ALL {
+                    let (status, body, _) = fixture.get(&uri, Some(fixture.token(role))).await;
+                    let expected =
+                        if allowed.contains(&role) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+                    assert_eq!(status, expected, "{uri} as {role}: {body}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn retention_without_a_valid_token_is_401_with_the_error_envelope() {
+    let fixture = fixture();
+    let uri = "/api/v1/metrics/retention?from=1997-06-30&to=1998-06-30";
+    let (status, body, _) = fixture.get(uri, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let forged = format!("tenure_{}", "0".repeat(64));
+    assert_eq!(fixture.get(uri, Some(&forged)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(fixture.get(uri, Some("not-a-token")).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn retention_with_an_analyst_token_answers_what_the_report_answers() {
+    let fixture = fixture();
+    let uri = "/api/v1/metrics/retention?from=1997-06-30&to=1998-06-30&window=180";
+    let (status, body, _) = fixture.get(uri, Some(fixture.token(Role::Analyst))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut store = tenure_store::open(&fixture.url, chrono::Utc::now()).unwrap();
+    let scope = ReportScope { time_zone: ShopTimeZone::UTC, currency: None };
+    let expected = Purchases::load(store.as_mut(), &scope)
+        .unwrap()
+        .retention(
+            "1997-06-30".parse().unwrap(),
+            "1998-06-30".parse().unwrap(),
+            ActivityWindow::new(180).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(body, serde_json::to_value(expected).unwrap());
+    assert_eq!(body["window_days"], 180, "the window of the query was used");
+}
+
+#[tokio::test]
+async fn bad_queries_are_400_with_the_reason_after_authentication() {
+    let fixture = fixture();
+    let analyst = Some(fixture.token(Role::Analyst));
+    let (status, body, _) =
+        fixture.get("/api/v1/metrics/retention?from=1998-06-30&to=1997-06-30", analyst).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    assert!(body["error"]["message"].as_str().unwrap().contains("after"));
+    let (status, _, _) =
+        fixture.get("/api/v1/metrics/retention?from=1997-02-30&to=1998-06-30", analyst).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Without a token the answer is 401 whatever the query: nothing is told to strangers.
+    assert_eq!(fixture.get("/api/v1/metrics/retention?from=x", None).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn readyz_reports_a_ready_database() {
+    let fixture = fixture();
+    let (status, body, _) = fixture.get("/readyz", None).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ready")));
+}
