@@ -4,6 +4,7 @@
 # floor for getting rows into SQLite at all. Same machine, same run, same files.
 #
 # Usage: bench/import/run.sh [ORDERS_MILLIONS]   (default 10: ~1.7M customers, ~10M orders)
+# Model scores are not refreshed (--no-refresh): this measures the import itself.
 # Prints a Markdown table for bench/RESULTS.md. Needs sqlite3 and GNU time (installed if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,8 +46,8 @@ row() {
     local floor_result first again
     floor_result=$(floor "$src")
     rm -f "$db" "$db-wal" "$db-shm"
-    first=$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none "$src")
-    again=$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none "$src")
+    first=$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none --no-refresh "$src")
+    again=$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none --no-refresh "$src")
     read -r floor_s floor_kib <<<"$floor_result"
     read -r first_s first_kib <<<"$first"
     read -r again_s again_kib <<<"$again"

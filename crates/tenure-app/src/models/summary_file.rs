@@ -8,7 +8,6 @@
 
 use std::path::Path;
 
-use csv::StringRecord;
 use tenure_models::bgbb::BgBbSummary;
 use tenure_models::gamma_gamma::SpendSummary;
 use tenure_models::{GroupedSummaries, Progress, WeightedSummary};
@@ -22,7 +21,7 @@ pub fn fit_summary_file(
     model: ModelKind,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<FitReport, AppError> {
-    let table = Table::read(path)?;
+    let mut table = SummaryCsv::open(path)?;
     match model {
         ModelKind::GammaGamma => fit_spend(&table.spend()?, progress),
         ModelKind::BgBb => fit_discrete(&table.discrete()?, progress),
@@ -30,16 +29,21 @@ pub fn fit_summary_file(
     }
 }
 
-/// A parsed CSV: its name, header (as written, and lowercased for matching) and records.
-struct Table {
+/// A column found in the header: its index and its name as written.
+type Column = (usize, String);
+
+/// A summary CSV being read: its name, header (as written, and lowercased for matching), and the
+/// reader positioned at the first row. Rows stream through one reused record: a million-row file
+/// is never held as text.
+struct SummaryCsv {
     file: String,
     names: Vec<String>,
     header: Vec<String>,
-    records: Vec<StringRecord>,
+    reader: csv::Reader<std::fs::File>,
 }
 
-impl Table {
-    fn read(path: &Path) -> Result<Self, AppError> {
+impl SummaryCsv {
+    fn open(path: &Path) -> Result<Self, AppError> {
         let file = path.display().to_string();
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
@@ -52,19 +56,15 @@ impl Table {
             .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
         let header = names.iter().map(|h| h.to_lowercase()).collect();
-        let records = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AppError::Invalid(format!("{file}: {e}")))?;
-        Ok(Table { file, names, header, records })
+        Ok(SummaryCsv { file, names, header, reader })
     }
 
-    /// The index of the first of `names` in the header, if any.
-    fn find(&self, names: &[&str]) -> Option<(usize, String)> {
+    /// The first of `names` in the header, if any.
+    fn find(&self, names: &[&str]) -> Option<Column> {
         names.iter().find_map(|n| self.header.iter().position(|h| h == n).map(|i| (i, self.names[i].clone())))
     }
 
-    fn require(&self, names: &[&str]) -> Result<(usize, String), AppError> {
+    fn require(&self, names: &[&str]) -> Result<Column, AppError> {
         self.find(names).ok_or_else(|| {
             AppError::Invalid(format!(
                 "{}: no column {} (the header is: {})",
@@ -75,101 +75,105 @@ impl Table {
         })
     }
 
-    /// The number in `column` of `record`: finite and ≥ 0.
-    fn number(&self, record: &StringRecord, (index, name): &(usize, String)) -> Result<f64, AppError> {
-        let line = record.position().map_or(0, |p| p.line());
-        let text = record.get(*index).unwrap_or("");
-        let fail =
-            |reason: String| AppError::Invalid(format!("{}:{line}: column {name}: {reason}", self.file));
-        let value: f64 = text.parse().map_err(|_| fail(format!("`{text}` is not a number")))?;
-        if !value.is_finite() || value < 0.0 {
-            return Err(fail(format!("`{text}` must be a finite number ≥ 0")));
+    /// Calls `each` with the numbers of `columns` (each finite and ≥ 0), the row's weight (the
+    /// `weights` column, else 1) and its line, for every row.
+    fn for_each_row<const N: usize>(
+        &mut self,
+        columns: &[Column; N],
+        each: &mut dyn FnMut([f64; N], f64, u64) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        let weight = self.find(&["weights", "weight"]);
+        let mut record = csv::ByteRecord::new();
+        loop {
+            let more = self
+                .reader
+                .read_byte_record(&mut record)
+                .map_err(|e| AppError::Invalid(format!("{}: {e}", self.file)))?;
+            if !more {
+                return Ok(());
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            let mut values = [0.0; N];
+            for (value, column) in values.iter_mut().zip(columns) {
+                *value = number(&self.file, &record, line, column)?;
+            }
+            let weight =
+                weight.as_ref().map_or(Ok(1.0), |column| number(&self.file, &record, line, column))?;
+            each(values, weight, line)?;
         }
-        Ok(value)
     }
 
-    fn weight(&self, record: &StringRecord) -> Result<f64, AppError> {
-        match self.find(&["weights", "weight"]) {
-            Some(column) => self.number(record, &column),
-            None => Ok(1.0),
-        }
-    }
-
-    fn continuous(&self) -> Result<GroupedSummaries, AppError> {
-        let (x, t_x, big_t) =
-            (self.require(&["frequency", "x"])?, self.require(&["recency", "t_x"])?, self.require(&["t"])?);
-        let mut rows = Vec::with_capacity(self.records.len());
-        for record in &self.records {
-            let row = WeightedSummary {
-                x: self.number(record, &x)?,
-                t_x: self.number(record, &t_x)?,
-                big_t: self.number(record, &big_t)?,
-                weight: self.weight(record)?,
-            };
-            if row.t_x > row.big_t || row.big_t <= 0.0 {
-                let line = record.position().map_or(0, |p| p.line());
+    fn continuous(&mut self) -> Result<GroupedSummaries, AppError> {
+        let columns =
+            [self.require(&["frequency", "x"])?, self.require(&["recency", "t_x"])?, self.require(&["t"])?];
+        let (file, recency) = (self.file.clone(), columns[1].1.clone());
+        let mut rows = Vec::new();
+        self.for_each_row(&columns, &mut |[x, t_x, big_t], weight, line| {
+            if t_x > big_t || big_t <= 0.0 {
                 return Err(AppError::Invalid(format!(
-                    "{}:{line}: column {}: recency {} must lie in [0, T] and T = {} must be > 0",
-                    self.file, t_x.1, row.t_x, row.big_t
+                    "{file}:{line}: column {recency}: recency {t_x} must lie in [0, T] and T = {big_t} must be > 0"
                 )));
             }
-            rows.push(row);
-        }
+            rows.push(WeightedSummary { x, t_x, big_t, weight });
+            Ok(())
+        })?;
         GroupedSummaries::from_weighted(rows).map_err(|e| AppError::Invalid(format!("{}: {e}", self.file)))
     }
 
-    fn spend(&self) -> Result<Vec<SpendSummary>, AppError> {
-        let (x, spend) = (self.require(&["frequency", "x"])?, self.require(&["monetary_value", "zbar"])?);
+    fn spend(&mut self) -> Result<Vec<SpendSummary>, AppError> {
+        let columns = [self.require(&["frequency", "x"])?, self.require(&["monetary_value", "zbar"])?];
+        let (file, spend) = (self.file.clone(), columns[1].1.clone());
         let mut rows = Vec::new();
-        for record in &self.records {
-            let row = SpendSummary {
-                x: self.number(record, &x)?,
-                mean_spend: self.number(record, &spend)?,
-                weight: self.weight(record)?,
-            };
-            if row.x > 0.0 {
-                if row.mean_spend <= 0.0 {
-                    let line = record.position().map_or(0, |p| p.line());
+        self.for_each_row(&columns, &mut |[x, mean_spend], weight, line| {
+            if x > 0.0 {
+                if mean_spend <= 0.0 {
                     return Err(AppError::Invalid(format!(
-                        "{}:{line}: column {}: a customer with repeat purchases needs a mean spend > 0",
-                        self.file, spend.1
+                        "{file}:{line}: column {spend}: a customer with repeat purchases needs a mean spend > 0"
                     )));
                 }
-                rows.push(row);
+                rows.push(SpendSummary { x, mean_spend, weight });
             }
-        }
+            Ok(())
+        })?;
         Ok(rows)
     }
 
-    fn discrete(&self) -> Result<Vec<BgBbSummary>, AppError> {
+    fn discrete(&mut self) -> Result<Vec<BgBbSummary>, AppError> {
         let columns = [
             self.require(&["frequency", "x"])?,
             self.require(&["recency", "t_x"])?,
             self.require(&["periods", "n"])?,
         ];
-        let mut rows = Vec::with_capacity(self.records.len());
-        for record in &self.records {
-            let mut values = [0u32; 3];
-            for (value, column) in values.iter_mut().zip(&columns) {
-                *value = self.count(record, column)?;
+        let file = self.file.clone();
+        let names = columns.clone().map(|(_, name)| name);
+        let mut rows = Vec::new();
+        self.for_each_row(&columns, &mut |values, weight, line| {
+            let mut counts = [0u32; 3];
+            for ((count, value), name) in counts.iter_mut().zip(values).zip(&names) {
+                if value.fract() != 0.0 || value > f64::from(u32::MAX) {
+                    return Err(AppError::Invalid(format!(
+                        "{file}:{line}: column {name}: `{value}` is not a whole number"
+                    )));
+                }
+                *count = value as u32;
             }
-            let [x, t_x, n] = values;
-            rows.push(BgBbSummary { x, t_x, n, weight: self.weight(record)? });
-        }
+            let [x, t_x, n] = counts;
+            rows.push(BgBbSummary { x, t_x, n, weight });
+            Ok(())
+        })?;
         Ok(rows)
     }
+}
 
-    fn count(&self, record: &StringRecord, column: &(usize, String)) -> Result<u32, AppError> {
-        let value = self.number(record, column)?;
-        if value.fract() != 0.0 || value > f64::from(u32::MAX) {
-            let line = record.position().map_or(0, |p| p.line());
-            return Err(AppError::Invalid(format!(
-                "{}:{line}: column {}: `{value}` is not a whole number",
-                self.file, column.1
-            )));
-        }
-        Ok(value as u32)
+/// The number in `column` of `record`: finite and ≥ 0.
+fn number(file: &str, record: &csv::ByteRecord, line: u64, (index, name): &Column) -> Result<f64, AppError> {
+    let text = std::str::from_utf8(record.get(*index).unwrap_or(b"")).unwrap_or("");
+    let fail = |reason: String| AppError::Invalid(format!("{file}:{line}: column {name}: {reason}"));
+    let value: f64 = text.parse().map_err(|_| fail(format!("`{text}` is not a number")))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(fail(format!("`{text}` must be a finite number ≥ 0")));
     }
+    Ok(value)
 }
 
 #[cfg(test)]
