@@ -100,10 +100,22 @@ pub fn bgnbd_customers(
     max_age: f64,
     rng: &mut impl Rng,
 ) -> Vec<CustomerSummary> {
+    staggered_customers(n, min_age, max_age, rng, |age, rng| bgnbd_purchase_times(params, age, rng))
+}
+
+/// `n` customers of ages uniform on [`min_age`, `max_age`], each with the purchase times
+/// `purchases(age, rng)` gives, summarised.
+fn staggered_customers<R: Rng>(
+    n: usize,
+    min_age: f64,
+    max_age: f64,
+    rng: &mut R,
+    mut purchases: impl FnMut(f64, &mut R) -> Vec<f64>,
+) -> Vec<CustomerSummary> {
     (0..n)
         .map(|_| {
             let age = min_age + (max_age - min_age) * uniform(rng);
-            summarize(&bgnbd_purchase_times(params, age, rng), age)
+            summarize(&purchases(age, rng), age)
         })
         .collect()
 }
@@ -134,12 +146,7 @@ pub fn pareto_nbd_customers(
     max_age: f64,
     rng: &mut impl Rng,
 ) -> Vec<CustomerSummary> {
-    (0..n)
-        .map(|_| {
-            let age = min_age + (max_age - min_age) * uniform(rng);
-            summarize(&pareto_nbd_purchase_times(params, age, rng), age)
-        })
-        .collect()
+    staggered_customers(n, min_age, max_age, rng, |age, rng| pareto_nbd_purchase_times(params, age, rng))
 }
 
 /// The opportunities (1-based, increasing) at which one BG/BB customer transacts among the
