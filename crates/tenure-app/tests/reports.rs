@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use tenure_app::reports::{
-    ActivityWindow, CohortMetric, CustomerSelection, Date, Period, Purchases, ReportScope, ShopTimeZone,
+    ActivityWindow, CohortMetric, CustomerSelection, Date, Period, Purchases, ReportScope, SegmentRules,
+    ShopTimeZone,
 };
 use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderRecord, OrderStatus, SourceName};
 use tenure_store::Store;
@@ -64,7 +65,7 @@ fn store_with(dir: &tempfile::TempDir, records: &[ImportRecord]) -> Box<dyn Stor
 }
 
 fn load(store: &mut dyn Store, zone: &str) -> Purchases {
-    let scope = ReportScope { time_zone: ShopTimeZone::parse(zone).unwrap(), currency: None };
+    let scope = ReportScope { time_zone: ShopTimeZone::parse(zone).unwrap(), ..ReportScope::default() };
     Purchases::load(store, &scope).unwrap()
 }
 
@@ -151,7 +152,7 @@ fn an_empty_store_gives_absent_rates_and_empty_tables_never_nan() {
     assert!(segments.segments.iter().all(|s| s.customers == 0 && s.revenue == 0.0));
     let list = purchases
         .customers_in(
-            &CustomerSelection::segment("Champions").unwrap(),
+            &CustomerSelection::segment("Champions", &SegmentRules::default()).unwrap(),
             date("2024-12-31"),
             ActivityWindow::default(),
         )

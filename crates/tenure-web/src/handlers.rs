@@ -62,7 +62,7 @@ pub(crate) async fn retention(
         .map(Currency::parse)
         .transpose()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let scope = ReportScope { time_zone: state.time_zone(), currency };
+    let scope = ReportScope { time_zone: state.time_zone(), currency, ..ReportScope::default() };
     let report = state
         .pool()
         .run(move |store| Purchases::load(store, &scope)?.retention(query.from, query.to, window))

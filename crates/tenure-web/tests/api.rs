@@ -111,7 +111,7 @@ async fn retention_with_an_analyst_token_answers_what_the_report_answers() {
     let (status, body, _) = fixture.get(uri, Some(fixture.token(Role::Analyst))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let mut store = tenure_store::open(&fixture.url, chrono::Utc::now()).unwrap();
-    let scope = ReportScope { time_zone: ShopTimeZone::UTC, currency: None };
+    let scope = ReportScope::default();
     let expected = Purchases::load(store.as_mut(), &scope)
         .unwrap()
         .retention(

@@ -279,3 +279,45 @@ fn report_all_gives_each_report_as_its_own_command_does() {
         assert!(text.contains(heading), "no `{heading}` in:\n{text}");
     }
 }
+
+#[test]
+fn a_sellers_own_segment_table_replaces_the_default_one() {
+    let (dir, db) = cdnow_sqlite();
+    let rules = dir.path().join("segments.json");
+    let any = r#"{"min": 1, "max": 5}"#;
+    std::fs::write(
+        &rules,
+        format!(
+            r#"[{{"name": "Repeat buyers", "recency": {any}, "frequency": {{"min": 2, "max": 5}}, "monetary": {any}}},
+                {{"name": "Everyone else", "recency": {any}, "frequency": {any}, "monetary": {any}}}]"#
+        ),
+    )
+    .unwrap();
+    let rules_path = rules.to_str().unwrap();
+    let report = json(&db, &["report", "segments", "--as-of", "1998-06-30", "--segment-rules", rules_path]);
+    let segments = report["segments"].as_array().unwrap();
+    let names: Vec<&str> = segments.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Repeat buyers", "Everyone else"]);
+    let counts: Vec<u64> = segments.iter().map(|s| s["customers"].as_u64().unwrap()).collect();
+    // F ≥ 2 means "more orders than the one-time buyers": customers with two orders or more,
+    // `awk 'NR>1 {c[$1]++} END {for (k in c) n += c[k] >= 2; print n}' CDNOW_master.txt` = 11,662.
+    assert_eq!(counts, [11_662, 23_570 - 11_662]);
+    let listed = json(
+        &db,
+        &[
+            "customers",
+            "list",
+            "--segment",
+            "repeat-buyers",
+            "--as-of",
+            "1998-06-30",
+            "--segment-rules",
+            rules_path,
+        ],
+    );
+    assert_eq!(listed["customers"].as_array().unwrap().len() as u64, counts[0]);
+
+    std::fs::write(&rules, format!(r#"[{{"name": "Only", "recency": {any}, "frequency": {{"min": 2, "max": 5}}, "monetary": {any}}}]"#)).unwrap();
+    let error = failure(&db, &["report", "segments", "--as-of", "1998-06-30", "--segment-rules", rules_path]);
+    assert!(error.contains("segments.json") && error.contains("last rule"), "{error}");
+}

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tenure_domain::CustomerId;
 use tenure_metrics::{
-    ActivityWindow, CustomerFacts, Date, SegmentAssignment, SegmentParams, SegmentRules, Stage,
+    ActivityWindow, CustomerFacts, Date, SegmentAssignment, SegmentRules, Stage,
     segment_customers,
 };
 use tenure_store::{Contact, Store};
@@ -26,10 +26,6 @@ pub enum CustomerSelection {
     Stage(Stage),
 }
 
-/// The segment names of the default rule table, in table order.
-pub fn segment_names() -> Vec<String> {
-    SegmentRules::default().names().to_vec()
-}
 
 /// The stage names as written on the command line and in JSON.
 pub fn stage_names() -> Vec<&'static str> {
@@ -55,9 +51,9 @@ fn loose(name: &str) -> String {
 }
 
 impl CustomerSelection {
-    /// The segment called `name` (loosely matched), or an error naming every segment.
-    pub fn segment(name: &str) -> Result<Self, AppError> {
-        let names = segment_names();
+    /// The segment called `name` in `rules` (loosely matched), or an error naming every segment.
+    pub fn segment(name: &str, rules: &SegmentRules) -> Result<Self, AppError> {
+        let names = rules.names();
         match names.iter().find(|n| loose(n) == loose(name)) {
             Some(found) => Ok(Self::Segment(found.clone())),
             None => Err(AppError::Invalid(format!(
@@ -147,7 +143,7 @@ impl Purchases {
         let facts = CustomerFacts::as_of(&self.columns, as_of);
         let (mut customers, segment, stage) = match selection {
             CustomerSelection::Segment(name) => {
-                let assignment = segment_customers(&facts, &SegmentParams::default()).map_err(invalid)?;
+                let assignment = segment_customers(&facts, &self.segment_params()).map_err(invalid)?;
                 (self.in_segment(&facts, &assignment, name), Some(name.clone()), None)
             }
             CustomerSelection::Stage(stage) => {
@@ -201,11 +197,11 @@ mod tests {
     #[test]
     fn segment_and_stage_names_match_loosely_and_unknown_ones_list_the_valid_names() {
         assert_eq!(
-            CustomerSelection::segment("cannot-lose_them").unwrap(),
+            CustomerSelection::segment("cannot-lose_them", &SegmentRules::default()).unwrap(),
             CustomerSelection::Segment("Cannot lose them".into())
         );
         assert_eq!(CustomerSelection::stage("At-Risk").unwrap(), CustomerSelection::Stage(Stage::AtRisk));
-        let error = CustomerSelection::segment("Whales").unwrap_err().to_string();
+        let error = CustomerSelection::segment("Whales", &SegmentRules::default()).unwrap_err().to_string();
         assert!(error.contains("unknown segment `Whales`"), "{error}");
         assert!(error.contains("Champions, Loyal, Cannot lose them"), "{error}");
         let error = CustomerSelection::stage("sleeping").unwrap_err().to_string();

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::Datelike;
 use chrono_tz::Tz;
 use tenure_domain::{Currency, CustomerId, Timestamp};
-use tenure_metrics::{Date, PurchaseColumns, days_from_civil};
+use tenure_metrics::{Date, PurchaseColumns, SegmentRule, SegmentRules, days_from_civil};
 use tenure_store::{PurchaseRow, ScoreOrder, ScoreQuery, Store, StoreError};
 
 use crate::AppError;
@@ -82,6 +82,19 @@ pub struct ReportScope {
     pub time_zone: ShopTimeZone,
     /// The currency to report on; `None`: the store's currency with the most revenue.
     pub currency: Option<Currency>,
+    /// The segment table (default: the documented one; a seller's own with
+    /// [`read_segment_rules`]).
+    pub segment_rules: SegmentRules,
+}
+
+/// A seller's segment table from a JSON file: an array of
+/// `{"name", "recency": {"min", "max"}, "frequency": {…}, "monetary": {…}}` rules, first match
+/// wins, the last one matching every score (see `tenure_metrics::SegmentRules`).
+pub fn read_segment_rules(path: &std::path::Path) -> Result<SegmentRules, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AppError::File { path: path.to_path_buf(), source })?;
+    let rules: Vec<SegmentRule> = serde_json::from_str(&text)
+        .map_err(|e| AppError::Invalid(format!("{}: not a segment table: {e}", path.display())))?;
+    SegmentRules::new(rules).map_err(|e| AppError::Invalid(format!("{}: {e}", path.display())))
 }
 
 /// Every purchase of one currency as metrics columns, with the dense index → customer mapping.
@@ -94,6 +107,8 @@ pub struct Purchases {
     /// Stored model probability alive per dense customer index, with the day of those scores,
     /// when scores exist for the currency (customers without a score count as alive).
     pub(crate) p_alive: Option<StoredAlive>,
+    /// The segment table of the scope.
+    pub(crate) segment_rules: SegmentRules,
 }
 
 /// The stored probability alive of every customer, and the day it was computed for.
@@ -123,6 +138,7 @@ impl Purchases {
             refuse_absent_currency(store, requested)?;
         }
         let mut purchases = collector.finish(currency)?;
+        purchases.segment_rules = scope.segment_rules.clone();
         if let Some(currency) = currency {
             purchases.p_alive = stored_p_alive(store, currency, &purchases.customers)?;
         }
@@ -302,6 +318,7 @@ impl Collector {
             currency,
             time_zone: self.time_zone,
             p_alive: None,
+            segment_rules: SegmentRules::default(),
         })
     }
 }

@@ -11,10 +11,10 @@ mod load;
 mod views;
 
 pub use investor::investor_markdown;
-pub use listing::{CustomerList, CustomerSelection, ListedCustomer, segment_names, stage_name, stage_names};
+pub use listing::{CustomerList, CustomerSelection, ListedCustomer, stage_name, stage_names};
 pub(crate) use load::report_currency;
-pub use load::{Purchases, ReportScope, ShopTimeZone};
-pub use tenure_metrics::{ActivityWindow, Date, LifecycleReport, Period, Stage, StageCounts};
+pub use load::{Purchases, ReportScope, ShopTimeZone, read_segment_rules};
+pub use tenure_metrics::{ActivityWindow, Date, LifecycleReport, Period, SegmentRules, Stage, StageCounts};
 pub use views::{
     CohortMetric, CohortView, CohortsView, RetentionFigures, RetentionSeries, SegmentRow, SegmentsView,
     round1,
@@ -73,11 +73,21 @@ impl Purchases {
         Ok(LifecycleReport::from_stages(as_of, &stages))
     }
 
-    /// Customers, revenue and flags per RFM segment at `as_of` (the default rule table).
+    /// Customers, revenue and flags per RFM segment at `as_of` (the scope's segment table).
     pub fn segments(&self, as_of: Date) -> Result<SegmentsView, AppError> {
         let facts = CustomerFacts::as_of(&self.columns, as_of);
-        let assignment = segment_customers(&facts, &SegmentParams::default()).map_err(invalid)?;
+        let assignment = segment_customers(&facts, &self.segment_params()).map_err(invalid)?;
         Ok(SegmentsView::new(assignment.report(&facts), self))
+    }
+
+    /// Segmentation parameters: the scope's table, no influence data yet.
+    pub(crate) fn segment_params(&self) -> SegmentParams<'_> {
+        SegmentParams { rules: self.segment_rules.clone(), ..SegmentParams::default() }
+    }
+
+    /// The segment names of the scope's table, in table order.
+    pub fn segment_names(&self) -> &[String] {
+        self.segment_rules.names()
     }
 
     /// The stage of every customer (dense index order) at `as_of`.

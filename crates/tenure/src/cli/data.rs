@@ -122,6 +122,9 @@ pub struct ListArgs {
     /// Currency of the purchases to segment (default: the one with the most revenue).
     #[arg(long, value_name = "CODE")]
     pub currency: Option<String>,
+    /// Your own segment table (see `tenure report --help`).
+    #[arg(long, value_name = "FILE", env = "TENURE_SEGMENT_RULES")]
+    pub segment_rules: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -11,6 +11,11 @@ pub struct ReportArgs {
     /// Currency of the purchases to report on (default: the one with the most revenue).
     #[arg(long, global = true, value_name = "CODE")]
     pub currency: Option<String>,
+    /// Your own segment table: a JSON array of rules `{"name", "recency": {"min", "max"},
+    /// "frequency": {…}, "monetary": {…}}` (scores 1–5), first match wins, the last matching
+    /// every score. Default: the table shown by `tenure report segments --help`.
+    #[arg(long, global = true, value_name = "FILE", env = "TENURE_SEGMENT_RULES")]
+    pub segment_rules: Option<PathBuf>,
     /// Which report.
     #[command(subcommand)]
     pub command: ReportCommand,
@@ -28,6 +33,16 @@ pub enum ReportCommand {
     /// Customers per lifecycle stage: new, active, at risk, reactivated, churned.
     Lifecycle(LifecycleArgs),
     /// Customers and revenue per RFM segment (Champions, Loyal, …, Lost), and the flags.
+    ///
+    /// R, F and M score 1–5 by quintile among the customers who bought by --as-of (R: the day of
+    /// the last purchase, F: orders, M: revenue; equal values share a score). The first rule that
+    /// matches names the segment:
+    ///
+    ///   Champions R 4–5 F 4–5 M 4–5 · Loyal R 3–5 F 4–5 · Cannot lose them R 1–2 F 4–5 M 4–5 ·
+    ///   At risk R 1–2 F 3–5 · Potential loyalists R 4–5 F 2–3 · New R 5 F 1 · Promising R 4 F 1 ·
+    ///   About to sleep R 3 F 1–2 · Hibernating R 2 F 1–2 · Lost R 1 F 1–2 · Need attention: the rest.
+    ///
+    /// --segment-rules FILE replaces the table with your own.
     Segments(SegmentArgs),
     /// A printable Markdown summary for investors: retention and churn trend, cohorts, repeat
     /// rate, revenue per cohort.

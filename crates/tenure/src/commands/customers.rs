@@ -13,7 +13,10 @@ use crate::output;
 /// `--segment NAME` or `--stage NAME`, checked (an unknown name lists the valid ones).
 fn selection(args: &ListArgs) -> anyhow::Result<Option<CustomerSelection>> {
     match (&args.segment, &args.stage) {
-        (Some(segment), _) => Ok(Some(CustomerSelection::segment(segment)?)),
+        (Some(segment), _) => {
+            let rules = super::report::segment_rules(args.segment_rules.as_deref())?;
+            Ok(Some(CustomerSelection::segment(segment, &rules)?))
+        }
         (None, Some(stage)) => Ok(Some(CustomerSelection::stage(stage)?)),
         (None, None) => Ok(None),
     }
@@ -26,7 +29,8 @@ fn list_selection(
     args: &ListArgs,
     selection: &CustomerSelection,
 ) -> anyhow::Result<()> {
-    let scope = super::report::scope(timezone, args.currency.as_deref())?;
+    let mut scope = super::report::scope(timezone, args.currency.as_deref())?;
+    scope.segment_rules = super::report::segment_rules(args.segment_rules.as_deref())?;
     let window = super::report::window(args.window)?;
     let purchases = super::report::load(url, &scope)?;
     let as_of = super::report::as_of_or_latest(args.as_of, &purchases)?;

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use comfy_table::Table;
 use tenure_app::reports::{
-    ActivityWindow, CohortMetric, CohortsView, Date, Purchases, ReportScope, RetentionFigures, ShopTimeZone,
-    investor_markdown,
+    ActivityWindow, CohortMetric, CohortsView, Date, Purchases, ReportScope, RetentionFigures, SegmentRules,
+    ShopTimeZone, investor_markdown, read_segment_rules,
 };
 use tenure_domain::Currency;
 
@@ -21,7 +21,8 @@ use crate::output;
 
 /// Runs one `report` subcommand.
 pub fn run(url: &str, timezone: &str, args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let scope = scope(timezone, args.currency.as_deref())?;
+    let mut scope = scope(timezone, args.currency.as_deref())?;
+    scope.segment_rules = segment_rules(args.segment_rules.as_deref())?;
     match args.command {
         ReportCommand::Retention(period) => retention(url, &scope, &period)?,
         ReportCommand::RetentionSeries(series) => retention_series(url, &scope, &series)?,
@@ -39,7 +40,15 @@ pub fn scope(timezone: &str, currency: Option<&str>) -> anyhow::Result<ReportSco
     let time_zone = ShopTimeZone::parse(timezone)?;
     let currency =
         currency.map(Currency::parse).transpose().map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
-    Ok(ReportScope { time_zone, currency })
+    Ok(ReportScope { time_zone, currency, ..ReportScope::default() })
+}
+
+/// `--segment-rules FILE`, read and checked; the documented table without it.
+pub fn segment_rules(path: Option<&std::path::Path>) -> anyhow::Result<SegmentRules> {
+    Ok(match path {
+        Some(path) => read_segment_rules(path)?,
+        None => SegmentRules::default(),
+    })
 }
 
 /// `--window DAYS`, checked.
