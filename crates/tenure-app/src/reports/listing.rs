@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tenure_domain::CustomerId;
 use tenure_metrics::{
-    ActivityWindow, CustomerFacts, Date, SegmentAssignment, SegmentRules, Stage,
-    segment_customers,
+    ActivityWindow, CustomerFacts, Date, SegmentAssignment, SegmentRules, Stage, segment_customers,
 };
 use tenure_store::{Contact, Store};
 
@@ -25,7 +24,6 @@ pub enum CustomerSelection {
     /// Customers in this lifecycle stage.
     Stage(Stage),
 }
-
 
 /// The stage names as written on the command line and in JSON.
 pub fn stage_names() -> Vec<&'static str> {

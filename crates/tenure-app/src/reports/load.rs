@@ -91,7 +91,8 @@ pub struct ReportScope {
 /// `{"name", "recency": {"min", "max"}, "frequency": {…}, "monetary": {…}}` rules, first match
 /// wins, the last one matching every score (see `tenure_metrics::SegmentRules`).
 pub fn read_segment_rules(path: &std::path::Path) -> Result<SegmentRules, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AppError::File { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| AppError::File { path: path.to_path_buf(), source })?;
     let rules: Vec<SegmentRule> = serde_json::from_str(&text)
         .map_err(|e| AppError::Invalid(format!("{}: not a segment table: {e}", path.display())))?;
     SegmentRules::new(rules).map_err(|e| AppError::Invalid(format!("{}: {e}", path.display())))
