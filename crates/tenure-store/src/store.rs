@@ -62,7 +62,9 @@ pub trait Store: Send {
         token_sha256: &str,
         now: Timestamp,
     ) -> Result<i64, StoreError>;
-    /// The live token whose secret hashes to `token_sha256`, marked as used at `now`.
+    /// The live token whose secret hashes to `token_sha256`, its use recorded at `now` (to the
+    /// minute: a token used again within a minute keeps its recorded time, and the call writes
+    /// nothing).
     fn authenticate_token(
         &mut self,
         token_sha256: &str,
@@ -305,7 +307,14 @@ impl<B: Backend> Store for Engine<B> {
         token_sha256: &str,
         now: Timestamp,
     ) -> Result<Option<TokenInfo>, StoreError> {
-        self.write(|tx| tokens::authenticate(tx, token_sha256, now))
+        let Some(mut token) = tokens::find_live(&mut self.checked_read()?, token_sha256)? else {
+            return Ok(None);
+        };
+        if tokens::use_is_stale(&token, now) {
+            self.write(|tx| tokens::record_use(tx, token.id, now))?;
+            token.last_used_at = Some(now);
+        }
+        Ok(Some(token))
     }
 
     fn tokens(&mut self) -> Result<Vec<TokenInfo>, StoreError> {

@@ -21,26 +21,32 @@ pub(crate) fn create(
     .int(0)
 }
 
-/// The live (not revoked) token with this hash, marking it used at `now`.
-pub(crate) fn authenticate(
-    conn: &mut dyn Conn,
-    token_sha256: &str,
-    now: Timestamp,
-) -> Result<Option<TokenInfo>, StoreError> {
-    let Some(row) = conn.query_opt(
+/// How stale `last_used_at` may get before a request records its use: recording every request
+/// would make each API call a write (and, on SQLite, queue behind every other writer).
+pub(crate) const LAST_USE_RESOLUTION_SECONDS: i64 = 60;
+
+/// The live (not revoked) token with this hash, read in a read transaction.
+pub(crate) fn find_live(conn: &mut dyn Conn, token_sha256: &str) -> Result<Option<TokenInfo>, StoreError> {
+    conn.query_opt(
         &format!("SELECT {COLUMNS} FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL"),
         &[Value::from(token_sha256)],
     )?
-    else {
-        return Ok(None);
-    };
-    let mut token = token_info(&row)?;
+    .map(|row| token_info(&row))
+    .transpose()
+}
+
+/// True when `token`'s recorded last use is older than the resolution at `now`.
+pub(crate) fn use_is_stale(token: &TokenInfo, now: Timestamp) -> bool {
+    token.last_used_at.is_none_or(|last| (now - last).num_seconds() >= LAST_USE_RESOLUTION_SECONDS)
+}
+
+/// Records that token `id` was used at `now` (unless it was revoked meanwhile).
+pub(crate) fn record_use(conn: &mut dyn Conn, id: i64, now: Timestamp) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
-        &[Value::Time(now), Value::Int(token.id)],
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        &[Value::Time(now), Value::Int(id)],
     )?;
-    token.last_used_at = Some(now);
-    Ok(Some(token))
+    Ok(())
 }
 
 /// Every token, newest first.

@@ -232,6 +232,15 @@ fn tokens_authenticate_by_hash_until_revoked(store: &mut dyn Store) {
     assert_eq!((token.id, token.role, token.name.as_str()), (id, Role::Analyst, "shopify-sync"));
     assert_eq!(token.last_used_at, Some(later));
     assert_eq!(store.tokens().unwrap()[0].last_used_at, Some(later), "the use is stored");
+    let soon = later + chrono::Duration::seconds(10);
+    assert_eq!(
+        store.authenticate_token(&hash, soon).unwrap().unwrap().last_used_at,
+        Some(later),
+        "to the minute"
+    );
+    let next = later + chrono::Duration::minutes(2);
+    store.authenticate_token(&hash, next).unwrap();
+    assert_eq!(store.tokens().unwrap()[0].last_used_at, Some(next));
     assert!(store.authenticate_token(&"b".repeat(64), later).unwrap().is_none());
     assert!(matches!(store.create_token("again", Role::Admin, &hash, now()), Err(StoreError::Conflict(_))));
 
