@@ -74,15 +74,15 @@ impl Fixture {
 async fn every_route_admits_exactly_the_roles_its_table_names() {
     let fixture = fixture();
     for route in ROUTES {
-        let uri = format!("{}?{}", route.path, route.example_query);
-        let (anonymous, _, challenge) = fixture.get(&uri, None).await;
+        let uri = route.example;
+        let (anonymous, _, challenge) = fixture.get(uri, None).await;
         match route.access {
             Access::Public => assert_eq!(anonymous, StatusCode::OK, "{uri} anonymous"),
             Access::Roles(allowed) => {
                 assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{uri} anonymous");
                 assert_eq!(challenge.as_deref(), Some("Bearer"), "{uri}: 401 without a challenge");
                 for role in Role::ALL {
-                    let (status, body, _) = fixture.get(&uri, Some(fixture.token(role))).await;
+                    let (status, body, _) = fixture.get(uri, Some(fixture.token(role))).await;
                     let expected =
                         if allowed.contains(&role) { StatusCode::OK } else { StatusCode::FORBIDDEN };
                     assert_eq!(status, expected, "{uri} as {role}: {body}");
@@ -144,4 +144,54 @@ async fn readyz_reports_a_ready_database() {
     let fixture = fixture();
     let (status, body, _) = fixture.get("/readyz", None).await;
     assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ready")));
+}
+
+#[tokio::test]
+async fn customers_page_by_id_and_open_one_by_one_for_agents_too() {
+    let fixture = fixture();
+    let agent = Some(fixture.token(Role::Agent));
+    let (status, first, _) = fixture.get("/api/v1/customers?limit=2", agent).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["customers"].as_array().unwrap().len(), 2);
+    let next = first["next_after"].as_i64().unwrap();
+    let (_, second, _) = fixture.get(&format!("/api/v1/customers?limit=2&after={next}"), agent).await;
+    assert!(second["customers"][0]["id"].as_i64().unwrap() > next);
+
+    let id = first["customers"][0]["id"].as_i64().unwrap();
+    let (status, customer, _) = fixture.get(&format!("/api/v1/customers/{id}"), agent).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut store = tenure_store::open(&fixture.url, chrono::Utc::now()).unwrap();
+    let expected = store.customer(tenure_domain::CustomerId(id)).unwrap();
+    assert_eq!(customer, serde_json::to_value(expected).unwrap());
+
+    let (status, missing, _) = fixture.get("/api/v1/customers/999999", agent).await;
+    assert_eq!((status, missing["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(fixture.get("/api/v1/customers/abc", agent).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(fixture.get("/api/v1/customers?limit=0", agent).await.0, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn stats_and_every_metric_answer_what_the_use_cases_answer() {
+    let fixture = fixture();
+    let analyst = Some(fixture.token(Role::Analyst));
+    let mut store = tenure_store::open(&fixture.url, chrono::Utc::now()).unwrap();
+    let (_, stats, _) = fixture.get("/api/v1/stats", analyst).await;
+    assert_eq!(stats, serde_json::to_value(store.stats().unwrap()).unwrap());
+    let purchases = Purchases::load(store.as_mut(), &ReportScope::default()).unwrap();
+    let as_of = "1998-06-30".parse().unwrap();
+    let (_, cohorts, _) =
+        fixture.get("/api/v1/metrics/cohorts?period=quarter&as_of=1998-06-30", analyst).await;
+    let expected = purchases.cohorts(tenure_app::reports::Period::Quarter, Default::default(), as_of);
+    assert_eq!(cohorts, serde_json::to_value(expected).unwrap());
+    let (_, lifecycle, _) =
+        fixture.get("/api/v1/metrics/lifecycle?as_of=1998-06-30&window=180", analyst).await;
+    let expected = purchases.lifecycle(as_of, ActivityWindow::new(180).unwrap()).unwrap();
+    assert_eq!(lifecycle, serde_json::to_value(expected).unwrap());
+    let (_, segments, _) = fixture.get("/api/v1/metrics/segments?as_of=1998-06-30", analyst).await;
+    assert_eq!(segments, serde_json::to_value(purchases.segments(as_of).unwrap()).unwrap());
+    assert_eq!(
+        fixture.get("/api/v1/metrics/segments", analyst).await.0,
+        StatusCode::BAD_REQUEST,
+        "as_of is required"
+    );
 }

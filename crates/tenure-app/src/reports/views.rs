@@ -88,7 +88,7 @@ pub struct RetentionSeries {
 }
 
 /// What a cohort table's cells show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CohortMetric {
     /// Share of the cohort buying in each period (percent).

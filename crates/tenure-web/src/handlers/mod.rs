@@ -1,0 +1,30 @@
+//! The request handlers: check access, parse, one app call on a pooled connection, JSON out.
+
+mod customers;
+mod metrics;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+pub(crate) use customers::{customer, customers, stats};
+pub(crate) use metrics::{cohorts, lifecycle, retention, segments};
+
+use crate::AppState;
+
+/// `GET /healthz`: the process is up.
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the database answers and its schema is this server's.
+pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    let status = state.pool().run(|store| Ok(store.schema_status()?)).await;
+    match status {
+        Ok(status) if status.is_current() => (StatusCode::OK, Json(serde_json::json!({ "status": "ready" }))),
+        Ok(status) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "schema", "schema": status.current, "needs": status.latest })),
+        ),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database" }))),
+    }
+}
