@@ -8,6 +8,7 @@
 mod auth;
 mod error;
 mod handlers;
+pub mod openapi;
 mod pool;
 pub mod routes;
 

@@ -16,6 +16,28 @@ pub enum Access {
     Roles(&'static [Role]),
 }
 
+/// A query or path parameter of a route, for the OpenAPI document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// Its name.
+    pub name: &'static str,
+    /// `path` or `query`.
+    pub location: &'static str,
+    /// Whether a request must carry it.
+    pub required: bool,
+    /// What it means.
+    pub description: &'static str,
+}
+
+const fn query(name: &'static str, required: bool, description: &'static str) -> Param {
+    Param { name, location: "query", required, description }
+}
+
+const CURRENCY: Param =
+    query("currency", false, "ISO-4217 code; default: the currency with the most revenue");
+const AS_OF: Param = query("as_of", true, "the day of the report, YYYY-MM-DD");
+const WINDOW: Param = query("window", false, "activity window W in days (default 365)");
+
 /// One route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
@@ -27,6 +49,10 @@ pub struct Route {
     pub example: &'static str,
     /// Who may use it.
     pub access: Access,
+    /// What it answers, in a line.
+    pub summary: &'static str,
+    /// Its parameters.
+    pub params: &'static [Param],
 }
 
 /// Roles that read shop-wide numbers.
@@ -37,44 +63,98 @@ pub const STAFF: &[Role] = &[Role::Admin, Role::Analyst, Role::Agent];
 
 /// Every route of the server.
 pub const ROUTES: &[Route] = &[
-    Route { method: "GET", path: "/healthz", example: "/healthz", access: Access::Public },
-    Route { method: "GET", path: "/readyz", example: "/readyz", access: Access::Public },
-    Route { method: "GET", path: "/api/v1/stats", example: "/api/v1/stats", access: Access::Roles(READERS) },
+    Route {
+        method: "GET",
+        path: "/healthz",
+        example: "/healthz",
+        access: Access::Public,
+        summary: "The process is up",
+        params: &[],
+    },
+    Route {
+        method: "GET",
+        path: "/readyz",
+        example: "/readyz",
+        access: Access::Public,
+        summary: "The database answers and its schema is current",
+        params: &[],
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/openapi.json",
+        example: "/api/v1/openapi.json",
+        access: Access::Public,
+        summary: "This document",
+        params: &[],
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/stats",
+        example: "/api/v1/stats",
+        access: Access::Roles(READERS),
+        summary: "The customer file at a glance (tenure stats)",
+        params: &[],
+    },
     Route {
         method: "GET",
         path: "/api/v1/customers",
         example: "/api/v1/customers?limit=5",
         access: Access::Roles(STAFF),
+        summary: "One page of customers by id",
+        params: &[
+            query("after", false, "start after this customer id"),
+            query("limit", false, "page size, 1 to 500 (default 50)"),
+        ],
     },
     Route {
         method: "GET",
         path: "/api/v1/customers/{id}",
         example: "/api/v1/customers/1",
         access: Access::Roles(STAFF),
+        summary: "One customer: identities, merges, orders",
+        params: &[Param { name: "id", location: "path", required: true, description: "customer id" }],
     },
     Route {
         method: "GET",
         path: "/api/v1/metrics/retention",
         example: "/api/v1/metrics/retention?from=1997-06-30&to=1998-06-30",
         access: Access::Roles(READERS),
+        summary: "Retention and churn for a period (tenure report retention)",
+        params: &[
+            query("from", true, "first day, YYYY-MM-DD"),
+            query("to", true, "last day, YYYY-MM-DD"),
+            WINDOW,
+            CURRENCY,
+        ],
     },
     Route {
         method: "GET",
         path: "/api/v1/metrics/cohorts",
         example: "/api/v1/metrics/cohorts?period=month&as_of=1998-06-30",
         access: Access::Roles(READERS),
+        summary: "Acquisition cohorts (tenure report cohorts)",
+        params: &[
+            query("period", false, "week, month (default) or quarter"),
+            query("metric", false, "customers (default) or revenue"),
+            query("as_of", false, "default: the day of the latest purchase"),
+            CURRENCY,
+        ],
     },
     Route {
         method: "GET",
         path: "/api/v1/metrics/lifecycle",
         example: "/api/v1/metrics/lifecycle?as_of=1998-06-30",
         access: Access::Roles(READERS),
+        summary: "Customers per lifecycle stage (tenure report lifecycle)",
+        params: &[AS_OF, WINDOW, CURRENCY],
     },
     Route {
         method: "GET",
         path: "/api/v1/metrics/segments",
         example: "/api/v1/metrics/segments?as_of=1998-06-30",
         access: Access::Roles(READERS),
+        summary: "Customers and revenue per RFM segment (tenure report segments)",
+        params: &[AS_OF, CURRENCY],
     },
 ];
 
@@ -83,6 +163,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
+        .route("/api/v1/openapi.json", get(handlers::openapi))
         .route("/api/v1/stats", get(handlers::stats))
         .route("/api/v1/customers", get(handlers::customers))
         .route("/api/v1/customers/{id}", get(handlers::customer))

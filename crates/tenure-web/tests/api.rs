@@ -195,3 +195,47 @@ async fn stats_and_every_metric_answer_what_the_use_cases_answer() {
         "as_of is required"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_exactly_what_the_server_answers() {
+    let fixture = fixture();
+    let admin = Some(fixture.token(Role::Admin));
+    let (status, doc, _) = fixture.get("/api/v1/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let documented: usize = paths.values().map(|item| item.as_object().unwrap().len()).sum();
+    assert_eq!(documented, ROUTES.len(), "one operation per route");
+    for route in ROUTES {
+        let operation = &paths[route.path][route.method.to_lowercase()];
+        // The document's promises, checked against the server's behaviour:
+        let (status, body, _) = fixture.get(route.example, admin).await;
+        assert_eq!(status, StatusCode::OK, "{} answers: {body}", route.path);
+        let protected = !operation["security"].as_array().unwrap().is_empty();
+        let (anonymous, _, _) = fixture.get(route.example, None).await;
+        assert_eq!(
+            anonymous == StatusCode::UNAUTHORIZED,
+            protected,
+            "{}: security as documented",
+            route.path
+        );
+        for parameter in operation["parameters"].as_array().unwrap() {
+            if parameter["in"] == "query" && parameter["required"] == true {
+                let name = parameter["name"].as_str().unwrap();
+                let without: Vec<&str> =
+                    route.example.split(['?', '&']).filter(|p| !p.starts_with(&format!("{name}="))).collect();
+                let uri = format!("{}?{}", without[0], without[1..].join("&"));
+                assert_eq!(
+                    fixture.get(&uri, admin).await.0,
+                    StatusCode::BAD_REQUEST,
+                    "{uri}: `{name}` is required"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        fixture.get("/api/v1/orders", admin).await.0,
+        StatusCode::NOT_FOUND,
+        "nothing undocumented answers"
+    );
+}

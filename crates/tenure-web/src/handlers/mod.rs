@@ -28,3 +28,8 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<s
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database" }))),
     }
 }
+
+/// `GET /api/v1/openapi.json`: the API's OpenAPI 3.1 document.
+pub(crate) async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
+}
