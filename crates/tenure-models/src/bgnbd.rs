@@ -131,14 +131,26 @@ pub(crate) fn mix_with_drop(survive: f64, drop: f64) -> (f64, f64) {
 /// Total log-likelihood and its gradient over (r, α, a, b).
 fn log_likelihood_and_gradient(p: &BgNbdParams, data: &GroupedSummaries) -> (f64, [f64; 4]) {
     let levels: Vec<LevelTerms> = data.x_levels().iter().map(|&x| level_terms(p, x)).collect();
-    let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| time_terms(p.alpha, t)).collect();
+    weighted_row_sum(p.alpha, data, &levels, |level, x, t_x, t| row(p, level, x, t_x, t))
+}
+
+/// Σ wᵢ (ln Lᵢ, ∇ln Lᵢ) over the grouped rows, for the models whose row terms split into a part
+/// per distinct x (`levels`) and parts per distinct time (`α + t`): BG/NBD and MBG/NBD. Summed
+/// over both cores in a fixed block order, so the result does not depend on the core count.
+pub(crate) fn weighted_row_sum<L: Sync>(
+    alpha: f64,
+    data: &GroupedSummaries,
+    levels: &[L],
+    row: impl Fn(&L, f64, TimeTerms, TimeTerms) -> (f64, [f64; 4]) + Sync,
+) -> (f64, [f64; 4]) {
+    let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| time_terms(alpha, t)).collect();
     let (rows, x_level_of_row, time_levels_of_row) =
         (data.rows(), data.x_level_of_row(), data.time_levels_of_row());
     let [ll, g0, g1, g2, g3] = crate::parallel::sum_blocks(rows.len(), |range| {
         let mut acc = [0.0; 5];
         for i in range {
             let (s, [tx, t]) = (&rows[i], time_levels_of_row[i]);
-            let (l, g) = row(p, &levels[x_level_of_row[i]], s.x, times[tx], times[t]);
+            let (l, g) = row(&levels[x_level_of_row[i]], s.x, times[tx], times[t]);
             acc[0] += s.weight * l;
             for (a, gi) in acc[1..].iter_mut().zip(g) {
                 *a += s.weight * gi;

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::ModelError;
-use crate::bgnbd::{TimeTerms, mix_with_drop, negative_binomial_tail, one_minus, time_terms};
+use crate::bgnbd::{TimeTerms, mix_with_drop, negative_binomial_tail, one_minus};
 use crate::data::GroupedSummaries;
 use crate::fit::{self, Fit, FitOptions, Problem, Progress, check_positive};
 use crate::hyp2f1::hyp2f1_signed_log;
@@ -75,22 +75,7 @@ fn row(p: &MbgNbdParams, lv: &([f64; 4], f64), x: f64, at_tx: TimeTerms, at_t: T
 
 fn log_likelihood_and_gradient(p: &MbgNbdParams, data: &GroupedSummaries) -> (f64, [f64; 4]) {
     let levels: Vec<_> = data.x_levels().iter().map(|&x| level(p, x)).collect();
-    let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| time_terms(p.alpha, t)).collect();
-    let (rows, x_level_of_row, time_levels_of_row) =
-        (data.rows(), data.x_level_of_row(), data.time_levels_of_row());
-    let [ll, g0, g1, g2, g3] = crate::parallel::sum_blocks(rows.len(), |range| {
-        let mut acc = [0.0; 5];
-        for i in range {
-            let (s, [tx, t]) = (&rows[i], time_levels_of_row[i]);
-            let (l, g) = row(p, &levels[x_level_of_row[i]], s.x, times[tx], times[t]);
-            acc[0] += s.weight * l;
-            for (a, gi) in acc[1..].iter_mut().zip(g) {
-                *a += s.weight * gi;
-            }
-        }
-        acc
-    });
-    (ll, [g0, g1, g2, g3])
+    crate::bgnbd::weighted_row_sum(p.alpha, data, &levels, |level, x, t_x, t| row(p, level, x, t_x, t))
 }
 
 /// Total log-likelihood Σ wᵢ ln L(r, α, a, b | xᵢ, t_xᵢ, Tᵢ) (Batislam et al. 2007), log-space.
