@@ -7,5 +7,6 @@ pub mod generate;
 pub mod import;
 pub mod models;
 pub mod reports;
+pub mod users;
 
 pub use error::AppError;

@@ -20,6 +20,7 @@ mod store;
 pub mod testing;
 mod tokens;
 mod types;
+mod users;
 
 pub use error::StoreError;
 pub use migrate::SchemaStatus;

@@ -29,6 +29,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_tokens",
         sql: include_str!("../migrations/postgres/0003_api_tokens.sql"),
     },
+    Migration {
+        version: 4,
+        name: "users_sessions",
+        sql: include_str!("../migrations/postgres/0004_users_sessions.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_tokens",
         sql: include_str!("../migrations/sqlite/0003_api_tokens.sql"),
     },
+    Migration {
+        version: 4,
+        name: "users_sessions",
+        sql: include_str!("../migrations/sqlite/0004_users_sessions.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.

@@ -8,8 +8,8 @@ use crate::migrate::{self, Migration, SchemaStatus};
 use crate::sql::Conn;
 use crate::{
     Contact, CustomerDetail, CustomerQuery, CustomerScore, CustomerSummary, EngineKind, ImportCounts,
-    PurchaseRow, ScoreQuery, Stats, StoreError, TokenInfo, ingest, postgres_engine, queries, scores,
-    sqlite_engine, tokens,
+    NewUser, PurchaseRow, ScoreQuery, SessionInfo, Stats, StoreError, TokenInfo, UserInfo, ingest,
+    postgres_engine, queries, scores, sqlite_engine, tokens, users,
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
@@ -74,6 +74,29 @@ pub trait Store: Send {
     fn tokens(&mut self) -> Result<Vec<TokenInfo>, StoreError>;
     /// Revokes a token for good.
     fn revoke_token(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError>;
+    /// Stores a dashboard user; `Conflict` when the e-mail is taken.
+    fn create_user(&mut self, user: &NewUser<'_>, now: Timestamp) -> Result<i64, StoreError>;
+    /// The user with this e-mail, with their password hash (for checking a login).
+    fn user_by_email(&mut self, email: &str) -> Result<Option<(UserInfo, String)>, StoreError>;
+    /// Every user, by e-mail.
+    fn users(&mut self) -> Result<Vec<UserInfo>, StoreError>;
+    /// Removes a user and ends their sessions.
+    fn remove_user(&mut self, email: &str) -> Result<(), StoreError>;
+    /// Replaces a user's password hash and ends all their sessions.
+    fn set_password(&mut self, email: &str, password_hash: &str, now: Timestamp) -> Result<(), StoreError>;
+    /// Starts a session for `user_id`, stored by the SHA-256 (hex) of its secret.
+    fn create_session(
+        &mut self,
+        user_id: i64,
+        token_sha256: &str,
+        csrf_token: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The unexpired session whose secret hashes to `token_sha256`.
+    fn session(&mut self, token_sha256: &str, now: Timestamp) -> Result<Option<SessionInfo>, StoreError>;
+    /// Ends a session.
+    fn delete_session(&mut self, token_sha256: &str) -> Result<(), StoreError>;
 }
 
 /// An import in progress: one open write transaction.
@@ -323,6 +346,51 @@ impl<B: Backend> Store for Engine<B> {
 
     fn revoke_token(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError> {
         self.write(|tx| tokens::revoke(tx, id, now))
+    }
+
+    fn create_user(&mut self, user: &NewUser<'_>, now: Timestamp) -> Result<i64, StoreError> {
+        let row = users::NewUserRow {
+            email: user.email,
+            name: user.name,
+            role: user.role,
+            password_hash: user.password_hash,
+        };
+        self.write(|tx| users::create(tx, &row, now))
+    }
+
+    fn user_by_email(&mut self, email: &str) -> Result<Option<(UserInfo, String)>, StoreError> {
+        users::by_email(&mut self.checked_read()?, email)
+    }
+
+    fn users(&mut self) -> Result<Vec<UserInfo>, StoreError> {
+        users::list(&mut self.checked_read()?)
+    }
+
+    fn remove_user(&mut self, email: &str) -> Result<(), StoreError> {
+        self.write(|tx| users::remove(tx, email))
+    }
+
+    fn set_password(&mut self, email: &str, password_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.write(|tx| users::set_password(tx, email, password_hash, now))
+    }
+
+    fn create_session(
+        &mut self,
+        user_id: i64,
+        token_sha256: &str,
+        csrf_token: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| users::create_session(tx, user_id, token_sha256, csrf_token, now, expires_at))
+    }
+
+    fn session(&mut self, token_sha256: &str, now: Timestamp) -> Result<Option<SessionInfo>, StoreError> {
+        users::find_session(&mut self.checked_read()?, token_sha256, now)
+    }
+
+    fn delete_session(&mut self, token_sha256: &str) -> Result<(), StoreError> {
+        self.write(|tx| users::delete_session(tx, token_sha256))
     }
 }
 

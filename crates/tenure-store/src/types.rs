@@ -86,6 +86,45 @@ pub struct TokenInfo {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// A dashboard user as stored (never the password or its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserInfo {
+    /// User id.
+    pub id: i64,
+    /// Their e-mail (lower case): what they sign in with.
+    pub email: String,
+    /// How the dashboard greets them.
+    pub name: String,
+    /// What they may do.
+    pub role: tenure_domain::Role,
+    /// When the user was created.
+    pub created_at: Timestamp,
+}
+
+/// A live dashboard session: whose it is and the token its forms must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The signed-in user.
+    pub user: UserInfo,
+    /// The session's anti-CSRF token: every form posted in this session carries it.
+    pub csrf_token: String,
+    /// When the session ends.
+    pub expires_at: Timestamp,
+}
+
+/// A user for [`crate::Store::create_user`]: the app layer hashes the password first.
+#[derive(Debug, Clone, Copy)]
+pub struct NewUser<'a> {
+    /// E-mail, normalised (lower case).
+    pub email: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Role.
+    pub role: tenure_domain::Role,
+    /// argon2id PHC string.
+    pub password_hash: &'a str,
+}
+
 /// How to address a customer: for lists that name the people in them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Contact {

@@ -1,18 +1,28 @@
 //! Tenure's web face: the HTTP server and the REST API under `/api/v1`, over the same use cases
 //! as the CLI (so the API's numbers are the CLI's numbers).
 //!
+//! and the dashboard's pages.
+//!
 //! Handlers are thin: check access, parse the request, run one app call on a pooled store
-//! connection off the async threads, answer JSON. Every route has an explicit access rule in
-//! [`routes::ROUTES`]; a test walks every route with every role and with none.
+//! connection off the async threads, answer JSON (API) or an escaped template (pages). Every
+//! route has an explicit access rule in [`routes::ROUTES`] or [`routes::PAGES`]; a test walks
+//! every route with every role and with none.
 
 mod auth;
 mod error;
+mod format;
 mod handlers;
+mod html;
+mod limit;
 pub mod openapi;
+mod pages;
 mod pool;
 pub mod routes;
+mod session;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use error::ApiError;
 pub use pool::StorePool;
@@ -27,12 +37,46 @@ pub struct AppState {
 struct Shared {
     pool: StorePool,
     time_zone: ShopTimeZone,
+    secure_cookies: bool,
+    logins_per_address: limit::RateLimiter,
+    logins_per_email: limit::RateLimiter,
 }
 
+/// Sign-in attempts allowed per e-mail in each window: a handful of typos, not a guessing run.
+const LOGINS_PER_EMAIL: u32 = 10;
+
+/// Sign-in attempts allowed per client address in each window (an office shares one address).
+const LOGINS_PER_ADDRESS: u32 = 50;
+
+/// The sign-in rate limit's window.
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 impl AppState {
-    /// State over `pool`, reporting days in `time_zone`.
+    /// State over `pool`, reporting days in `time_zone`; cookies without `Secure` (plain HTTP).
     pub fn new(pool: StorePool, time_zone: ShopTimeZone) -> Self {
-        AppState { inner: Arc::new(Shared { pool, time_zone }) }
+        AppState::with_cookies(pool, time_zone, false)
+    }
+
+    /// State whose cookies are `Secure` when `secure_cookies` (the server sits behind TLS).
+    pub fn with_cookies(pool: StorePool, time_zone: ShopTimeZone, secure_cookies: bool) -> Self {
+        let logins_per_address = limit::RateLimiter::new(LOGINS_PER_ADDRESS, LOGIN_WINDOW);
+        let logins_per_email = limit::RateLimiter::new(LOGINS_PER_EMAIL, LOGIN_WINDOW);
+        AppState {
+            inner: Arc::new(Shared { pool, time_zone, secure_cookies, logins_per_address, logins_per_email }),
+        }
+    }
+
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.inner.secure_cookies
+    }
+
+    /// Whether a sign-in attempt from `address` for `email` is within the limits (and counts it).
+    pub(crate) fn allow_login(&self, address: &str, email: &str) -> bool {
+        let now = std::time::Instant::now();
+        // Both are counted, so neither limit can be dodged by varying the other key.
+        let by_address = self.inner.logins_per_address.allow(address, now);
+        let by_email = self.inner.logins_per_email.allow(email, now);
+        by_address && by_email
     }
 
     pub(crate) fn pool(&self) -> &StorePool {
@@ -55,5 +99,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    // The peer address feeds the sign-in rate limit.
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

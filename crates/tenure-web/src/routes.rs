@@ -2,10 +2,10 @@
 //! built beside it, and a test requests every route of it with every role and with none.
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tenure_domain::Role;
 
-use crate::{AppState, handlers};
+use crate::{AppState, handlers, pages};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,54 @@ pub const READERS: &[Role] = &[Role::Admin, Role::Analyst];
 
 /// Roles that work with customers one by one.
 pub const STAFF: &[Role] = &[Role::Admin, Role::Analyst, Role::Agent];
+
+/// Roles that change the customer file (imports, users).
+pub const ADMINS: &[Role] = &[Role::Admin];
+
+/// One page of the dashboard (signed in with a session cookie, not a token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// HTTP method (`POST` for forms).
+    pub method: &'static str,
+    /// Path pattern (axum syntax).
+    pub path: &'static str,
+    /// A URI that makes a valid request to it on a store holding the CDNOW sample (tests use it).
+    pub example: &'static str,
+    /// Who may use it.
+    pub access: Access,
+    /// Its label in the menu, for pages that are in the menu.
+    pub menu: Option<&'static str>,
+}
+
+/// Every page of the dashboard. Pages are not part of the API document; they share its access
+/// rules (roles) and its role test.
+pub const PAGES: &[Page] = &[
+    Page { method: "GET", path: "/login", example: "/login", access: Access::Public, menu: None },
+    Page { method: "POST", path: "/login", example: "/login", access: Access::Public, menu: None },
+    Page { method: "POST", path: "/logout", example: "/logout", access: Access::Roles(STAFF), menu: None },
+    Page {
+        method: "GET",
+        path: "/assets/style.css",
+        example: "/assets/style.css",
+        access: Access::Public,
+        menu: None,
+    },
+    Page { method: "GET", path: "/", example: "/", access: Access::Roles(READERS), menu: Some("Overview") },
+    Page {
+        method: "GET",
+        path: "/account",
+        example: "/account",
+        access: Access::Roles(STAFF),
+        menu: Some("Account"),
+    },
+    Page {
+        method: "POST",
+        path: "/account/password",
+        example: "/account/password",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+];
 
 /// Every route of the server.
 pub const ROUTES: &[Route] = &[
@@ -171,4 +219,17 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/metrics/cohorts", get(handlers::cohorts))
         .route("/api/v1/metrics/lifecycle", get(handlers::lifecycle))
         .route("/api/v1/metrics/segments", get(handlers::segments))
+        .merge(page_router())
+}
+
+/// The pages of [`PAGES`], each with its handler, and the headers every page carries.
+fn page_router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(pages::login_form).post(pages::sign_in))
+        .route("/logout", post(pages::logout))
+        .route("/assets/style.css", get(pages::style))
+        .route("/", get(pages::overview))
+        .route("/account", get(pages::account))
+        .route("/account/password", post(pages::change_password))
+        .layer(axum::middleware::map_response(crate::html::page_headers))
 }

@@ -1,0 +1,150 @@
+//! HTML answers: rendering a template, the one mapping from a page failure to a response, and
+//! the headers every page carries (no caching of customer data, a strict content policy).
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use tenure_app::AppError;
+use tenure_store::StoreError;
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub(crate) enum PageError {
+    /// No session: sign in, then come back to this path.
+    SignIn(String),
+    /// Signed in, but the role may not see this.
+    Forbidden,
+    /// A posted form without this session's CSRF token (an old tab, or a forged form).
+    StaleForm,
+    /// The request or the work failed.
+    App(AppError),
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        PageError::App(error)
+    }
+}
+
+/// The error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: &'static str,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            PageError::SignIn(next) => return Redirect::to(&login_url(&next)).into_response(),
+            PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not for your role",
+                "Your role may not open this page. An admin can change your role.".to_string(),
+            ),
+            PageError::StaleForm => (
+                StatusCode::FORBIDDEN,
+                "The form expired",
+                "This form belongs to an older session. Go back, reload the page and send it again."
+                    .to_string(),
+            ),
+            PageError::App(AppError::Invalid(message)) => {
+                (StatusCode::BAD_REQUEST, "Cannot do that", message)
+            }
+            PageError::App(AppError::Store(StoreError::NotFound(what))) => {
+                (StatusCode::NOT_FOUND, "Not found", format!("There is no {what}."))
+            }
+            PageError::App(other) => {
+                eprintln!("error: {other}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something failed",
+                    "The server failed to show this page; its log says why.".to_string(),
+                )
+            }
+        };
+        let mut response = render(&ErrorPage { title, message });
+        *response.status_mut() = status;
+        response
+    }
+}
+
+/// `/login?next=PATH` for a page path (only local paths are carried, so the login page cannot
+/// be used to send people elsewhere).
+pub(crate) fn login_url(next: &str) -> String {
+    if is_local_path(next) && next != "/" {
+        format!("/login?next={}", encode_query_value(next))
+    } else {
+        "/login".to_string()
+    }
+}
+
+/// True for a path on this server: `/x`, never `//host` or `/\host`, which browsers follow off-site.
+pub(crate) fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")
+}
+
+/// Percent-encodes what a query value may not hold literally.
+pub(crate) fn encode_query_value(value: &str) -> String {
+    let mut text = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            text.push(char::from(byte));
+        } else {
+            text.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    text
+}
+
+/// A template rendered into a 200 HTML response (500 if rendering fails, which is a bug).
+pub(crate) fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(error) => {
+            eprintln!("error: rendering a page: {error}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
+        }
+    }
+}
+
+/// Adds the headers every HTML page carries: the policy allows only this server's own styles
+/// and images (no script at all, inline SVG is markup), no framing, no caching of customer data.
+pub(crate) async fn page_headers(mut response: Response) -> Response {
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("text/csv"));
+    if is_html {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    }
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_login_redirect_keeps_only_local_paths() {
+        assert_eq!(login_url("/customers/7"), "/login?next=/customers/7");
+        assert_eq!(login_url("/at-risk?sort=clv&x=a b"), "/login?next=/at-risk%3Fsort%3Dclv%26x%3Da%20b");
+        assert_eq!(login_url("//evil.example/"), "/login");
+        assert_eq!(login_url("/\\evil.example"), "/login");
+        assert_eq!(login_url("https://evil.example"), "/login");
+        assert_eq!(login_url("/"), "/login");
+    }
+}

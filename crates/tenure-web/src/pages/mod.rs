@@ -1,0 +1,75 @@
+//! The dashboard: server-rendered pages over the same use cases as the CLI and the API. Each
+//! handler checks the session and role (from [`crate::routes::PAGES`]), runs one app call on a
+//! pooled connection, and renders an escaping template. No page needs JavaScript.
+
+mod account;
+mod login;
+mod overview;
+
+pub(crate) use account::{account, change_password};
+use axum::http::header;
+use axum::response::IntoResponse;
+pub(crate) use login::{login_form, logout, sign_in};
+pub(crate) use overview::overview;
+
+use crate::routes::{Access, PAGES};
+use crate::session::SignedIn;
+
+/// What the page shell shows around every page: the menu for the user's role, who is signed
+/// in, and the CSRF token of the sign-out form.
+pub(crate) struct Layout {
+    /// The page's heading and title.
+    pub title: String,
+    /// The signed-in user's name.
+    pub user_name: String,
+    /// Their role.
+    pub role: &'static str,
+    /// The session's CSRF token, for the forms of the page.
+    pub csrf: String,
+    /// The menu.
+    pub nav: Vec<NavItem>,
+}
+
+/// One menu entry.
+pub(crate) struct NavItem {
+    /// Where it goes.
+    pub href: &'static str,
+    /// What it says.
+    pub label: &'static str,
+    /// Whether it is the page shown.
+    pub current: bool,
+}
+
+impl Layout {
+    /// The shell of the page at `path` titled `title` for `signed_in`: the menu holds the pages
+    /// of the access table that their role may open.
+    pub(crate) fn new(signed_in: &SignedIn, title: impl Into<String>, path: &str) -> Layout {
+        let role = signed_in.role();
+        let nav = PAGES
+            .iter()
+            .filter_map(|page| {
+                let label = page.menu?;
+                let allowed = match page.access {
+                    Access::Public => true,
+                    Access::Roles(roles) => roles.contains(&role),
+                };
+                allowed.then_some(NavItem { href: page.path, label, current: page.path == path })
+            })
+            .collect();
+        Layout {
+            title: title.into(),
+            user_name: signed_in.session.user.name.clone(),
+            role: role.as_str(),
+            csrf: signed_in.session.csrf_token.clone(),
+            nav,
+        }
+    }
+}
+
+/// `GET /assets/style.css`: the style sheet, compiled into the binary.
+pub(crate) async fn style() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/style.css"),
+    )
+}

@@ -1,0 +1,144 @@
+//! Who is signed in to the dashboard: the session cookie, the role check of a page, and the
+//! anti-CSRF token of its forms.
+//!
+//! The cookie `tenure_session` holds a random 256-bit secret (HttpOnly, SameSite=Lax, Secure
+//! when the server is told it sits behind TLS); the store knows only its SHA-256. Every form of
+//! a session carries the session's CSRF token, compared in constant time. The login form, which
+//! has no session yet, uses a double-submit cookie instead.
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use tenure_app::AppError;
+use tenure_app::users;
+use tenure_domain::Role;
+use tenure_store::SessionInfo;
+
+use crate::AppState;
+use crate::html::PageError;
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "tenure_session";
+
+/// The login form's double-submit cookie.
+pub(crate) const LOGIN_COOKIE: &str = "tenure_login";
+
+/// The signed-in user of a request, allowed on the page it asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedIn {
+    /// The session (user and CSRF token).
+    pub session: SessionInfo,
+}
+
+impl SignedIn {
+    /// The user's role.
+    pub(crate) fn role(&self) -> Role {
+        self.session.user.role
+    }
+}
+
+/// The signed-in user if their role is in `allowed`: otherwise a redirect to the login page
+/// (no session; back to `uri` after) or 403 (a session whose role may not see this).
+pub(crate) async fn require(
+    state: &AppState,
+    headers: &HeaderMap,
+    allowed: &[Role],
+    uri: &Uri,
+) -> Result<SignedIn, PageError> {
+    let back = || PageError::SignIn(uri.path_and_query().map_or("/", |p| p.as_str()).to_string());
+    let Some(secret) = cookie(headers, SESSION_COOKIE) else { return Err(back()) };
+    let now = chrono::Utc::now();
+    let session = state.pool().run(move |store| users::session(store, &secret, now)).await?;
+    let Some(session) = session else { return Err(back()) };
+    if allowed.contains(&session.user.role) { Ok(SignedIn { session }) } else { Err(PageError::Forbidden) }
+}
+
+/// A posted form that carries the session's anti-CSRF token in its `csrf` field.
+pub(crate) trait CsrfForm {
+    /// The token the form carried.
+    fn csrf(&self) -> &str;
+}
+
+/// Like [`require`], for a posted form: the session and role first (a stranger learns nothing
+/// about the form), then the form itself, whose `csrf` field must be the session's token.
+pub(crate) async fn require_form<T: CsrfForm>(
+    state: &AppState,
+    headers: &HeaderMap,
+    allowed: &[Role],
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(SignedIn, T), PageError> {
+    // A form's own address is no place to come back to after signing in: the home page is.
+    let signed_in = require(state, headers, allowed, &Uri::from_static("/")).await?;
+    let Form(form) = form.map_err(|e| PageError::App(AppError::Invalid(e.body_text())))?;
+    if constant_time_eq(form.csrf().as_bytes(), signed_in.session.csrf_token.as_bytes()) {
+        Ok((signed_in, form))
+    } else {
+        Err(PageError::StaleForm)
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim().to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly always, Secure when `secure`, living `max_age_seconds`
+/// (0 deletes it).
+pub(crate) fn set_cookie(
+    name: &str,
+    value: &str,
+    same_site: &str,
+    max_age_seconds: i64,
+    secure: bool,
+) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_seconds}{secure}");
+    // Names and values are ours (fixed names, hex secrets), so the header is always valid.
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// Byte-wise equality whose time depends only on the lengths, not on where the bytes differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |difference, (x, y)| difference | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, "other=1; tenure_session_x=2".parse().unwrap());
+        headers.append(header::COOKIE, "tenure_session=abc ; theme=dark".parse().unwrap());
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn constant_time_eq_is_equality() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn session_cookies_are_http_only_and_secure_when_asked() {
+        let value = set_cookie(SESSION_COOKIE, "ff", "Lax", 60, true);
+        let text = value.to_str().unwrap();
+        assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax") && text.ends_with("; Secure"));
+        assert!(!set_cookie(SESSION_COOKIE, "ff", "Lax", 60, false).to_str().unwrap().contains("Secure"));
+    }
+}
