@@ -195,9 +195,11 @@ fn help_lists_every_command() {
 fn demo_imports_the_bundled_data_once() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("demo.db");
-    let first = run(Command::new(env!("CARGO_BIN_EXE_tenure")).arg("demo").arg("--file").arg(&file));
+    let first =
+        run(Command::new(env!("CARGO_BIN_EXE_tenure")).args(["demo", "--no-serve", "--file"]).arg(&file));
     assert!(String::from_utf8_lossy(&first.stdout).contains("69,659 orders added"));
-    let second = run(Command::new(env!("CARGO_BIN_EXE_tenure")).arg("demo").arg("--file").arg(&file));
+    let second =
+        run(Command::new(env!("CARGO_BIN_EXE_tenure")).args(["demo", "--no-serve", "--file"]).arg(&file));
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 orders added, 69,659 already there"));
     let stats = stats(&format!("sqlite:{}", file.display()));
     assert_eq!(stats["revenue"]["USD"], CDNOW_REVENUE_CENTS);

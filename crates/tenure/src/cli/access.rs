@@ -29,3 +29,45 @@ pub enum TokenCommand {
         id: i64,
     },
 }
+
+/// `tenure user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a dashboard user. Without --password-stdin a strong password is generated and printed
+    /// once (passwords are never taken as arguments: those show in `ps` and shell history).
+    Add {
+        /// Their e-mail: what they sign in with.
+        email: String,
+        /// What they may do: admin, analyst or agent.
+        #[arg(long)]
+        role: String,
+        /// How the dashboard greets them (default: the e-mail).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Print JSON: `{"id", "email", "name", "role", "created_at", "password"?}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every user with their role (never a password or hash).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a user; their sessions end at once.
+    Remove {
+        /// Their e-mail.
+        email: String,
+    },
+    /// Set a new password (generated unless --password-stdin); their sessions end at once.
+    SetPassword {
+        /// Their e-mail.
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}

@@ -62,6 +62,9 @@ pub enum Command {
     /// API tokens for integrations: create (shown once), list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Dashboard users: add, list, remove, set-password.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Customer lifetime value: discounted expected margin per customer (BG/NBD + Gamma-Gamma).
     Clv(ClvArgs),
 }
@@ -72,6 +75,12 @@ pub struct DemoArgs {
     /// The demo database file (created if missing; importing again changes nothing).
     #[arg(long, default_value = "tenure-demo.db")]
     pub file: PathBuf,
+    /// Address the dashboard listens on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Import and summarise only; do not serve the dashboard.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 /// `--json`.
@@ -86,9 +95,12 @@ pub struct JsonFlag {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on (port 0: any free port; the address taken is printed).
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "TENURE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
     /// Database connections kept open for requests.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, env = "TENURE_CONNECTIONS", default_value_t = 4)]
     pub connections: usize,
+    /// Mark cookies `Secure` (set this when a TLS proxy sits in front of Tenure).
+    #[arg(long, env = "TENURE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }

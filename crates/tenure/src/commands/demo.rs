@@ -1,22 +1,61 @@
-//! `tenure demo`: the bundled CDNOW purchases, imported into an embedded SQLite file and
-//! summarised. (The web issue turns this into the dashboard.)
+//! `tenure demo`: the bundled CDNOW purchases, imported into an embedded SQLite file, the models
+//! fitted, an admin with a fresh password, and the dashboard served.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use tenure_app::import::{ImportRequest, import_inputs};
 use tenure_app::models::refresh_after_import;
+use tenure_app::users;
+use tenure_domain::Role;
 use tenure_import::{Format, ImportOptions, Input};
 use tenure_store::CustomerQuery;
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, ServeArgs};
 use crate::output;
 
 /// CDNOW's 69,659 purchases of 23,570 customers, 1997-01 to 1998-06 (see data/README.md).
 const CDNOW_MASTER: &[u8] = include_bytes!("../../../../data/cdnow/CDNOW_master.txt");
 
-/// Imports the bundled data and prints the summary and the first customers.
-pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+/// The demo's admin account.
+pub const DEMO_ADMIN: &str = "admin@demo.example";
+
+/// Imports the bundled data, prints the summary, and (unless `--no-serve`) serves the dashboard
+/// with a demo admin whose new password is printed.
+pub fn run(args: &DemoArgs, timezone: &str) -> anyhow::Result<ExitCode> {
+    let url = prepare(args)?;
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let password = demo_admin(&url)?;
+    let serve_args = ServeArgs { bind: args.bind.clone(), connections: 4, secure_cookies: false };
+    super::serve::serve(&url, timezone, &serve_args, |address| {
+        println!("Tenure demo dashboard: http://{address}/");
+        println!("Sign in as {DEMO_ADMIN} with password {password}");
+        eprintln!("(A new password is made each time the demo starts. Stop with Ctrl-C.)");
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo admin with a new password (created on first run, its password replaced after —
+/// the demo prints it, so it must be one nobody saw before).
+fn demo_admin(url: &str) -> anyhow::Result<String> {
+    let mut store = super::open_store(url)?;
+    let now = chrono::Utc::now();
+    let password = users::generate_password();
+    let exists = store.user_by_email(DEMO_ADMIN).context("reading the demo admin")?.is_some();
+    if exists {
+        users::set_password(store.as_mut(), DEMO_ADMIN, &password, now)
+    } else {
+        users::add_user(store.as_mut(), DEMO_ADMIN, Some("Demo admin"), Role::Admin, &password, now)
+            .map(|_| ())
+    }
+    .context("creating the demo admin")?;
+    Ok(password)
+}
+
+/// Imports the bundled data (once) and prints the summary; returns the database URL.
+fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
     let url = format!("sqlite:{}", args.file.display());
     let mut store = super::open_store(&url)?;
     let request = ImportRequest {
@@ -56,5 +95,5 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             println!("  tenure --db {url} {example}");
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(url)
 }

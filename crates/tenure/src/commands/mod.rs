@@ -10,6 +10,7 @@ mod report;
 mod serve;
 mod stats;
 mod token;
+mod user;
 
 use std::process::ExitCode;
 
@@ -26,13 +27,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(flag) => stats::run(&cli.db, flag.json),
         Command::Customers(command) => customers::run(&cli.db, &cli.timezone, command),
         Command::Migrate(flag) => migrate(&cli.db, flag.json),
-        Command::Demo(args) => demo::run(&args),
+        Command::Demo(args) => demo::run(&args, &cli.timezone),
         Command::Generate(args) => generate::run(&args),
         Command::Report(args) => report::run(&cli.db, &cli.timezone, args),
         Command::Model(command) => model::run(&cli.db, &cli.timezone, command),
         Command::Predict(args) => predict::predict(&cli.db, &cli.timezone, &args),
         Command::Clv(args) => predict::clv(&cli.db, &cli.timezone, &args),
         Command::Token(command) => token::run(&cli.db, command),
+        Command::User(command) => user::run(&cli.db, command),
         Command::Serve(args) => serve::run(&cli.db, &cli.timezone, &args),
     }
 }

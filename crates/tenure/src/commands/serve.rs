@@ -1,6 +1,7 @@
 //! `tenure serve`: migrate (PostgreSQL), open a connection pool, listen, serve until Ctrl-C or
 //! SIGTERM, finishing the requests in flight.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -9,12 +10,30 @@ use tenure_web::{AppState, StorePool};
 
 use crate::cli::ServeArgs;
 
-/// Serves the API on `args.bind`.
+/// Serves the API and the dashboard on `args.bind`.
 pub fn run(url: &str, timezone: &str, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    serve(url, timezone, args, |address| {
+        println!("Tenure is serving on http://{address} (dashboard: /, health: /healthz, API: /api/v1)");
+        eprintln!(
+            "Sign in with a user (tenure user add EMAIL --role admin); API calls need a token (tenure token create)."
+        );
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Migrates, opens the pool, binds, calls `announce` with the address taken, and serves until a
+/// shutdown signal.
+pub fn serve(
+    url: &str,
+    timezone: &str,
+    args: &ServeArgs,
+    announce: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
     let time_zone = ShopTimeZone::parse(timezone)?;
     let now = chrono::Utc::now();
     super::open_store(url)?.migrate(now).context("migrating the database")?;
     let pool = StorePool::open(url, args.connections, now).context("opening database connections")?;
+    let state = AppState::with_cookies(pool, time_zone, args.secure_cookies);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server")?;
     runtime.block_on(async {
@@ -22,13 +41,9 @@ pub fn run(url: &str, timezone: &str, args: &ServeArgs) -> anyhow::Result<ExitCo
             .await
             .with_context(|| format!("listening on {}", args.bind))?;
         let address = listener.local_addr().context("reading the address listened on")?;
-        println!("Tenure is serving on http://{address} (health: /healthz, API: /api/v1)");
-        eprintln!("API calls need a token: tenure token create --role analyst");
-        tenure_web::serve(listener, AppState::new(pool, time_zone), shutdown_signal())
-            .await
-            .context("serving")
-    })?;
-    Ok(ExitCode::SUCCESS)
+        announce(address);
+        tenure_web::serve(listener, state, shutdown_signal()).await.context("serving")
+    })
 }
 
 /// Completes on Ctrl-C or SIGTERM.
