@@ -34,23 +34,29 @@ fn start_demo(file: &std::path::Path) -> Demo {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let announced = read_login(BufReader::new(child.stdout.take().unwrap()));
+    let Some((address, email, password)) = announced else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the demo ended without printing its URL and login");
+    };
+    Demo { child, address, email, password }
+}
+
+/// The URL and the login the demo prints: (address, e-mail, password).
+fn read_login(output: impl BufRead) -> Option<(String, String, String)> {
     let mut address = None;
-    loop {
-        let line = lines.next().expect("the demo prints its login").unwrap();
+    for line in output.lines() {
+        let line = line.ok()?;
         if let Some(rest) = line.strip_prefix("Tenure demo dashboard: http://") {
             address = Some(rest.trim_end_matches('/').to_string());
         }
         if let Some(rest) = line.strip_prefix("Sign in as ") {
-            let (email, password) = rest.split_once(" with password ").unwrap();
-            return Demo {
-                address: address.expect("the URL comes first"),
-                email: email.to_string(),
-                password: password.to_string(),
-                child,
-            };
+            let (email, password) = rest.split_once(" with password ")?;
+            return Some((address?, email.to_string(), password.to_string()));
         }
     }
+    None
 }
 
 /// What a raw HTTP/1.1 exchange returned.
