@@ -8,7 +8,8 @@ use tenure_domain::{
     Currency, CustomerId, CustomerRecord, Email, ImportRecord, OrderRecord, OrderStatus, Role, SourceName,
 };
 use tenure_store::{
-    CustomerQuery, CustomerScore, ImportCounts, ScoreOrder, ScoreQuery, Store, StoreError, open, testing,
+    CustomerQuery, CustomerScore, ImportCounts, NewUser, ScoreOrder, ScoreQuery, Store, StoreError, open,
+    testing,
 };
 
 fn now() -> DateTime<Utc> {
@@ -348,6 +349,54 @@ fn migrating_again_changes_nothing(store: &mut dyn Store) {
     assert!(store.schema_status().unwrap().is_current());
 }
 
+fn user<'a>(email: &'a str, role: Role) -> NewUser<'a> {
+    NewUser { email, name: "Someone", role, password_hash: "$argon2id$v=19$hash-of-the-test" }
+}
+
+fn users_are_unique_by_email_and_listed_without_hashes(store: &mut dyn Store) {
+    let ann = store.create_user(&user("ann@shop.example", Role::Admin), now()).unwrap();
+    store.create_user(&user("bob@shop.example", Role::Agent), now()).unwrap();
+    let again = store.create_user(&user("ann@shop.example", Role::Agent), now());
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let (found, hash) = store.user_by_email("ann@shop.example").unwrap().unwrap();
+    assert_eq!((found.id, found.role, found.created_at), (ann, Role::Admin, now()));
+    assert_eq!(hash, "$argon2id$v=19$hash-of-the-test");
+    assert!(store.user_by_email("nobody@shop.example").unwrap().is_none());
+    let all = store.users().unwrap();
+    assert_eq!(
+        all.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
+        ["ann@shop.example", "bob@shop.example"]
+    );
+    store.remove_user("bob@shop.example").unwrap();
+    assert!(matches!(store.remove_user("bob@shop.example"), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.set_password("bob@shop.example", "x", now()), Err(StoreError::NotFound(_))));
+}
+
+fn sessions_live_until_expiry_sign_out_password_change_or_removal(store: &mut dyn Store) {
+    let id = store.create_user(&user("ann@shop.example", Role::Analyst), now()).unwrap();
+    let hour = chrono::Duration::hours(1);
+    store.create_session(id, "one", "csrf-one", now(), now() + hour).unwrap();
+    store.create_session(id, "two", "csrf-two", now(), now() + hour).unwrap();
+    let one = store.session("one", now()).unwrap().unwrap();
+    assert_eq!((one.user.id, one.user.role, one.csrf_token.as_str()), (id, Role::Analyst, "csrf-one"));
+    assert_eq!(one.expires_at, now() + hour);
+    assert!(store.session("one", now() + hour).unwrap().is_none(), "expired at its end");
+    assert!(store.session("unknown", now()).unwrap().is_none());
+
+    store.delete_session("one").unwrap();
+    store.delete_session("one").unwrap();
+    assert!(store.session("one", now()).unwrap().is_none());
+    assert!(store.session("two", now()).unwrap().is_some(), "other sessions go on");
+
+    store.set_password("ann@shop.example", "new-hash", now()).unwrap();
+    assert!(store.session("two", now()).unwrap().is_none(), "a new password ends every session");
+    assert_eq!(store.user_by_email("ann@shop.example").unwrap().unwrap().1, "new-hash");
+
+    store.create_session(id, "three", "csrf-three", now(), now() + hour).unwrap();
+    store.remove_user("ann@shop.example").unwrap();
+    assert!(store.session("three", now()).unwrap().is_none(), "removing the user ends their sessions");
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -396,6 +445,8 @@ contract!(
     scores_are_stored_exactly_and_ranked_by_clv_or_probability_alive,
     replacing_scores_drops_the_old_set_and_reads_them_by_customer,
     scores_for_an_unknown_customer_are_refused_and_the_old_set_kept,
+    users_are_unique_by_email_and_listed_without_hashes,
+    sessions_live_until_expiry_sign_out_password_change_or_removal,
 );
 
 #[test]
