@@ -1,0 +1,137 @@
+//! The dashboard in a real browser (headless Chromium through chromedriver), as a seller uses
+//! it: sign in, read the overview (the same numbers as `tenure report retention`), open the
+//! pages, sign out. Screenshots of each page go to `target/screenshots/` for review.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`scripts/test` installs them as root). Where
+//! they are missing the test fails and says so; `TENURE_TEST_BROWSER=skip` skips it loudly.
+
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
+
+mod common;
+#[path = "common/webdriver.rs"]
+mod webdriver;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+
+use common::{data, json, run, sqlite_url, tenure};
+use webdriver::{Driver, Session, browser_paths};
+
+const EMAIL: &str = "owner@shop.example";
+const PASSWORD: &str = "the owner's password";
+
+/// `tenure serve` on a free port; stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &str) -> Server {
+    let mut child = tenure(db)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next());
+    let Some(address) = address.map(str::to_string) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("tenure serve did not say where it listens: {line}");
+    };
+    Server { child, base: format!("http://{address}") }
+}
+
+/// A store with the CDNOW sample, fitted models and an admin.
+fn shop(dir: &tempfile::TempDir) -> String {
+    let db = sqlite_url(dir);
+    run(tenure(&db)
+        .args(["import", "--format", "cdnow", "--progress", "none"])
+        .arg(data("cdnow/CDNOW_sample.txt")));
+    let mut add = tenure(&db)
+        .args(["user", "add", EMAIL, "--role", "admin", "--name", "Shop owner", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    assert!(add.wait().unwrap().success());
+    db
+}
+
+fn screenshot(session: &Session, name: &str) {
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    session.screenshot(&folder.join(format!("{name}.png")));
+}
+
+/// The browser, or `None` (loudly) when told to skip.
+fn browser() -> Option<(PathBuf, PathBuf)> {
+    if std::env::var("TENURE_TEST_BROWSER").as_deref() == Ok("skip") {
+        eprintln!("\n*** SKIPPED: the browser test (TENURE_TEST_BROWSER=skip) ***\n");
+        return None;
+    }
+    Some(browser_paths().unwrap_or_else(|why| panic!("{why} (or set TENURE_TEST_BROWSER=skip)")))
+}
+
+fn sign_in(session: &Session, base: &str) {
+    session.open(&format!("{base}/"));
+    assert!(session.url().contains("/login"), "signed out, the dashboard asks to sign in");
+    session.find("#email").type_text(EMAIL);
+    session.find("#password").type_text(PASSWORD);
+    session.find("#sign-in").click();
+    session.find("#sign-out"); // waits for the first signed-in page
+}
+
+#[test]
+fn a_seller_signs_in_reads_the_overview_opens_the_pages_and_signs_out() {
+    let Some((driver_path, chromium)) = browser() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = shop(&dir);
+    let server = serve(&db);
+    let driver = Driver::start(&driver_path);
+    let session = driver.session(&chromium);
+    let base = &server.base;
+
+    session.open(&format!("{base}/login"));
+    screenshot(&session, "login");
+    sign_in(&session, base);
+    assert_eq!(session.url(), format!("{base}/"), "signed in, the overview");
+    screenshot(&session, "overview");
+
+    // The overview's figures are the retention report of the period it names.
+    let from = session.find("#from").attribute("value").unwrap();
+    let to = session.find("#to").attribute("value").unwrap();
+    let window = session.find("#window").attribute("value").unwrap();
+    let report =
+        json(&db, &["report", "retention", "--from", &from, "--to", &to, "--window", &window, "--json"]);
+    for (id, key) in [("crr", "crr"), ("churn", "churn_rate"), ("repeat", "repeat_purchase_rate")] {
+        let shown = session.find(&format!("data#{id}")).attribute("value").unwrap();
+        assert_eq!(shown.parse::<f64>().unwrap(), report[key].as_f64().unwrap(), "{id}");
+        let text = session.find(&format!("data#{id}")).text();
+        assert_eq!(text, format!("{:.1} %", report[key].as_f64().unwrap()), "{id} as shown");
+    }
+    for key in ["S", "E", "N"] {
+        let shown = session.find(&format!("data#{key}")).attribute("value").unwrap();
+        assert_eq!(shown, report[key].to_string(), "{key}");
+    }
+
+    session.open(&format!("{base}/account"));
+    assert_eq!(session.find("#account-email").text(), EMAIL);
+    screenshot(&session, "account");
+
+    session.find("#sign-out").click();
+    session.find("#sign-in"); // waits for the login page
+    assert!(session.url().contains("/login"), "signed out: {}", session.url());
+    session.open(&format!("{base}/"));
+    assert!(session.url().contains("/login"), "the session is over");
+}
