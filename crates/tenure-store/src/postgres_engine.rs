@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_tokens",
         sql: include_str!("../migrations/postgres/0003_api_tokens.sql"),
     },
+    // 0004 is reserved for the users and sessions migration.
+    Migration {
+        version: 5,
+        name: "writes_webhooks",
+        sql: include_str!("../migrations/postgres/0005_writes_webhooks.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

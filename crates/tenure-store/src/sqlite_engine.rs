@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_tokens",
         sql: include_str!("../migrations/sqlite/0003_api_tokens.sql"),
     },
+    // 0004 is reserved for the users and sessions migration.
+    Migration {
+        version: 5,
+        name: "writes_webhooks",
+        sql: include_str!("../migrations/sqlite/0005_writes_webhooks.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.
