@@ -6,6 +6,9 @@ mod error;
 pub mod generate;
 pub mod import;
 pub mod models;
+pub mod orders;
 pub mod reports;
+pub mod sources;
+pub mod webhooks;
 
 pub use error::AppError;
