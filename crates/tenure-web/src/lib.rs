@@ -15,6 +15,7 @@ pub mod routes;
 use std::sync::Arc;
 
 pub use error::ApiError;
+pub use handlers::MAX_BODY_BYTES;
 pub use pool::StorePool;
 use tenure_app::reports::ShopTimeZone;
 

@@ -16,9 +16,6 @@ use tenure_store::{Delivery, DeliveryOutcome, OrderWritten, Store, StoreError};
 use crate::AppError;
 use payload::Content;
 
-/// Largest body a delivery may have (1 MiB; Shopify and WooCommerce orders are a few KiB).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
 /// A delivery's headers, looked up by lower-case name.
 pub trait Headers {
     /// The value of header `name` (lower case), if present and readable as text.
