@@ -8,6 +8,7 @@ mod model;
 mod predict;
 mod report;
 mod serve;
+mod source;
 mod stats;
 mod token;
 
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Clv(args) => predict::clv(&cli.db, &cli.timezone, &args),
         Command::Token(command) => token::run(&cli.db, command),
         Command::Serve(args) => serve::run(&cli.db, &cli.timezone, &args),
+        Command::Source(command) => source::run(&cli.db, command),
     }
 }
 
