@@ -6,7 +6,10 @@ mod error;
 pub mod generate;
 pub mod import;
 pub mod models;
+pub mod orders;
 pub mod reports;
+pub mod sources;
 pub mod users;
+pub mod webhooks;
 
 pub use error::AppError;

@@ -7,12 +7,14 @@ mod money;
 mod order;
 mod role;
 mod source;
+mod webhook;
 
 pub use email::{Email, EmailError};
 pub use money::{Currency, CurrencyError, Money, MoneyError, parse_amount};
 pub use order::{CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
 pub use role::{Role, RoleError};
 pub use source::{Identity, SourceName, SourceNameError};
+pub use webhook::{WebhookKind, WebhookKindError, WebhookSecret};
 
 /// Store-assigned identifier of a customer (one person or business, across all sources).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]

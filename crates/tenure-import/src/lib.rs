@@ -56,12 +56,17 @@
 //! - **Shopify**: customer = the normalised e-mail; an order without e-mail (point of sale) gets
 //!   the guest identity `guest:{order name}` — one customer per anonymous order, since nothing
 //!   ties two anonymous orders to one person. `Accepts Marketing` sets consent.
+//! - **Shopify REST order JSON** (one object, a webhook's body: [`shopify_order`]): the export's
+//!   rules, so the export and webhooks of one shop agree — order id `name` (`#1001`), customer by
+//!   e-mail, `financial_status` and `cancelled_at` mapped alike; refunded = the successful refund
+//!   transactions; `buyer_accepts_marketing` sets consent.
 //! - **OpenCart**: customer = `customer_id`, guests (0) = `email:{normalised e-mail}`. Amount =
 //!   `total × currency_value` in exact decimal arithmetic, rounded half away from zero to the
 //!   currency's minor unit (as OpenCart's own price display rounds). Status 0 = abandoned
 //!   checkout: counted in [`Summary::abandoned_checkouts`], not a record.
 //! - **WooCommerce**: customer = `customer_id`, guests (0) = `email:{billing e-mail}`;
-//!   `checkout-draft` orders are abandoned checkouts. Refunded = sum of `refunds[].total`.
+//!   `checkout-draft` orders are abandoned checkouts. Refunded = sum of `refunds[].total`. One
+//!   order object on its own (a webhook's body) reads the same way: [`woocommerce_order`].
 //! - **Generic CSV**: see [`CsvMapping`]. Customer = the customer id column, else the
 //!   normalised e-mail.
 
@@ -75,10 +80,12 @@ mod generic;
 mod headers;
 mod input;
 mod json_array;
+mod json_fields;
 mod mapping;
 mod opencart;
 mod records;
 mod shopify;
+mod shopify_order;
 mod sniff;
 mod table;
 mod woocommerce;
@@ -104,6 +111,21 @@ pub fn records(format: Format, inputs: Vec<Input>, options: &ImportOptions) -> R
     let sources =
         inputs.into_iter().map(|input| open(format, input, options)).collect::<Result<Vec<_>, _>>()?;
     Ok(Records::new(sources, vec![]))
+}
+
+/// One Shopify REST order object — the body of an `orders/create`, `orders/paid` or
+/// `orders/updated` webhook — read into the record the orders export gives for that order (order
+/// id `name`, customer by e-mail, the export's status mapping). `input` names it in errors, which
+/// name the bad field by its JSON path.
+pub fn shopify_order(input: &str, json: &[u8]) -> Result<tenure_domain::ImportRecord, RowError> {
+    shopify_order::parse_order(fields::At { file: input, line: 1 }, json)
+}
+
+/// One WooCommerce REST order object — the body of an `order.created` or `order.updated`
+/// webhook — read exactly as an order of a WooCommerce export is read; `Ok(None)` for a checkout
+/// draft (an abandoned checkout, never stored).
+pub fn woocommerce_order(input: &str, json: &[u8]) -> Result<Option<tenure_domain::ImportRecord>, RowError> {
+    woocommerce::parse_order(fields::At { file: input, line: 1 }, json)
 }
 
 /// Opens one input of `format` on its own (an Etsy orders file without items).

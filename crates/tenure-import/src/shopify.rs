@@ -4,7 +4,7 @@
 //!
 //! Customer = normalised e-mail; orders without one (point of sale) get `guest:{order name}`.
 
-use tenure_domain::{CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
+use tenure_domain::{CustomerRecord, Email, ImportRecord, OrderItem, OrderRecord, OrderStatus};
 
 use crate::Input;
 use crate::dates::with_offset;
@@ -169,8 +169,9 @@ impl ShopifySource {
         let refunded =
             at.amount_or_zero(refunded_name, first.opt(columns.refunded_amount.as_ref()), currency)?;
         let cancelled = first.non_empty(columns.cancelled_at.as_ref()).is_some();
-        let (status, refunded_minor) = order_status(financial_status, cancelled, total_minor, refunded)
-            .map_err(|reason| at.error(&columns.financial_status.name, reason))?;
+        let (status, refunded_minor) =
+            order_status(financial_status, cancelled, total_minor, refunded, refunded_name)
+                .map_err(|reason| at.error(&columns.financial_status.name, reason))?;
         let items = rows.iter().filter_map(|row| self.item(row, currency)).collect::<Result<Vec<_>, _>>()?;
         let order = OrderRecord {
             external_id: name.to_string(),
@@ -194,9 +195,12 @@ impl ShopifySource {
             .non_empty(columns.billing_name.as_ref())
             .or_else(|| first.non_empty(columns.shipping_name.as_ref()))
             .map(str::to_string);
-        let external_id =
-            email.as_ref().map_or_else(|| format!("guest:{order_name}"), |email| email.as_str().to_string());
-        Ok(CustomerRecord { external_id, email, name, marketing_consent })
+        Ok(CustomerRecord {
+            external_id: customer_key(email.as_ref(), order_name),
+            email,
+            name,
+            marketing_consent,
+        })
     }
 
     /// The line item of `row`, `None` when the row has none.
@@ -221,19 +225,28 @@ impl ShopifySource {
     }
 }
 
+/// A Shopify customer's identity: the normalised e-mail; an order without one (point of sale)
+/// is the guest `guest:{order name}`, since nothing ties two anonymous orders to one person.
+/// The REST order reader (`shopify_order.rs`) uses it too, so an export and webhooks agree.
+pub(crate) fn customer_key(email: Option<&Email>, order_name: &str) -> String {
+    email.map_or_else(|| format!("guest:{order_name}"), |email| email.as_str().to_string())
+}
+
 /// Status and refunded amount from `Financial Status`, `Cancelled at`, `Total` and
-/// `Refunded Amount`. A cancelled order is cancelled unless it was refunded in full.
-fn order_status(
+/// `Refunded Amount` (or, in REST JSON, the field named `refunded_field`). A cancelled order is
+/// cancelled unless it was refunded in full.
+pub(crate) fn order_status(
     financial: &str,
     cancelled: bool,
     total: i64,
     refunded: i64,
+    refunded_field: &str,
 ) -> Result<(OrderStatus, i64), String> {
     let (status, refunded) = match financial.to_ascii_lowercase().replace(' ', "_").as_str() {
         "paid" => (refund_status(OrderStatus::Paid, total, refunded), refunded),
         "partially_refunded" if refunded > 0 => (OrderStatus::PartiallyRefunded, refunded),
         "partially_refunded" => {
-            return Err("is partially_refunded but `Refunded Amount` is blank or 0".into());
+            return Err(format!("is partially_refunded but `{refunded_field}` is blank or 0"));
         }
         "refunded" => (OrderStatus::Refunded, if refunded > 0 { refunded } else { total }),
         "pending" | "authorized" | "partially_paid" | "unpaid" => (OrderStatus::Pending, refunded),
@@ -270,25 +283,27 @@ impl RecordSource for ShopifySource {
 mod tests {
     use super::*;
 
+    const R: &str = "Refunded Amount";
+
     #[test]
     fn financial_statuses_map_to_tenure_statuses() {
-        assert_eq!(order_status("paid", false, 100, 0), Ok((OrderStatus::Paid, 0)));
+        assert_eq!(order_status("paid", false, 100, 0, R), Ok((OrderStatus::Paid, 0)));
         assert_eq!(
-            order_status("partially_refunded", false, 100, 30),
+            order_status("partially_refunded", false, 100, 30, R),
             Ok((OrderStatus::PartiallyRefunded, 30))
         );
-        assert_eq!(order_status("refunded", false, 100, 0), Ok((OrderStatus::Refunded, 100)));
-        assert_eq!(order_status("authorized", false, 100, 0), Ok((OrderStatus::Pending, 0)));
-        assert_eq!(order_status("partially_paid", false, 100, 0), Ok((OrderStatus::Pending, 0)));
-        assert_eq!(order_status("voided", false, 100, 0), Ok((OrderStatus::Cancelled, 0)));
-        assert!(order_status("gifted", false, 100, 0).is_err());
-        assert!(order_status("partially_refunded", false, 100, 0).is_err());
+        assert_eq!(order_status("refunded", false, 100, 0, R), Ok((OrderStatus::Refunded, 100)));
+        assert_eq!(order_status("authorized", false, 100, 0, R), Ok((OrderStatus::Pending, 0)));
+        assert_eq!(order_status("partially_paid", false, 100, 0, R), Ok((OrderStatus::Pending, 0)));
+        assert_eq!(order_status("voided", false, 100, 0, R), Ok((OrderStatus::Cancelled, 0)));
+        assert!(order_status("gifted", false, 100, 0, R).is_err());
+        assert!(order_status("partially_refunded", false, 100, 0, R).is_err());
     }
 
     #[test]
     fn cancelled_orders_are_cancelled_unless_refunded() {
-        assert_eq!(order_status("paid", true, 100, 0), Ok((OrderStatus::Cancelled, 0)));
-        assert_eq!(order_status("refunded", true, 100, 100), Ok((OrderStatus::Refunded, 100)));
-        assert_eq!(order_status("partially_refunded", true, 100, 40), Ok((OrderStatus::Cancelled, 40)));
+        assert_eq!(order_status("paid", true, 100, 0, R), Ok((OrderStatus::Cancelled, 0)));
+        assert_eq!(order_status("refunded", true, 100, 100, R), Ok((OrderStatus::Refunded, 100)));
+        assert_eq!(order_status("partially_refunded", true, 100, 40, R), Ok((OrderStatus::Cancelled, 40)));
     }
 }

@@ -12,6 +12,7 @@ use crate::dates::naive_utc;
 use crate::error::{ImportError, RowError};
 use crate::fields::{At, full_name, refund_status};
 use crate::json_array::JsonArray;
+use crate::json_fields::{self, Fields};
 use crate::records::{RecordSource, Summary};
 
 /// Reads one WooCommerce JSON export.
@@ -59,15 +60,9 @@ impl RecordSource for WooSource {
 }
 
 /// One order object; `Ok(None)` for a checkout draft (an abandoned checkout).
-fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<Option<ImportRecord>, RowError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|error| {
-        let line = at.line + error.line().saturating_sub(1) as u64;
-        RowError::new(at.file, line, "", format!("is not valid JSON: {error}"))
-    })?;
+pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<Option<ImportRecord>, RowError> {
+    let value = json_fields::object(at, bytes)?;
     let order = Fields { at, value: &value, path: "" };
-    if !value.is_object() {
-        return Err(at.error("", "is not an order object"));
-    }
     let status_text = order.text("status")?;
     let Some(status) = order_status(status_text) else {
         let reason = format!(
@@ -81,7 +76,7 @@ fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<Option<ImportRecord>, RowErro
     }
     let currency = at.currency("currency", order.text("currency")?)?;
     let total_minor = order.money("total", currency)?;
-    let refunds = order.refunds(currency)?;
+    let refunds = refunds(&order, currency)?;
     let (status, refunded_minor) = match status {
         OrderStatus::Refunded => (status, if refunds > 0 { refunds } else { total_minor }),
         other => (refund_status(other, total_minor, refunds), refunds),
@@ -98,9 +93,9 @@ fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<Option<ImportRecord>, RowErro
         currency,
         total_minor,
         refunded_minor,
-        items: order.items(currency)?,
+        items: items(&order, currency)?,
     };
-    Ok(Some(ImportRecord { line: at.line, customer: order.customer()?, order: record }))
+    Ok(Some(ImportRecord { line: at.line, customer: customer(&order)?, order: record }))
 }
 
 fn order_status(text: &str) -> Option<OrderStatus> {
@@ -115,125 +110,49 @@ fn order_status(text: &str) -> Option<OrderStatus> {
     })
 }
 
-/// A JSON object of an order (or a nested one), with the path used in messages.
-struct Fields<'a> {
-    at: At<'a>,
-    value: &'a Value,
-    path: &'a str,
+/// Sum of the refunds' absolute totals (WooCommerce writes them negative).
+fn refunds(order: &Fields<'_>, currency: Currency) -> Result<i64, RowError> {
+    let mut sum = 0i64;
+    for (path, value) in order.each("refunds")? {
+        let refund = Fields { at: order.at, value, path: &path };
+        let amount = refund.money("total", currency)?;
+        sum = sum
+            .checked_add(amount.abs())
+            .ok_or_else(|| order.at.error(&path, "refunds add up to too much"))?;
+    }
+    Ok(sum)
 }
 
-impl Fields<'_> {
-    fn name(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+fn items(order: &Fields<'_>, currency: Currency) -> Result<Vec<OrderItem>, RowError> {
+    let mut items = Vec::new();
+    for (path, value) in order.each("line_items")? {
+        let item = Fields { at: order.at, value, path: &path };
+        let quantity = item.quantity("quantity")?;
+        let sku = Some(item.text_or_empty("sku").trim().to_string()).filter(|sku| !sku.is_empty());
+        let total_minor = item.money("total", currency)?;
+        items.push(OrderItem { name: item.text_or_empty("name").to_string(), sku, quantity, total_minor });
     }
+    Ok(items)
+}
 
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.value.get(key).filter(|value| !value.is_null())
-    }
-
-    /// A string field that must be present.
-    fn text(&self, key: &str) -> Result<&str, RowError> {
-        match self.get(key) {
-            Some(Value::String(text)) => Ok(text),
-            Some(other) => Err(self.at.error(&self.name(key), format!("`{other}` is not a text"))),
-            None => Err(self.at.error(&self.name(key), "is missing")),
-        }
-    }
-
-    /// A string field, "" when missing or null.
-    fn text_or_empty(&self, key: &str) -> &str {
-        self.get(key).and_then(Value::as_str).unwrap_or("")
-    }
-
-    /// An id: a number or a non-empty string.
-    fn id(&self, key: &str) -> Result<String, RowError> {
-        match self.get(key) {
-            Some(Value::Number(number)) => Ok(number.to_string()),
-            Some(Value::String(text)) if !text.trim().is_empty() => Ok(text.trim().to_string()),
-            Some(other) => Err(self.at.error(&self.name(key), format!("`{other}` is not an id"))),
-            None => Err(self.at.error(&self.name(key), "is missing")),
-        }
-    }
-
-    /// Money as WooCommerce writes it (a string; numbers accepted too).
-    fn money(&self, key: &str, currency: Currency) -> Result<i64, RowError> {
-        let text = match self.get(key) {
-            Some(Value::String(text)) => text.clone(),
-            Some(Value::Number(number)) => number.to_string(),
-            Some(other) => return Err(self.at.error(&self.name(key), format!("`{other}` is not an amount"))),
-            None => return Err(self.at.error(&self.name(key), "is missing")),
-        };
-        self.at.amount(&self.name(key), &text, currency)
-    }
-
-    /// The elements of an array field (none when missing), each with its path.
-    fn each(&self, key: &str) -> Result<Vec<(String, &Value)>, RowError> {
-        match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(values)) => Ok(values
-                .iter()
-                .enumerate()
-                .map(|(index, value)| (format!("{}[{index}]", self.name(key)), value))
-                .collect()),
-            Some(_) => Err(self.at.error(&self.name(key), "is not a list")),
-        }
-    }
-
-    /// Sum of the refunds' absolute totals (WooCommerce writes them negative).
-    fn refunds(&self, currency: Currency) -> Result<i64, RowError> {
-        let mut sum = 0i64;
-        for (path, value) in self.each("refunds")? {
-            let refund = Fields { at: self.at, value, path: &path };
-            let amount = refund.money("total", currency)?;
-            sum = sum
-                .checked_add(amount.abs())
-                .ok_or_else(|| self.at.error(&path, "refunds add up to too much"))?;
-        }
-        Ok(sum)
-    }
-
-    fn items(&self, currency: Currency) -> Result<Vec<OrderItem>, RowError> {
-        let mut items = Vec::new();
-        for (path, value) in self.each("line_items")? {
-            let item = Fields { at: self.at, value, path: &path };
-            let quantity = match item.get("quantity") {
-                Some(Value::Number(number)) => number.as_i64().filter(|q| *q >= 0),
-                Some(Value::String(text)) => text.trim().parse().ok().filter(|q: &i64| *q >= 0),
-                _ => None,
-            };
-            let quantity =
-                quantity.ok_or_else(|| self.at.error(&item.name("quantity"), "is not a whole number ≥ 0"))?;
-            let sku = Some(item.text_or_empty("sku").trim().to_string()).filter(|sku| !sku.is_empty());
-            let total_minor = item.money("total", currency)?;
-            items.push(OrderItem {
-                name: item.text_or_empty("name").to_string(),
-                sku,
-                quantity,
-                total_minor,
-            });
-        }
-        Ok(items)
-    }
-
-    fn customer(&self) -> Result<CustomerRecord, RowError> {
-        let empty = Value::Null;
-        let billing = Fields { at: self.at, value: self.get("billing").unwrap_or(&empty), path: "billing" };
-        let email = self.at.email("billing.email", billing.text_or_empty("email"))?;
-        let name = full_name(billing.text_or_empty("first_name"), billing.text_or_empty("last_name"));
-        let customer_id = match self.get("customer_id") {
-            None => String::new(),
-            Some(_) => self.id("customer_id")?,
-        };
-        let external_id = if customer_id.is_empty() || customer_id == "0" {
-            let email = email.as_ref().ok_or_else(|| {
-                self.at.error("billing.email", "is empty, and the order is a guest's (customer_id 0)")
-            })?;
-            format!("email:{email}")
-        } else {
-            customer_id
-        };
-        Ok(CustomerRecord { external_id, email, name, marketing_consent: None })
-    }
+fn customer(order: &Fields<'_>) -> Result<CustomerRecord, RowError> {
+    let empty = Value::Null;
+    let billing = Fields { at: order.at, value: order.get("billing").unwrap_or(&empty), path: "billing" };
+    let email = order.at.email("billing.email", billing.text_or_empty("email"))?;
+    let name = full_name(billing.text_or_empty("first_name"), billing.text_or_empty("last_name"));
+    let customer_id = match order.get("customer_id") {
+        None => String::new(),
+        Some(_) => order.id("customer_id")?,
+    };
+    let external_id = if customer_id.is_empty() || customer_id == "0" {
+        let email = email.as_ref().ok_or_else(|| {
+            order.at.error("billing.email", "is empty, and the order is a guest's (customer_id 0)")
+        })?;
+        format!("email:{email}")
+    } else {
+        customer_id
+    };
+    Ok(CustomerRecord { external_id, email, name, marketing_consent: None })
 }
 
 #[cfg(test)]

@@ -57,6 +57,16 @@ proptest! {
     }
 
     #[test]
+    fn single_order_readers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600),
+                                        fields in "[{}\\[\\]\":,0-9a-z_. -]{0,300}") {
+        let _ = tenure_import::shopify_order("body", &bytes);
+        let _ = tenure_import::woocommerce_order("body", &bytes);
+        let object = format!("{{\"id\": 1, \"line_items\": [{{}}], {fields}}}");
+        let _ = tenure_import::shopify_order("body", object.as_bytes());
+        let _ = tenure_import::woocommerce_order("body", object.as_bytes());
+    }
+
+    #[test]
     fn no_importer_panics_on_arbitrary_rows_under_a_valid_header(body in "[0-9a-zA-Z,\"\n\r/.:£$@' {}\\[\\]-]{0,400}") {
         for format in Format::ALL {
             let text = format!("{}{body}", header(format));

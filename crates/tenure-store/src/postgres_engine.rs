@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "users_sessions",
         sql: include_str!("../migrations/postgres/0004_users_sessions.sql"),
     },
+    Migration {
+        version: 5,
+        name: "writes_webhooks",
+        sql: include_str!("../migrations/postgres/0005_writes_webhooks.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "users_sessions",
         sql: include_str!("../migrations/sqlite/0004_users_sessions.sql"),
     },
+    Migration {
+        version: 5,
+        name: "writes_webhooks",
+        sql: include_str!("../migrations/sqlite/0005_writes_webhooks.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.

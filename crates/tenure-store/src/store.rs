@@ -2,14 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use tenure_domain::{CustomerId, ImportRecord, Role, SourceName, Timestamp};
+use tenure_domain::{CustomerId, ImportRecord, Role, SourceName, Timestamp, WebhookKind, WebhookSecret};
 
 use crate::migrate::{self, Migration, SchemaStatus};
 use crate::sql::Conn;
 use crate::{
-    Contact, CustomerDetail, CustomerQuery, CustomerScore, CustomerSummary, EngineKind, ImportCounts,
-    NewUser, PurchaseRow, ScoreQuery, SessionInfo, Stats, StoreError, TokenInfo, UserInfo, ingest,
-    postgres_engine, queries, scores, sqlite_engine, tokens, users,
+    Contact, CustomerDetail, CustomerQuery, CustomerScore, CustomerSummary, Delivery, DeliveryOutcome,
+    EngineKind, ImportCounts, KeptResponse, KeyedWrite, NewUser, OrderWrite, OrderWritten, PurchaseRow,
+    ScoreQuery, SessionInfo, SourceInfo, Stats, StoreError, TokenInfo, UserInfo, WebhookEndpoint, ingest,
+    postgres_engine, queries, scores, sources, sqlite_engine, tokens, users, writes,
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
@@ -97,6 +98,39 @@ pub trait Store: Send {
     fn session(&mut self, token_sha256: &str, now: Timestamp) -> Result<Option<SessionInfo>, StoreError>;
     /// Ends a session.
     fn delete_session(&mut self, token_sha256: &str) -> Result<(), StoreError>;
+    /// Writes one order through the import's ingest path (same identity, merge and reconcile
+    /// rules), in one transaction with its idempotency key: a key seen before writes nothing and
+    /// answers the response kept for it (same body) or [`KeyedWrite::KeyReused`] (another body).
+    /// `respond` makes the response to keep from what was written, inside the transaction.
+    fn write_order(
+        &mut self,
+        write: &OrderWrite<'_>,
+        respond: &dyn Fn(&OrderWritten) -> KeptResponse,
+        now: Timestamp,
+    ) -> Result<KeyedWrite, StoreError>;
+    /// Writes the order of a verified webhook delivery, in one transaction with its delivery id;
+    /// a delivery seen before writes nothing. `NotFound` when the source accepts no webhooks.
+    fn receive_delivery(
+        &mut self,
+        delivery: &Delivery<'_>,
+        now: Timestamp,
+    ) -> Result<DeliveryOutcome, StoreError>;
+    /// Lets `source` (created if new) accept webhooks of `kind` signed with `secret`, which is
+    /// stored as given (HMAC needs it). `Conflict` when it accepts webhooks already.
+    fn add_webhook(
+        &mut self,
+        source: &SourceName,
+        kind: WebhookKind,
+        secret: &WebhookSecret,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// How `source`'s webhooks are verified, with its secret; `None` when it accepts none.
+    fn webhook_endpoint(&mut self, source: &SourceName) -> Result<Option<WebhookEndpoint>, StoreError>;
+    /// Stops `source` accepting webhooks and forgets its secret, keeping its data. `NotFound` for an
+    /// unknown source, `Conflict` for one without webhooks.
+    fn remove_webhook(&mut self, source: &SourceName) -> Result<(), StoreError>;
+    /// Every source, by name, with its webhook kind (never its secret) and order count.
+    fn sources(&mut self) -> Result<Vec<SourceInfo>, StoreError>;
 }
 
 /// An import in progress: one open write transaction.
@@ -391,6 +425,45 @@ impl<B: Backend> Store for Engine<B> {
 
     fn delete_session(&mut self, token_sha256: &str) -> Result<(), StoreError> {
         self.write(|tx| users::delete_session(tx, token_sha256))
+    }
+
+    fn write_order(
+        &mut self,
+        write: &OrderWrite<'_>,
+        respond: &dyn Fn(&OrderWritten) -> KeptResponse,
+        now: Timestamp,
+    ) -> Result<KeyedWrite, StoreError> {
+        self.write(|tx| writes::write_order(tx, write, respond, now))
+    }
+
+    fn receive_delivery(
+        &mut self,
+        delivery: &Delivery<'_>,
+        now: Timestamp,
+    ) -> Result<DeliveryOutcome, StoreError> {
+        self.write(|tx| writes::receive(tx, delivery, now))
+    }
+
+    fn add_webhook(
+        &mut self,
+        source: &SourceName,
+        kind: WebhookKind,
+        secret: &WebhookSecret,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| sources::add_webhook(tx, source, kind, secret, now))
+    }
+
+    fn webhook_endpoint(&mut self, source: &SourceName) -> Result<Option<WebhookEndpoint>, StoreError> {
+        sources::endpoint(&mut self.checked_read()?, source)
+    }
+
+    fn remove_webhook(&mut self, source: &SourceName) -> Result<(), StoreError> {
+        self.write(|tx| sources::remove_webhook(tx, source))
+    }
+
+    fn sources(&mut self) -> Result<Vec<SourceInfo>, StoreError> {
+        sources::list(&mut self.checked_read()?)
     }
 }
 

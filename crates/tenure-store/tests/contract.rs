@@ -6,9 +6,11 @@
 use chrono::{DateTime, TimeZone, Utc};
 use tenure_domain::{
     Currency, CustomerId, CustomerRecord, Email, ImportRecord, OrderRecord, OrderStatus, Role, SourceName,
+    WebhookKind, WebhookSecret,
 };
 use tenure_store::{
-    CustomerQuery, CustomerScore, ImportCounts, NewUser, ScoreOrder, ScoreQuery, Store, StoreError, open,
+    CustomerQuery, CustomerScore, Delivery, DeliveryOutcome, ImportCounts, KeptResponse, KeyedWrite, NewUser,
+    OrderWrite, OrderWritten, RequestKey, ScoreOrder, ScoreQuery, Store, StoreError, WriteResult, open,
     testing,
 };
 
@@ -397,6 +399,148 @@ fn sessions_live_until_expiry_sign_out_password_change_or_removal(store: &mut dy
     assert!(store.session("three", now()).unwrap().is_none(), "removing the user ends their sessions");
 }
 
+/// The response a test keeps for a write: the result and ids, as text.
+fn respond(written: &OrderWritten) -> KeptResponse {
+    let status = if written.result == WriteResult::Created { 201 } else { 200 };
+    KeptResponse {
+        status,
+        body: format!("{:?} {} {}", written.result, written.order_id, written.customer_id),
+    }
+}
+
+fn key(key: &str, body_hash: &str) -> RequestKey {
+    RequestKey { scope: "orders".into(), key: key.into(), request_sha256: body_hash.repeat(64) }
+}
+
+fn write(
+    store: &mut dyn Store,
+    source_name: &str,
+    record: &ImportRecord,
+    key: Option<&RequestKey>,
+) -> KeyedWrite {
+    let source = source(source_name);
+    store.write_order(&OrderWrite { source: &source, record, key }, &respond, now()).unwrap()
+}
+
+fn fresh(answer: KeyedWrite) -> KeptResponse {
+    match answer {
+        KeyedWrite::Fresh(response) => response,
+        other => panic!("expected a fresh write, got {other:?}"),
+    }
+}
+
+fn an_order_write_follows_the_import_rules_for_customers_and_known_orders(store: &mut dyn Store) {
+    import(store, "shop", &[record("eve", Some("eve@example.com"), "1", 1, 1000)]);
+    let first = fresh(write(store, "api", &record("e-1", Some("EVE@example.com"), "A-1", 2, 500), None));
+    assert_eq!(first.status, 201);
+    let eve = store.customers(&CustomerQuery::default()).unwrap()[0].id;
+    assert!(first.body.starts_with("Created ") && first.body.ends_with(&format!(" {eve}")), "{}", first.body);
+    assert_eq!(store.customer(eve).unwrap().merges.len(), 1, "joined by e-mail, the merge recorded");
+    let again = fresh(write(store, "api", &record("e-1", None, "A-1", 2, 500), None));
+    assert!(again.body.starts_with("Unchanged "), "{}", again.body);
+    let mut refunded = record("e-1", None, "A-1", 2, 500);
+    refunded.order.status = OrderStatus::Refunded;
+    refunded.order.refunded_minor = 500;
+    assert!(fresh(write(store, "api", &refunded, None)).body.starts_with("Updated "));
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders, stats.paid_orders), (1, 2, 1));
+}
+
+fn an_idempotency_key_replays_its_response_and_refuses_another_body(store: &mut dyn Store) {
+    let first = fresh(write(store, "api", &record("a", None, "A-1", 1, 500), Some(&key("k1", "a"))));
+    // The replay sends another record on purpose: a replay must not even look at it.
+    let replay = write(store, "api", &record("a", None, "A-1", 1, 999), Some(&key("k1", "a")));
+    assert_eq!(replay, KeyedWrite::Replayed(first.clone()), "the kept response, status and body");
+    assert_eq!(
+        write(store, "api", &record("a", None, "A-2", 1, 1), Some(&key("k1", "b"))),
+        KeyedWrite::KeyReused
+    );
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.orders, stats.revenue.get("USD")), (1, Some(&500)), "neither wrote anything");
+    let other = RequestKey { scope: "refunds".into(), ..key("k1", "b") };
+    let source = source("api");
+    let record = record("a", None, "A-3", 1, 1);
+    let answer = store.write_order(
+        &OrderWrite { source: &source, record: &record, key: Some(&other) },
+        &respond,
+        now(),
+    );
+    assert!(matches!(answer.unwrap(), KeyedWrite::Fresh(_)), "keys of another scope never meet");
+}
+
+fn webhook_sources_are_added_listed_and_removed_keeping_their_data(store: &mut dyn Store) {
+    import(store, "shopify", &[record("a", None, "1", 1, 100)]);
+    let secret = WebhookSecret::new("s3cret");
+    store.add_webhook(&source("shopify"), WebhookKind::Shopify, &secret, now()).unwrap();
+    store.add_webhook(&source("etsy"), WebhookKind::Standard, &WebhookSecret::new("whsec_x"), now()).unwrap();
+    let again = store.add_webhook(&source("shopify"), WebhookKind::Shopify, &secret, now());
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let endpoint = store.webhook_endpoint(&source("shopify")).unwrap().unwrap();
+    assert_eq!((endpoint.kind, endpoint.secret.expose()), (WebhookKind::Shopify, "s3cret"));
+    let listed = store.sources().unwrap();
+    let summary: Vec<_> = listed.iter().map(|s| (s.name.as_str(), s.webhook, s.orders)).collect();
+    assert_eq!(
+        summary,
+        [("etsy", Some(WebhookKind::Standard), 0), ("shopify", Some(WebhookKind::Shopify), 1)]
+    );
+    assert_eq!(listed[1].webhook_added_at, Some(now()));
+
+    store.remove_webhook(&source("shopify")).unwrap();
+    assert_eq!(store.webhook_endpoint(&source("shopify")).unwrap(), None);
+    assert!(matches!(store.remove_webhook(&source("shopify")), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.remove_webhook(&source("nowhere")), Err(StoreError::NotFound(_))));
+    let shopify = store.sources().unwrap().into_iter().find(|s| s.name == "shopify").unwrap();
+    assert_eq!(
+        (shopify.webhook, shopify.webhook_added_at, shopify.orders),
+        (None, None, 1),
+        "the data stays"
+    );
+    store.add_webhook(&source("shopify"), WebhookKind::Woocommerce, &secret, now()).unwrap();
+}
+
+fn deliver(
+    store: &mut dyn Store,
+    source_name: &str,
+    id: &str,
+    record: &ImportRecord,
+) -> Result<DeliveryOutcome, StoreError> {
+    let source = source(source_name);
+    store.receive_delivery(
+        &Delivery { source: &source, delivery_id: id, topic: "orders/create", record },
+        now(),
+    )
+}
+
+fn a_delivery_writes_its_order_once_and_a_repeat_changes_nothing(store: &mut dyn Store) {
+    store.add_webhook(&source("shop"), WebhookKind::Shopify, &WebhookSecret::new("k"), now()).unwrap();
+    let order = record("eve@example.com", Some("eve@example.com"), "#1001", 1, 1250);
+    let DeliveryOutcome::Written(written) = deliver(store, "shop", "d-1", &order).unwrap() else {
+        panic!("the first delivery writes")
+    };
+    assert_eq!((written.result, written.customer_added), (WriteResult::Created, true));
+    let before = store.stats().unwrap();
+    let mut changed = order.clone();
+    changed.order.status = OrderStatus::Refunded;
+    assert_eq!(deliver(store, "shop", "d-1", &changed).unwrap(), DeliveryOutcome::Repeated);
+    assert_eq!(store.stats().unwrap(), before, "a repeated delivery changes nothing, whatever it carries");
+    let DeliveryOutcome::Written(update) = deliver(store, "shop", "d-2", &changed).unwrap() else {
+        panic!("another delivery of the same order writes")
+    };
+    assert_eq!((update.result, update.order_id), (WriteResult::Updated, written.order_id));
+    assert_eq!(store.stats().unwrap().paid_orders, 0);
+}
+
+fn a_delivery_to_a_source_without_webhooks_writes_nothing(store: &mut dyn Store) {
+    import(store, "shop", &[record("a", None, "1", 1, 100)]);
+    let error = deliver(store, "shop", "d-1", &record("b", None, "2", 1, 100)).unwrap_err();
+    assert!(matches!(error, StoreError::NotFound(_)), "{error}");
+    assert!(matches!(
+        deliver(store, "nowhere", "d-1", &record("b", None, "2", 1, 100)),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.stats().unwrap().orders, 1);
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -447,6 +591,11 @@ contract!(
     scores_for_an_unknown_customer_are_refused_and_the_old_set_kept,
     users_are_unique_by_email_and_listed_without_hashes,
     sessions_live_until_expiry_sign_out_password_change_or_removal,
+    an_order_write_follows_the_import_rules_for_customers_and_known_orders,
+    an_idempotency_key_replays_its_response_and_refuses_another_body,
+    webhook_sources_are_added_listed_and_removed_keeping_their_data,
+    a_delivery_writes_its_order_once_and_a_repeat_changes_nothing,
+    a_delivery_to_a_source_without_webhooks_writes_nothing,
 );
 
 #[test]

@@ -42,6 +42,35 @@ impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into() }
     }
+
+    /// A webhook whose signature does not verify — or whose source does not exist or takes no
+    /// webhooks: one answer for all, so it says nothing about which sources exist.
+    pub fn unverified() -> Self {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "invalid_signature",
+            message: "the signature does not verify for this webhook URL".into(),
+        }
+    }
+
+    /// The body is larger than the route reads.
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "payload_too_large",
+            message: format!("the body is over {limit_bytes} bytes"),
+        }
+    }
+
+    /// An `Idempotency-Key` sent again with another body.
+    pub fn idempotency_key_reused() -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "idempotency_key_reused",
+            message: "this Idempotency-Key came with another body before: use a new key for a new request"
+                .into(),
+        }
+    }
 }
 
 impl From<AppError> for ApiError {
@@ -72,7 +101,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
         let mut response = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        // A bearer challenge only where a token is what is missing (not on a webhook's 401).
+        if self.status == StatusCode::UNAUTHORIZED && self.code == "unauthorized" {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response

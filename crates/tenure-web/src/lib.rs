@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::ApiError;
+pub use handlers::MAX_BODY_BYTES;
 pub use pool::StorePool;
 use tenure_app::reports::ShopTimeZone;
 

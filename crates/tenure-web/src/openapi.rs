@@ -1,9 +1,13 @@
 //! The OpenAPI 3.1 document of the API, written from the route table, so it cannot drift from
-//! what the server routes and who it lets in.
+//! what the server routes, who it lets in, and which bodies it reads.
 
 use serde_json::{Map, Value, json};
+use tenure_domain::OrderStatus;
 
-use crate::routes::{Access, ROUTES, Route};
+use crate::routes::{Access, ROUTES, RequestBody, Route};
+
+/// The security schemes of [`Access::Signed`] routes: any one of them, by the source's kind.
+const SIGNATURE_SCHEMES: [&str; 3] = ["shopifyHmac", "woocommerceSignature", "standardWebhooks"];
 
 /// The document served at `/api/v1/openapi.json`.
 pub fn document() -> Value {
@@ -17,8 +21,12 @@ pub fn document() -> Value {
         "info": { "title": "Tenure API", "version": env!("CARGO_PKG_VERSION") },
         "paths": paths,
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": { "Error": error_schema() },
+            "securitySchemes": security_schemes(),
+            "schemas": {
+                "Error": error_schema(),
+                "OrderInput": order_schema(true),
+                "WebhookDelivery": webhook_schema(),
+            },
         },
     })
 }
@@ -34,7 +42,7 @@ fn operation(route: &Route) -> Value {
         .collect();
     let mut responses = json!({
         "200": { "description": "OK" },
-        "400": { "description": "A bad parameter", "content": error_content() },
+        "400": { "description": "A bad parameter or body", "content": error_content() },
     });
     let mut operation = json!({ "summary": route.summary, "parameters": parameters });
     match route.access {
@@ -47,9 +55,104 @@ fn operation(route: &Route) -> Value {
             responses["403"] =
                 json!({ "description": "The token's role may not", "content": error_content() });
         }
+        Access::Signed => {
+            let alternatives: Vec<Value> =
+                SIGNATURE_SCHEMES.iter().map(|name| json!({ *name: [] })).collect();
+            operation["security"] = json!(alternatives);
+            operation["x-access"] = json!("anyone holding the source's webhook secret");
+            responses["401"] = json!({
+                "description": "Unknown source, or a signature that does not verify (one answer for both)",
+                "content": error_content(),
+            });
+        }
+    }
+    for (status, description) in route.responses {
+        let content = if status.starts_with('2') { json!({}) } else { error_content() };
+        responses[*status] = json!({ "description": description, "content": content });
+    }
+    if let Some(body) = route.body {
+        operation["requestBody"] = request_body(body);
     }
     operation["responses"] = responses;
     operation
+}
+
+fn request_body(body: &RequestBody) -> Value {
+    let example = serde_json::from_str(body.example).unwrap_or_else(|_| Value::String(body.example.into()));
+    json!({
+        "required": true,
+        "description": body.description,
+        "content": { body.media_type: {
+            "schema": { "$ref": format!("#/components/schemas/{}", body.schema) },
+            "example": example,
+        } },
+    })
+}
+
+fn security_schemes() -> Value {
+    let holder = "Anyone holding the source's webhook secret (tenure source add)";
+    json!({
+        "bearer": { "type": "http", "scheme": "bearer" },
+        "shopifyHmac": { "type": "apiKey", "in": "header", "name": "X-Shopify-Hmac-Sha256",
+            "description": format!("{holder}, for shopify sources: base64(HMAC-SHA256(raw body, secret))") },
+        "woocommerceSignature": { "type": "apiKey", "in": "header", "name": "X-WC-Webhook-Signature",
+            "description": format!("{holder}, for woocommerce sources: base64(HMAC-SHA256(raw body, secret))") },
+        "standardWebhooks": { "type": "apiKey", "in": "header", "name": "webhook-signature",
+            "description": format!("{holder}, for standard sources: space-separated `v1,`+base64(HMAC-SHA256(\
+                `{{webhook-id}}.{{webhook-timestamp}}.{{raw body}}`, base64-decoded secret after `whsec_`)); \
+                webhook-timestamp within 5 minutes of now") },
+    })
+}
+
+/// Tenure's order JSON; `with_source` for `POST /api/v1/orders` (webhook data omits it).
+fn order_schema(with_source: bool) -> Value {
+    let statuses: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let decimal = json!({ "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$",
+        "description": "a decimal in major units, as a string (\"12.50\"), at most the currency's decimals" });
+    let mut properties = json!({
+        "source": { "type": "string", "pattern": "^[a-z0-9._-]{1,64}$", "description": "the source (created if new)" },
+        "external_id": { "type": "string", "minLength": 1, "maxLength": 200,
+            "description": "the source's order id: with the source, the order's idempotency key" },
+        "placed_at": { "type": "string", "format": "date-time", "description": "RFC 3339" },
+        "currency": { "type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217" },
+        "total": decimal,
+        "status": { "type": "string", "enum": statuses },
+        "refunded": { "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$",
+            "description": "default 0, or the total for a refunded order; above 0 only when (partially) refunded" },
+        "customer": {
+            "type": "object", "additionalProperties": false, "required": ["external_id"],
+            "properties": {
+                "external_id": { "type": "string", "minLength": 1, "maxLength": 200 },
+                "email": { "type": "string", "description": "joins the customer across sources" },
+                "name": { "type": "string" },
+                "marketing_consent": { "type": "boolean" },
+            },
+        },
+    });
+    let mut required = vec!["external_id", "placed_at", "currency", "total", "status", "customer"];
+    if with_source {
+        required.insert(0, "source");
+    } else if let Some(object) = properties.as_object_mut() {
+        object.remove("source");
+    }
+    json!({ "type": "object", "additionalProperties": false, "required": required, "properties": properties })
+}
+
+fn webhook_schema() -> Value {
+    json!({
+        "description": "By the source's kind: a Shopify REST order (topics orders/create, orders/paid, \
+            orders/updated), a WooCommerce order (order.created, order.updated; the form-encoded \
+            `webhook_id=N` ping is answered 200 and writes nothing), or a Standard Webhooks payload whose \
+            `data` is an OrderInput without `source`. Other topics are answered 200 and write nothing.",
+        "anyOf": [
+            { "type": "object", "description": "Shopify or WooCommerce order" },
+            { "type": "object", "required": ["type", "data"], "properties": {
+                "type": { "type": "string", "enum": ["order.created", "order.updated"] },
+                "timestamp": { "type": "string", "format": "date-time" },
+                "data": order_schema(false),
+            } },
+        ],
+    })
 }
 
 fn error_content() -> Value {
@@ -63,4 +166,31 @@ fn error_schema() -> Value {
         "properties": { "error": { "type": "object", "required": ["code", "message"],
             "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use tenure_app::orders::{CUSTOMER_FIELDS, ORDER_FIELDS};
+
+    use super::*;
+
+    fn sorted_keys(value: &Value) -> Vec<&str> {
+        let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    fn sorted(fields: &[&'static str]) -> Vec<&'static str> {
+        let mut fields = fields.to_vec();
+        fields.sort_unstable();
+        fields
+    }
+
+    #[test]
+    fn the_order_schema_lists_exactly_the_fields_the_api_reads() {
+        let schema = order_schema(true);
+        assert_eq!(sorted_keys(&schema["properties"]), sorted(ORDER_FIELDS));
+        assert_eq!(sorted_keys(&schema["properties"]["customer"]["properties"]), sorted(CUSTOMER_FIELDS));
+        assert!(!sorted_keys(&order_schema(false)["properties"]).contains(&"source"));
+    }
 }

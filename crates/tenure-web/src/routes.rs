@@ -14,6 +14,10 @@ pub enum Access {
     Public,
     /// Callers with one of these roles.
     Roles(&'static [Role]),
+    /// Anyone holding the webhook secret of the source named in the path: the request must be
+    /// signed with it by the source's scheme (Shopify, WooCommerce or Standard Webhooks). API tokens
+    /// do not open these routes, and an unknown source is refused exactly like a bad signature.
+    Signed,
 }
 
 /// A query or path parameter of a route, for the OpenAPI document.
@@ -21,7 +25,7 @@ pub enum Access {
 pub struct Param {
     /// Its name.
     pub name: &'static str,
-    /// `path` or `query`.
+    /// `path`, `query` or `header`.
     pub location: &'static str,
     /// Whether a request must carry it.
     pub required: bool,
@@ -33,10 +37,27 @@ const fn query(name: &'static str, required: bool, description: &'static str) ->
     Param { name, location: "query", required, description }
 }
 
+const fn header(name: &'static str, description: &'static str) -> Param {
+    Param { name, location: "header", required: false, description }
+}
+
 const CURRENCY: Param =
     query("currency", false, "ISO-4217 code; default: the currency with the most revenue");
 const AS_OF: Param = query("as_of", true, "the day of the report, YYYY-MM-DD");
 const WINDOW: Param = query("window", false, "activity window W in days (default 365)");
+
+/// The body a route reads, for the OpenAPI document and for the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestBody {
+    /// Its media type.
+    pub media_type: &'static str,
+    /// The schema's name under the OpenAPI document's `components.schemas`.
+    pub schema: &'static str,
+    /// What it is.
+    pub description: &'static str,
+    /// A body that, sent to the route's example URI, makes a valid request (tests send it).
+    pub example: &'static str,
+}
 
 /// One route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +66,8 @@ pub struct Route {
     pub method: &'static str,
     /// Path pattern (axum syntax, `{id}` for a parameter).
     pub path: &'static str,
-    /// A URI that makes a valid request to it on a store holding the CDNOW sample (tests use it).
+    /// A URI that makes a valid request to it on a store holding the CDNOW sample (tests use it);
+    /// for an [`Access::Signed`] route, on a store where the URI's source takes Standard Webhooks.
     pub example: &'static str,
     /// Who may use it.
     pub access: Access,
@@ -53,10 +75,18 @@ pub struct Route {
     pub summary: &'static str,
     /// Its parameters.
     pub params: &'static [Param],
+    /// The body it reads, if any.
+    pub body: Option<&'static RequestBody>,
+    /// Answers beyond those of every route (`200`, `400`, and those of its access rule), as
+    /// (status, description).
+    pub responses: &'static [(&'static str, &'static str)],
 }
 
 /// Roles that read shop-wide numbers.
 pub const READERS: &[Role] = &[Role::Admin, Role::Analyst];
+
+/// Roles that change the customer file through the API.
+pub const ADMIN: &[Role] = &[Role::Admin];
 
 /// Roles that work with customers one by one.
 pub const STAFF: &[Role] = &[Role::Admin, Role::Analyst, Role::Agent];
@@ -118,6 +148,8 @@ pub const ROUTES: &[Route] = &[
         access: Access::Public,
         summary: "The process is up",
         params: &[],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -126,6 +158,8 @@ pub const ROUTES: &[Route] = &[
         access: Access::Public,
         summary: "The database answers and its schema is current",
         params: &[],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -134,6 +168,8 @@ pub const ROUTES: &[Route] = &[
         access: Access::Public,
         summary: "This document",
         params: &[],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -142,6 +178,8 @@ pub const ROUTES: &[Route] = &[
         access: Access::Roles(READERS),
         summary: "The customer file at a glance (tenure stats)",
         params: &[],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -153,6 +191,8 @@ pub const ROUTES: &[Route] = &[
             query("after", false, "start after this customer id"),
             query("limit", false, "page size, 1 to 500 (default 50)"),
         ],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -161,6 +201,8 @@ pub const ROUTES: &[Route] = &[
         access: Access::Roles(STAFF),
         summary: "One customer: identities, merges, orders",
         params: &[Param { name: "id", location: "path", required: true, description: "customer id" }],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -174,6 +216,8 @@ pub const ROUTES: &[Route] = &[
             WINDOW,
             CURRENCY,
         ],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -187,6 +231,8 @@ pub const ROUTES: &[Route] = &[
             query("as_of", false, "default: the day of the latest purchase"),
             CURRENCY,
         ],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -195,6 +241,8 @@ pub const ROUTES: &[Route] = &[
         access: Access::Roles(READERS),
         summary: "Customers per lifecycle stage (tenure report lifecycle)",
         params: &[AS_OF, WINDOW, CURRENCY],
+        body: None,
+        responses: &[],
     },
     Route {
         method: "GET",
@@ -203,8 +251,73 @@ pub const ROUTES: &[Route] = &[
         access: Access::Roles(READERS),
         summary: "Customers and revenue per RFM segment (tenure report segments)",
         params: &[AS_OF, CURRENCY],
+        body: None,
+        responses: &[],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/orders",
+        example: "/api/v1/orders",
+        access: Access::Roles(ADMIN),
+        summary: "Write one order (and its customer) as an import would: idempotent on (source, external_id)",
+        params: &[header(
+            "Idempotency-Key",
+            "1 to 255 visible ASCII characters: the same key with the same body answers the first answer \
+             again and writes nothing; with another body, 422",
+        )],
+        body: Some(&ORDER_BODY),
+        responses: &[
+            ("201", "The order was new: written, with its customer"),
+            ("413", "The body is over 1 MiB"),
+            ("422", "The Idempotency-Key was used with another body"),
+        ],
+    },
+    Route {
+        method: "POST",
+        path: "/webhooks/{source}",
+        example: "/webhooks/webshop",
+        access: Access::Signed,
+        summary: "A signed delivery from the source's shop platform: its order is written once per delivery id",
+        params: &[
+            Param {
+                name: "source",
+                location: "path",
+                required: true,
+                description: "the source (tenure source add)",
+            },
+            header("X-Shopify-Webhook-Id", "shopify sources: the delivery id"),
+            header(
+                "X-Shopify-Topic",
+                "shopify sources: orders/create, orders/paid or orders/updated are read",
+            ),
+            header("X-WC-Webhook-Delivery-ID", "woocommerce sources: the delivery id"),
+            header("X-WC-Webhook-Topic", "woocommerce sources: order.created or order.updated are read"),
+            header("webhook-id", "standard sources: the delivery id (signed)"),
+            header("webhook-timestamp", "standard sources: Unix seconds, within 5 minutes of now (signed)"),
+        ],
+        body: Some(&WEBHOOK_BODY),
+        responses: &[("413", "The body is over 1 MiB")],
     },
 ];
+
+/// `POST /api/v1/orders`.
+const ORDER_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "OrderInput",
+    description: "One order with its customer",
+    example: r#"{"source": "api", "external_id": "A-1001", "placed_at": "2024-05-01T10:00:00Z", "currency": "EUR",
+        "total": "12.50", "status": "paid", "customer": {"external_id": "c-17", "email": "eve@example.com", "name": "Eve"}}"#,
+};
+
+/// `POST /webhooks/{source}`.
+const WEBHOOK_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "WebhookDelivery",
+    description: "The platform's delivery, byte for byte as signed",
+    example: r#"{"type": "order.created", "timestamp": "2024-05-01T10:00:00Z", "data": {"external_id": "W-1001",
+        "placed_at": "2024-05-01T10:00:00Z", "currency": "EUR", "total": "12.50", "status": "paid",
+        "customer": {"external_id": "c-17", "email": "eve@example.com"}}}"#,
+};
 
 /// The routes of [`ROUTES`], each with its handler.
 pub(crate) fn router() -> Router<AppState> {
@@ -219,6 +332,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/metrics/cohorts", get(handlers::cohorts))
         .route("/api/v1/metrics/lifecycle", get(handlers::lifecycle))
         .route("/api/v1/metrics/segments", get(handlers::segments))
+        .route("/api/v1/orders", post(handlers::create_order))
+        .route("/webhooks/{source}", post(handlers::webhook))
         .merge(page_router())
 }
 

@@ -3,7 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
 
+mod common;
+
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -14,7 +17,7 @@ use tenure_app::import::{ImportRequest, NoProgress, import_files};
 use tenure_app::reports::{ActivityWindow, Purchases, ReportScope, ShopTimeZone};
 use tenure_domain::Role;
 use tenure_import::{Format, ImportOptions};
-use tenure_web::routes::{Access, ROUTES};
+use tenure_web::routes::{Access, ROUTES, Route};
 use tenure_web::{AppState, StorePool, router};
 use tower::ServiceExt;
 
@@ -44,13 +47,81 @@ fn fixture() -> Fixture {
         .iter()
         .map(|&role| (role, create_token(store.as_mut(), role, "test", now).unwrap().token))
         .collect();
+    // Signed routes: their example's source takes Standard Webhooks signed with a known secret.
+    for route in ROUTES.iter().filter(|r| r.access == Access::Signed) {
+        let source = route.example.rsplit('/').next().unwrap();
+        let kind = tenure_domain::WebhookKind::Standard;
+        tenure_app::sources::add_source(store.as_mut(), source, kind, Some(common::STANDARD_SECRET), now)
+            .unwrap();
+    }
     let state = AppState::new(StorePool::open(&url, 2, now).unwrap(), ShopTimeZone::UTC);
     Fixture { _dir: dir, url, state, tokens }
 }
 
+/// How a test request to a route presents itself.
+#[derive(Debug, Clone, Copy)]
+enum Credential<'a> {
+    /// Nothing.
+    None,
+    /// `Authorization: Bearer`.
+    Token(&'a str),
+    /// Signed with the source's webhook secret (Standard Webhooks), a new delivery id each time.
+    Signed,
+}
+
+static DELIVERIES: AtomicU64 = AtomicU64::new(0);
+
 impl Fixture {
     fn token(&self, role: Role) -> &str {
         &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    /// The credential that opens `route` (the admin's token for role routes).
+    fn opener(&self, route: &Route) -> Credential<'_> {
+        match route.access {
+            Access::Signed => Credential::Signed,
+            _ => Credential::Token(self.token(Role::Admin)),
+        }
+    }
+
+    /// Requests `route`'s example (with its example body, or `body` when given) as `credential`.
+    async fn call(
+        &self,
+        route: &Route,
+        credential: Credential<'_>,
+        body: Option<&str>,
+    ) -> (StatusCode, Value, Option<String>) {
+        let body = body.or(route.body.map(|b| b.example)).unwrap_or("");
+        let mut request = Request::builder().method(route.method).uri(route.example);
+        if let Some(example) = route.body {
+            request = request.header(header::CONTENT_TYPE, example.media_type);
+        }
+        match credential {
+            Credential::None => {}
+            Credential::Token(token) => {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"))
+            }
+            Credential::Signed => {
+                let id = format!("msg_{}", DELIVERIES.fetch_add(1, Ordering::Relaxed));
+                let now = common::now_seconds();
+                for (name, value) in
+                    common::standard_headers(common::STANDARD_SECRET, &id, now, body.as_bytes())
+                {
+                    request = request.header(name, value);
+                }
+            }
+        }
+        let response = router(self.state.clone())
+            .oneshot(request.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let challenge =
+            response.headers().get(header::WWW_AUTHENTICATE).map(|v| v.to_str().unwrap().to_string());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, body, challenge)
     }
 
     async fn get(&self, uri: &str, token: Option<&str>) -> (StatusCode, Value, Option<String>) {
@@ -75,18 +146,36 @@ async fn every_route_admits_exactly_the_roles_its_table_names() {
     let fixture = fixture();
     for route in ROUTES {
         let uri = route.example;
-        let (anonymous, _, challenge) = fixture.get(uri, None).await;
+        let (anonymous, _, challenge) = fixture.call(route, Credential::None, None).await;
         match route.access {
             Access::Public => assert_eq!(anonymous, StatusCode::OK, "{uri} anonymous"),
             Access::Roles(allowed) => {
                 assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{uri} anonymous");
                 assert_eq!(challenge.as_deref(), Some("Bearer"), "{uri}: 401 without a challenge");
                 for role in Role::ALL {
-                    let (status, body, _) = fixture.get(uri, Some(fixture.token(role))).await;
-                    let expected =
-                        if allowed.contains(&role) { StatusCode::OK } else { StatusCode::FORBIDDEN };
-                    assert_eq!(status, expected, "{uri} as {role}: {body}");
+                    let (status, body, _) =
+                        fixture.call(route, Credential::Token(fixture.token(role)), None).await;
+                    if allowed.contains(&role) {
+                        assert!(status.is_success(), "{uri} as {role}: {status} {body}");
+                    } else {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{uri} as {role}: {body}");
+                    }
                 }
+            }
+            Access::Signed => {
+                assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{uri} unsigned");
+                assert_eq!(challenge, None, "{uri}: no bearer challenge where no token helps");
+                for role in Role::ALL {
+                    let (status, _, _) =
+                        fixture.call(route, Credential::Token(fixture.token(role)), None).await;
+                    assert_eq!(
+                        status,
+                        StatusCode::UNAUTHORIZED,
+                        "{uri}: a {role} token is not the source's secret"
+                    );
+                }
+                let (status, body, _) = fixture.call(route, Credential::Signed, None).await;
+                assert!(status.is_success(), "{uri} signed: {status} {body}");
             }
         }
     }
@@ -209,10 +298,10 @@ async fn the_openapi_document_describes_exactly_what_the_server_answers() {
     for route in ROUTES {
         let operation = &paths[route.path][route.method.to_lowercase()];
         // The document's promises, checked against the server's behaviour:
-        let (status, body, _) = fixture.get(route.example, admin).await;
-        assert_eq!(status, StatusCode::OK, "{} answers: {body}", route.path);
+        let (status, body, _) = fixture.call(route, fixture.opener(route), None).await;
+        assert!(status.is_success(), "{} answers: {status} {body}", route.path);
         let protected = !operation["security"].as_array().unwrap().is_empty();
-        let (anonymous, _, _) = fixture.get(route.example, None).await;
+        let (anonymous, _, _) = fixture.call(route, Credential::None, None).await;
         assert_eq!(
             anonymous == StatusCode::UNAUTHORIZED,
             protected,
@@ -232,10 +321,19 @@ async fn the_openapi_document_describes_exactly_what_the_server_answers() {
                 );
             }
         }
+        if operation["requestBody"]["required"] == true {
+            let (status, body, _) = fixture.call(route, fixture.opener(route), Some("")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{}: the body is required: {body}", route.path);
+        }
     }
     assert_eq!(
-        fixture.get("/api/v1/orders", admin).await.0,
+        fixture.get("/api/v1/refunds", admin).await.0,
         StatusCode::NOT_FOUND,
         "nothing undocumented answers"
+    );
+    assert_eq!(
+        fixture.get("/api/v1/orders", admin).await.0,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "no undocumented method answers"
     );
 }

@@ -2,12 +2,15 @@
 
 mod customers;
 mod metrics;
+mod writes;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 pub(crate) use customers::{customer, customers, stats};
 pub(crate) use metrics::{cohorts, lifecycle, retention, segments};
+pub use writes::MAX_BODY_BYTES;
+pub(crate) use writes::{create_order, webhook};
 
 use crate::AppState;
 

@@ -52,6 +52,7 @@ impl Layout {
                 let allowed = match page.access {
                     Access::Public => true,
                     Access::Roles(roles) => roles.contains(&role),
+                    Access::Signed => false,
                 };
                 allowed.then_some(NavItem { href: page.path, label, current: page.path == path })
             })

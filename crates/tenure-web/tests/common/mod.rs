@@ -1,8 +1,13 @@
 //! A dashboard fixture for in-process tests: a store holding the CDNOW sample, one user per
 //! role, and a small "browser" that keeps cookies and the page's CSRF token, so tests sign in
-//! and post forms the way a person does.
+//! and post forms the way a person does; and webhook signatures by an independent signer.
 
 #![allow(dead_code)] // Each test file uses part of this.
+
+mod signing;
+
+#[allow(unused_imports)] // Only the webhook tests sign.
+pub use signing::*;
 
 use std::path::Path;
 

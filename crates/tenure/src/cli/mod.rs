@@ -5,6 +5,7 @@ mod access;
 mod data;
 mod model;
 mod report;
+mod source;
 
 use std::path::PathBuf;
 
@@ -13,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 pub use data::*;
 pub use model::*;
 pub use report::*;
+pub use source::*;
 
 /// Tenure keeps your customer file — customers, orders, identities across shops — and tells you
 /// who you keep, who you are losing and why.
@@ -67,6 +69,9 @@ pub enum Command {
     User(UserCommand),
     /// Customer lifetime value: discounted expected margin per customer (BG/NBD + Gamma-Gamma).
     Clv(ClvArgs),
+    /// Sources that accept signed webhooks (Shopify, WooCommerce, Standard Webhooks): add, list, remove.
+    #[command(subcommand)]
+    Source(SourceCommand),
 }
 
 /// `tenure demo`.

@@ -8,6 +8,7 @@ mod model;
 mod predict;
 mod report;
 mod serve;
+mod source;
 mod stats;
 mod token;
 mod user;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(command) => token::run(&cli.db, command),
         Command::User(command) => user::run(&cli.db, command),
         Command::Serve(args) => serve::run(&cli.db, &cli.timezone, &args),
+        Command::Source(command) => source::run(&cli.db, command),
     }
 }
 

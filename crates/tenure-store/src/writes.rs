@@ -1,0 +1,143 @@
+//! One order written on its own — through the API or an incoming webhook — by the import's own
+//! ingest path (identity resolution, e-mail merges, reconciling a known order), inside the caller's
+//! transaction together with what makes the write idempotent: the API request's Idempotency-Key and
+//! its response, or the webhook's delivery id.
+//!
+//! The key row is claimed *before* the order is written (`INSERT … ON CONFLICT DO NOTHING`): a
+//! second request with the same key waits on that row (PostgreSQL) or on the write lock (SQLite)
+//! until the first commits, and then finds it, instead of writing twice.
+
+use tenure_domain::{CustomerId, ImportRecord, Timestamp};
+
+use crate::ingest::{self, IngestState};
+use crate::sql::{Conn, Value};
+use crate::{
+    Delivery, DeliveryOutcome, KeptResponse, KeyedWrite, OrderWrite, OrderWritten, RequestKey, StoreError,
+    WriteResult, sources,
+};
+
+/// Writes `write.record` unless its key was seen; see the module docs.
+pub(crate) fn write_order(
+    conn: &mut dyn Conn,
+    write: &OrderWrite<'_>,
+    respond: &dyn Fn(&OrderWritten) -> KeptResponse,
+    now: Timestamp,
+) -> Result<KeyedWrite, StoreError> {
+    if let Some(key) = write.key
+        && let Some((request_sha256, kept)) = claim_key(conn, key, now)?
+    {
+        return Ok(if request_sha256 == key.request_sha256 {
+            KeyedWrite::Replayed(kept)
+        } else {
+            KeyedWrite::KeyReused
+        });
+    }
+    let source_id = ingest::source_id(conn, write.source.as_str(), now)?;
+    let written = write_one(conn, source_id, write.record, now)?;
+    let response = respond(&written);
+    if let Some(key) = write.key {
+        keep_response(conn, key, &response)?;
+    }
+    Ok(KeyedWrite::Fresh(response))
+}
+
+/// Writes the order of a delivery seen for the first time; a repeated delivery writes nothing.
+pub(crate) fn receive(
+    conn: &mut dyn Conn,
+    delivery: &Delivery<'_>,
+    now: Timestamp,
+) -> Result<DeliveryOutcome, StoreError> {
+    let source_id = sources::webhook_source_id(conn, delivery.source)?;
+    let claimed = conn.execute(
+        "INSERT INTO webhook_deliveries (source_id, delivery_id, topic, received_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (source_id, delivery_id) DO NOTHING",
+        &[
+            Value::Int(source_id),
+            Value::from(delivery.delivery_id),
+            Value::from(delivery.topic),
+            Value::Time(now),
+        ],
+    )?;
+    if claimed == 0 {
+        return Ok(DeliveryOutcome::Repeated);
+    }
+    let written = write_one(conn, source_id, delivery.record, now)?;
+    conn.execute(
+        "UPDATE webhook_deliveries SET order_id = $1 WHERE source_id = $2 AND delivery_id = $3",
+        &[Value::Int(written.order_id), Value::Int(source_id), Value::from(delivery.delivery_id)],
+    )?;
+    Ok(DeliveryOutcome::Written(written))
+}
+
+/// Ingests one record exactly as an import of one row would, and reads back the stored order.
+fn write_one(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    record: &ImportRecord,
+    now: Timestamp,
+) -> Result<OrderWritten, StoreError> {
+    let mut state = IngestState::default();
+    ingest::ingest(conn, source_id, &mut state, record, now)?;
+    let counts = state.finish(conn, source_id, now)?;
+    let row = conn.query_one(
+        "SELECT id, customer_id FROM orders WHERE source_id = $1 AND external_id = $2",
+        &[Value::Int(source_id), Value::from(record.order.external_id.as_str())],
+    )?;
+    let result = if counts.orders_added == 1 {
+        WriteResult::Created
+    } else if counts.orders_updated == 1 {
+        WriteResult::Updated
+    } else {
+        WriteResult::Unchanged
+    };
+    Ok(OrderWritten {
+        result,
+        order_id: row.int(0)?,
+        customer_id: CustomerId(row.int(1)?),
+        customer_added: counts.customers_added == 1,
+        customer_merged: counts.customers_merged == 1,
+    })
+}
+
+/// Claims `key` for this request; when it was claimed before, returns the body hash it came with
+/// and the response it got.
+fn claim_key(
+    conn: &mut dyn Conn,
+    key: &RequestKey,
+    now: Timestamp,
+) -> Result<Option<(String, KeptResponse)>, StoreError> {
+    let claimed = conn.execute(
+        "INSERT INTO idempotency_keys (scope, key, request_sha256, status, response, created_at) \
+         VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (scope, key) DO NOTHING",
+        &[
+            Value::from(key.scope.as_str()),
+            Value::from(key.key.as_str()),
+            Value::from(key.request_sha256.as_str()),
+            Value::Time(now),
+        ],
+    )?;
+    if claimed == 1 {
+        return Ok(None);
+    }
+    let row = conn.query_one(
+        "SELECT request_sha256, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        &[Value::from(key.scope.as_str()), Value::from(key.key.as_str())],
+    )?;
+    let status = u16::try_from(row.int(1)?)
+        .map_err(|_| StoreError::Other(format!("idempotency key `{}`: bad stored status", key.key)))?;
+    Ok(Some((row.text(0)?, KeptResponse { status, body: row.text(2)? })))
+}
+
+/// Stores the response given to the request that claimed `key`.
+fn keep_response(conn: &mut dyn Conn, key: &RequestKey, response: &KeptResponse) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE idempotency_keys SET status = $1, response = $2 WHERE scope = $3 AND key = $4",
+        &[
+            Value::Int(i64::from(response.status)),
+            Value::from(response.body.as_str()),
+            Value::from(key.scope.as_str()),
+            Value::from(key.key.as_str()),
+        ],
+    )?;
+    Ok(())
+}
