@@ -86,7 +86,11 @@ impl From<AppError> for ApiError {
                 ApiError { status: StatusCode::CONFLICT, code: "conflict", message }
             }
             other => {
-                eprintln!("error: {other}");
+                crate::log::event(
+                    crate::log::Level::Error,
+                    "request failed",
+                    serde_json::json!({"error": other.to_string()}),
+                );
                 ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     code: "internal",

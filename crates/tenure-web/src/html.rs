@@ -56,7 +56,11 @@ impl IntoResponse for PageError {
                 (StatusCode::NOT_FOUND, "Not found", format!("There is no {what}."))
             }
             PageError::App(other) => {
-                eprintln!("error: {other}");
+                crate::log::event(
+                    crate::log::Level::Error,
+                    "request failed",
+                    serde_json::json!({"error": other.to_string()}),
+                );
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something failed",
@@ -103,7 +107,11 @@ pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(body) => Html(body).into_response(),
         Err(error) => {
-            eprintln!("error: rendering a page: {error}");
+            crate::log::event(
+                crate::log::Level::Error,
+                "rendering a page failed",
+                serde_json::json!({"error": error.to_string()}),
+            );
             (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
         }
     }

@@ -14,6 +14,8 @@ mod format;
 mod handlers;
 mod html;
 mod limit;
+pub mod log;
+mod metrics;
 pub mod openapi;
 mod pages;
 mod pool;
@@ -41,6 +43,7 @@ struct Shared {
     secure_cookies: bool,
     logins_per_address: limit::RateLimiter,
     logins_per_email: limit::RateLimiter,
+    metrics: metrics::Metrics,
 }
 
 /// Sign-in attempts allowed per e-mail in each window: a handful of typos, not a guessing run.
@@ -63,8 +66,19 @@ impl AppState {
         let logins_per_address = limit::RateLimiter::new(LOGINS_PER_ADDRESS, LOGIN_WINDOW);
         let logins_per_email = limit::RateLimiter::new(LOGINS_PER_EMAIL, LOGIN_WINDOW);
         AppState {
-            inner: Arc::new(Shared { pool, time_zone, secure_cookies, logins_per_address, logins_per_email }),
+            inner: Arc::new(Shared {
+                pool,
+                time_zone,
+                secure_cookies,
+                logins_per_address,
+                logins_per_email,
+                metrics: metrics::Metrics::default(),
+            }),
         }
+    }
+
+    pub(crate) fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
     }
 
     pub(crate) fn secure_cookies(&self) -> bool {
@@ -91,7 +105,10 @@ impl AppState {
 
 /// The application's routes with their state.
 pub fn router(state: AppState) -> axum::Router {
-    routes::router().with_state(state)
+    // `Router::layer` wraps each route, so the middleware sees the matched route pattern.
+    routes::router()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, finishing requests in flight.

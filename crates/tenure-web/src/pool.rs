@@ -13,13 +13,20 @@ use tokio::sync::Semaphore;
 pub struct StorePool {
     idle: Arc<Mutex<Vec<Box<dyn Store>>>>,
     permits: Arc<Semaphore>,
+    size: usize,
 }
 
 impl StorePool {
     /// Opens `size` (at least 1) connections to `url`.
     pub fn open(url: &str, size: usize, now: tenure_domain::Timestamp) -> Result<Self, AppError> {
         let stores = (0..size.max(1)).map(|_| tenure_store::open(url, now)).collect::<Result<Vec<_>, _>>()?;
-        Ok(StorePool { permits: Arc::new(Semaphore::new(stores.len())), idle: Arc::new(Mutex::new(stores)) })
+        let size = stores.len();
+        Ok(StorePool { permits: Arc::new(Semaphore::new(size)), idle: Arc::new(Mutex::new(stores)), size })
+    }
+
+    /// Idle connections now, and all of them.
+    pub(crate) fn connections(&self) -> (usize, usize) {
+        (self.permits.available_permits(), self.size)
     }
 
     /// Runs `work` with a connection on a blocking thread; waits for a free connection first.

@@ -91,9 +91,6 @@ pub const ADMIN: &[Role] = &[Role::Admin];
 /// Roles that work with customers one by one.
 pub const STAFF: &[Role] = &[Role::Admin, Role::Analyst, Role::Agent];
 
-/// Roles that change the customer file (imports, users).
-pub const ADMINS: &[Role] = &[Role::Admin];
-
 /// One page of the dashboard (signed in with a session cookie, not a token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -157,6 +154,16 @@ pub const ROUTES: &[Route] = &[
         example: "/readyz",
         access: Access::Public,
         summary: "The database answers and its schema is current",
+        params: &[],
+        body: None,
+        responses: &[],
+    },
+    Route {
+        method: "GET",
+        path: "/metrics",
+        example: "/metrics",
+        access: Access::Roles(READERS),
+        summary: "Operational metrics in the Prometheus text format (requests, durations, connections)",
         params: &[],
         body: None,
         responses: &[],
@@ -324,6 +331,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
+        .route("/metrics", get(handlers::metrics))
         .route("/api/v1/openapi.json", get(handlers::openapi))
         .route("/api/v1/stats", get(handlers::stats))
         .route("/api/v1/customers", get(handlers::customers))

@@ -3,19 +3,26 @@
 
 mod cli;
 mod commands;
+mod config;
 mod output;
 mod progress;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 /// Exit status when an import was refused because of invalid rows (nothing was written).
 pub const EXIT_INVALID_INPUT: u8 = 3;
 
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
-    let cli = cli::Cli::parse();
+    let cli = match config::matches(std::env::args_os().collect()).and_then(|matches| {
+        <cli::Cli as clap::FromArgMatches>::from_arg_matches(&matches).map_err(anyhow::Error::from)
+    }) {
+        Ok(cli) => cli,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -174,3 +174,52 @@ fn hidden(html: &str, name: &str) -> String {
     let at = html.find(&marker).unwrap() + marker.len();
     html[at..at + html[at..].find('"').unwrap()].to_string()
 }
+
+#[test]
+fn logs_are_json_lines_without_secrets_and_metrics_count_the_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    run(tenure(&db)
+        .args(["import", "--format", "cdnow", "--no-refresh"])
+        .arg(data("cdnow/CDNOW_sample.txt")));
+    let token = json(&db, &["token", "create", "--role", "analyst", "--name", "scraper", "--json"]);
+    let token = token["token"].as_str().unwrap().to_string();
+    let log_path = dir.path().join("server.log");
+    let mut child = tenure(&db)
+        .args(["serve", "--bind", "127.0.0.1:0", "--log", "info"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
+    let server = Server { address: address.to_string(), child };
+
+    assert_eq!(get(&server, "/api/v1/customers/1", Some(&token)).0, 200);
+    assert_eq!(get(&server, "/api/v1/customers/2", Some(&token)).0, 200);
+    assert_eq!(get(&server, "/api/v1/stats?secret=hunter2", None).0, 401);
+    let login = "csrf=x&email=a%40b.example&password=hunter2-password";
+    let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "tenure_login=y")];
+    assert_eq!(send(&server, "POST", "/login", &headers, login).0, 403);
+    let (status, metrics) = get(&server, "/metrics", Some(&token));
+    assert_eq!(status, 200);
+    let customers =
+        "tenure_http_requests_total{method=\"GET\",route=\"/api/v1/customers/{id}\",status=\"2xx\"} 2";
+    assert!(metrics.contains(customers), "{metrics}");
+    assert!(metrics.contains("route=\"/api/v1/stats\",status=\"4xx\"} 1"), "{metrics}");
+    assert_eq!(get(&server, "/metrics", None).0, 401, "metrics need a token too");
+    drop(server);
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let routes: Vec<&str> = lines.iter().filter_map(|l| l["route"].as_str()).collect();
+    assert!(routes.contains(&"/api/v1/customers/{id}") && routes.contains(&"/login"), "{log}");
+    for secret in [token.as_str(), "hunter2", "tenure_login=y"] {
+        assert!(!log.contains(secret), "the log holds {secret}: {log}");
+    }
+}

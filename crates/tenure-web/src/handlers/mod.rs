@@ -36,3 +36,14 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<s
 pub(crate) async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }
+
+/// `GET /metrics`: Prometheus text format, for a scraper holding an analyst or admin token.
+pub(crate) async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl axum::response::IntoResponse, crate::ApiError> {
+    crate::auth::require(&state, &headers, crate::routes::READERS).await?;
+    let (idle, total) = state.pool().connections();
+    let text = state.metrics().render(idle, total);
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text))
+}

@@ -25,6 +25,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "TENURE_DATABASE_URL", default_value = "sqlite:tenure.db")]
     pub db: String,
 
+    /// Settings file (TOML: database_url, timezone, [serve] bind, connections, secure_cookies,
+    /// log); default `tenure.toml` in the working directory when there is one. The environment
+    /// and flags override it.
+    #[arg(long, global = true, env = "TENURE_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
     /// The shop's time zone (an IANA name such as Europe/Berlin): reports count calendar days in it.
     #[arg(long, global = true, env = "TENURE_TIMEZONE", default_value = "UTC", value_name = "TZ")]
     pub timezone: String,
@@ -108,4 +114,7 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` (set this when a TLS proxy sits in front of Tenure).
     #[arg(long, env = "TENURE_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// What goes to standard error, as JSON lines: off, error, or info (also one line per request).
+    #[arg(long, env = "TENURE_LOG", default_value = "info")]
+    pub log: String,
 }

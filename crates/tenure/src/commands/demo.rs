@@ -28,7 +28,9 @@ pub fn run(args: &DemoArgs, timezone: &str) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let password = demo_admin(&url)?;
-    let serve_args = ServeArgs { bind: args.bind.clone(), connections: 4, secure_cookies: false };
+    // The demo's terminal shows the login; only failures are logged under it.
+    let serve_args =
+        ServeArgs { bind: args.bind.clone(), connections: 4, secure_cookies: false, log: "error".into() };
     super::serve::serve(&url, timezone, &serve_args, |address| {
         println!("Tenure demo dashboard: http://{address}/");
         println!("Sign in as {DEMO_ADMIN} with password {password}");

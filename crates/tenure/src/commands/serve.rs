@@ -30,6 +30,8 @@ pub fn serve(
     announce: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let time_zone = ShopTimeZone::parse(timezone)?;
+    let level = tenure_web::log::Level::parse(&args.log).map_err(|e| anyhow::anyhow!("--log: {e}"))?;
+    tenure_web::log::set_level(level);
     let now = chrono::Utc::now();
     super::open_store(url)?.migrate(now).context("migrating the database")?;
     let pool = StorePool::open(url, args.connections, now).context("opening database connections")?;

@@ -1,0 +1,95 @@
+//! `tenure.toml`: settings a server keeps in a file. Precedence, lowest first: built-in defaults,
+//! the file, `TENURE_*` environment variables, command-line flags — the file's values become the
+//! defaults of the matching flags, so clap applies the rest of the order as it always does.
+//!
+//! The file is `--config PATH`, else `$TENURE_CONFIG`, else `tenure.toml` in the working
+//! directory if there is one. Unknown keys are errors (a typo must not be ignored silently).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{ArgMatches, Command, CommandFactory};
+use serde::Deserialize;
+
+use crate::cli::Cli;
+
+/// What the file may say.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    /// `--db`.
+    database_url: Option<String>,
+    /// `--timezone`.
+    timezone: Option<String>,
+    /// `tenure serve`'s flags.
+    serve: Option<ServeSection>,
+}
+
+/// `[serve]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeSection {
+    bind: Option<String>,
+    connections: Option<usize>,
+    secure_cookies: Option<bool>,
+    log: Option<String>,
+}
+
+/// The command line's matches, with the config file's values as defaults.
+pub fn matches(args: Vec<std::ffi::OsString>) -> anyhow::Result<ArgMatches> {
+    let command = match config_path(&args) {
+        Some(path) => with_file_defaults(Cli::command(), &read(&path)?),
+        None => Cli::command(),
+    };
+    Ok(command.get_matches_from(args))
+}
+
+/// The config file to read, if any.
+fn config_path(args: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let mut args = args.iter().map(|a| a.to_string_lossy());
+    while let Some(arg) = args.next() {
+        if arg == "--config" {
+            return args.next().map(|p| PathBuf::from(p.as_ref()));
+        }
+        if let Some(path) = arg.strip_prefix("--config=") {
+            return Some(PathBuf::from(path));
+        }
+    }
+    if let Some(path) = std::env::var_os("TENURE_CONFIG") {
+        return Some(PathBuf::from(path));
+    }
+    let local = Path::new("tenure.toml");
+    local.exists().then(|| local.to_path_buf())
+}
+
+fn read(path: &Path) -> anyhow::Result<ConfigFile> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+fn with_file_defaults(command: Command, file: &ConfigFile) -> Command {
+    let mut command = command;
+    if let Some(url) = &file.database_url {
+        command = command.mut_arg("db", |a| a.default_value(url.clone()));
+    }
+    if let Some(zone) = &file.timezone {
+        command = command.mut_arg("timezone", |a| a.default_value(zone.clone()));
+    }
+    if let Some(serve) = &file.serve {
+        let settings: [(&str, Option<String>); 4] = [
+            ("bind", serve.bind.clone()),
+            ("connections", serve.connections.map(|n| n.to_string())),
+            ("secure_cookies", serve.secure_cookies.map(|b| b.to_string())),
+            ("log", serve.log.clone()),
+        ];
+        command = command.mut_subcommand("serve", |mut serve_command| {
+            for (name, value) in settings.into_iter() {
+                if let Some(value) = value {
+                    serve_command = serve_command.mut_arg(name, |a| a.default_value(value));
+                }
+            }
+            serve_command
+        });
+    }
+    command
+}
