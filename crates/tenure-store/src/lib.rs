@@ -12,6 +12,7 @@ mod migrate;
 mod order_batch;
 mod postgres_engine;
 mod queries;
+mod revision;
 mod scores;
 mod sources;
 pub mod sql;

@@ -39,6 +39,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "writes_webhooks",
         sql: include_str!("../migrations/postgres/0005_writes_webhooks.sql"),
     },
+    Migration {
+        version: 6,
+        name: "store_revision",
+        sql: include_str!("../migrations/postgres/0006_store_revision.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "writes_webhooks",
         sql: include_str!("../migrations/sqlite/0005_writes_webhooks.sql"),
     },
+    Migration {
+        version: 6,
+        name: "store_revision",
+        sql: include_str!("../migrations/sqlite/0006_store_revision.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.

@@ -10,7 +10,7 @@ use crate::{
     Contact, CustomerDetail, CustomerQuery, CustomerScore, CustomerSummary, Delivery, DeliveryOutcome,
     EngineKind, ImportCounts, KeptResponse, KeyedWrite, NewUser, OrderWrite, OrderWritten, PurchaseRow,
     ScoreQuery, SessionInfo, SourceInfo, Stats, StoreError, TokenInfo, UserInfo, WebhookEndpoint, ingest,
-    postgres_engine, queries, scores, sources, sqlite_engine, tokens, users, writes,
+    postgres_engine, queries, revision, scores, sources, sqlite_engine, tokens, users, writes,
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
@@ -31,6 +31,9 @@ pub trait Store: Send {
     ) -> Result<Box<dyn ImportSession + '_>, StoreError>;
     /// The customer file at a glance.
     fn stats(&mut self) -> Result<Stats, StoreError>;
+    /// A number that changes with every change to what reports read (orders, customers, merges,
+    /// scores), whichever process made it: cached reports are good while it stays the same.
+    fn revision(&mut self) -> Result<i64, StoreError>;
     /// Revenue of purchases after refunds per currency, in minor units: the currencies a
     /// report can be asked in (cheaper than [`Store::stats`], which also counts customers).
     fn revenue_by_currency(&mut self) -> Result<BTreeMap<String, i64>, StoreError>;
@@ -220,6 +223,9 @@ impl<T: Transaction> ImportSession for Session<T> {
 
     fn commit(mut self: Box<Self>) -> Result<ImportCounts, StoreError> {
         let counts = self.state.finish(&mut self.tx, self.source_id, self.now)?;
+        if counts.orders_added + counts.orders_updated + counts.customers_merged > 0 {
+            revision::bump(&mut self.tx)?;
+        }
         self.tx.commit()?;
         Ok(counts)
     }
@@ -301,6 +307,10 @@ impl<B: Backend> Store for Engine<B> {
         queries::stats(&mut self.checked_read()?)
     }
 
+    fn revision(&mut self) -> Result<i64, StoreError> {
+        revision::current(&mut self.checked_read()?)
+    }
+
     fn revenue_by_currency(&mut self) -> Result<BTreeMap<String, i64>, StoreError> {
         queries::revenue_by_currency(&mut self.checked_read()?)
     }
@@ -321,6 +331,7 @@ impl<B: Backend> Store for Engine<B> {
         let mut tx = self.backend.write()?;
         require_current::<B>(&mut tx)?;
         let customer = queries::unmerge(&mut tx, merge_id, now)?;
+        revision::bump(&mut tx)?;
         tx.commit()?;
         Ok(customer)
     }
@@ -337,6 +348,7 @@ impl<B: Backend> Store for Engine<B> {
         let mut tx = self.backend.write()?;
         require_current::<B>(&mut tx)?;
         let written = scores::replace(&mut tx, scores)?;
+        revision::bump(&mut tx)?;
         tx.commit()?;
         Ok(written)
     }

@@ -9,6 +9,7 @@
 
 use tenure_domain::{CustomerId, ImportRecord, Timestamp};
 
+use crate::revision;
 use crate::ingest::{self, IngestState};
 use crate::sql::{Conn, Value};
 use crate::{
@@ -90,6 +91,9 @@ fn write_one(
     } else {
         WriteResult::Unchanged
     };
+    if result != WriteResult::Unchanged || counts.customers_merged > 0 {
+        revision::bump(conn)?;
+    }
     Ok(OrderWritten {
         result,
         order_id: row.int(0)?,
