@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tenure_app::AppError;
-use tenure_app::models::{ListedScore, ScoreList, ScoreListQuery, ScoreSort, list_scores};
+use tenure_app::models::{ListedScore, STORED_HORIZON_WEEKS, ScoreList, ScoreListQuery, ScoreSort, list_scores};
 use tenure_app::reports::AT_RISK_BELOW;
 use tenure_domain::Currency;
 
@@ -36,6 +36,8 @@ struct AtRiskPage {
     scored: String,
     matching: String,
     first: usize,
+    last: usize,
+    horizon_weeks: u32,
     lines: Vec<Line>,
     previous: Option<String>,
     next: Option<String>,
@@ -151,6 +153,8 @@ fn page(layout: Layout, query: &AtRiskQuery, list: &ScoreList, page_number: usiz
         scored: count(list.scored as u64),
         matching: count(list.matching as u64),
         first: (page_number - 1) * PAGE_SIZE + 1,
+        last: (page_number - 1) * PAGE_SIZE + list.rows.len(),
+        horizon_weeks: STORED_HORIZON_WEEKS,
         lines: list.rows.iter().map(|r| line(r, list.currency)).collect(),
         previous: (page_number > 1).then(|| link(page_number - 1)),
         next: (page_number * PAGE_SIZE < list.matching).then(|| link(page_number + 1)),
