@@ -9,7 +9,9 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tenure_app::AppError;
-use tenure_app::models::{ListedScore, STORED_HORIZON_WEEKS, ScoreList, ScoreListQuery, ScoreSort, list_scores};
+use tenure_app::models::{
+    ListedScore, STORED_HORIZON_WEEKS, ScoreList, ScoreListQuery, ScoreSort, list_scores,
+};
 use tenure_app::reports::AT_RISK_BELOW;
 use tenure_domain::Currency;
 
