@@ -9,8 +9,8 @@
 
 use tenure_domain::{CustomerId, ImportRecord, Timestamp};
 
-use crate::revision;
 use crate::ingest::{self, IngestState};
+use crate::revision;
 use crate::sql::{Conn, Value};
 use crate::{
     Delivery, DeliveryOutcome, KeptResponse, KeyedWrite, OrderWrite, OrderWritten, RequestKey, StoreError,

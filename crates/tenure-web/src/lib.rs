@@ -1,7 +1,5 @@
-//! Tenure's web face: the HTTP server and the REST API under `/api/v1`, over the same use cases
-//! as the CLI (so the API's numbers are the CLI's numbers).
-//!
-//! and the dashboard's pages.
+//! Tenure's web face: the HTTP server, the REST API under `/api/v1` and the dashboard's pages,
+//! over the same use cases as the CLI (so the API's and the pages' numbers are the CLI's numbers).
 //!
 //! Handlers are thin: check access, parse the request, run one app call on a pooled store
 //! connection off the async threads, answer JSON (API) or an escaped template (pages). Every
@@ -9,6 +7,7 @@
 //! every route with every role and with none.
 
 mod auth;
+mod charts;
 mod error;
 mod format;
 mod handlers;

@@ -2,6 +2,7 @@
 //! built beside it, and a test requests every route of it with every role and with none.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tenure_domain::Role;
 
@@ -120,6 +121,63 @@ pub const PAGES: &[Page] = &[
         menu: None,
     },
     Page { method: "GET", path: "/", example: "/", access: Access::Roles(READERS), menu: Some("Overview") },
+    Page {
+        method: "GET",
+        path: "/retention",
+        example: "/retention?every=quarter&from=1997-01-01&to=1998-06-30",
+        access: Access::Roles(READERS),
+        menu: Some("Retention"),
+    },
+    Page {
+        method: "GET",
+        path: "/cohorts",
+        example: "/cohorts?period=month&metric=customers",
+        access: Access::Roles(READERS),
+        menu: Some("Cohorts"),
+    },
+    Page {
+        method: "GET",
+        path: "/segments",
+        example: "/segments?as_of=1998-06-30",
+        access: Access::Roles(READERS),
+        menu: Some("Segments"),
+    },
+    Page {
+        method: "GET",
+        path: "/customers",
+        example: "/customers?segment=Champions",
+        access: Access::Roles(STAFF),
+        menu: Some("Customers"),
+    },
+    Page {
+        method: "GET",
+        path: "/customers/{id}",
+        example: "/customers/1",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/at-risk",
+        example: "/at-risk?below=0.5&sort=clv",
+        access: Access::Roles(STAFF),
+        menu: Some("At risk"),
+    },
+    Page {
+        method: "GET",
+        path: "/at-risk.csv",
+        example: "/at-risk.csv?below=0.5",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/import",
+        example: "/import",
+        access: Access::Roles(ADMIN),
+        menu: Some("Import"),
+    },
+    Page { method: "POST", path: "/import", example: "/import", access: Access::Roles(ADMIN), menu: None },
     Page {
         method: "GET",
         path: "/account",
@@ -352,6 +410,20 @@ fn page_router() -> Router<AppState> {
         .route("/logout", post(pages::logout))
         .route("/assets/style.css", get(pages::style))
         .route("/", get(pages::overview))
+        .route("/retention", get(pages::retention))
+        .route("/cohorts", get(pages::cohorts))
+        .route("/segments", get(pages::segments))
+        .route("/customers", get(pages::customers))
+        .route("/customers/{id}", get(pages::customer))
+        .route("/at-risk", get(pages::at_risk))
+        .route("/at-risk.csv", get(pages::at_risk_csv))
+        // Uploads are the one large body the server takes: the limit is raised here only.
+        .route(
+            "/import",
+            get(pages::import_form)
+                .post(pages::import)
+                .layer(DefaultBodyLimit::max(pages::IMPORT_LIMIT_BYTES)),
+        )
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
         .layer(axum::middleware::map_response(crate::html::page_headers))

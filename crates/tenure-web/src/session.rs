@@ -7,6 +7,8 @@
 //! has no session yet, uses a double-submit cookie instead.
 
 use axum::Form;
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use tenure_app::AppError;
@@ -71,6 +73,32 @@ pub(crate) async fn require_form<T: CsrfForm>(
     let signed_in = require(state, headers, allowed, &Uri::from_static("/")).await?;
     let Form(form) = form.map_err(|e| PageError::App(AppError::Invalid(e.body_text())))?;
     if constant_time_eq(form.csrf().as_bytes(), signed_in.session.csrf_token.as_bytes()) {
+        Ok((signed_in, form))
+    } else {
+        Err(PageError::StaleForm)
+    }
+}
+
+/// Like [`require_form`], for a multipart form (an upload): the session and role first, then the
+/// form's first field, which must be `csrf` holding the session's token — so not a byte of an
+/// upload is read before the form is known to come from this session. Browsers send fields in
+/// the order of the form, so a form puts its `csrf` field first.
+pub(crate) async fn require_multipart(
+    state: &AppState,
+    headers: &HeaderMap,
+    allowed: &[Role],
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<(SignedIn, Multipart), PageError> {
+    let signed_in = require(state, headers, allowed, &Uri::from_static("/")).await?;
+    let invalid = |text: String| PageError::App(AppError::Invalid(text));
+    let mut form = form.map_err(|e| invalid(e.body_text()))?;
+    let token = match form.next_field().await.map_err(|e| invalid(e.body_text()))? {
+        Some(field) if field.name() == Some("csrf") => {
+            field.text().await.map_err(|e| invalid(e.body_text()))?
+        }
+        _ => return Err(PageError::StaleForm),
+    };
+    if constant_time_eq(token.as_bytes(), signed_in.session.csrf_token.as_bytes()) {
         Ok((signed_in, form))
     } else {
         Err(PageError::StaleForm)

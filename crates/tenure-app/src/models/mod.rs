@@ -10,6 +10,7 @@ mod evaluate;
 mod fit;
 mod refresh;
 mod score;
+mod stored;
 mod summary;
 mod summary_file;
 
@@ -21,6 +22,9 @@ pub use evaluate::{
 pub use fit::{FitReport, Fitted, ModelKind, NamedParams, fit_discrete, fit_spend, fit_transactions};
 pub use refresh::{STORED_HORIZON_WEEKS, refresh_after_import, refresh_scores};
 pub use score::{ClvSettings, ScoredCustomer, Scores, add_contacts, score_days};
+pub use stored::{
+    ListedScore, PurchaseHistory, ScoreList, ScoreListQuery, ScoreSort, list_scores, purchase_history,
+};
 pub use summary::{Split, Summaries, TimeUnit};
 pub use summary_file::fit_summary_file;
 pub use tenure_models::Progress;

@@ -5,11 +5,13 @@
 //! method below is one report. The numbers come from `tenure-metrics`; this module adds the
 //! store, the calendar of the shop, customer ids and major units — no SQL, no terminal.
 
+mod grid;
 mod investor;
 mod listing;
 mod load;
 mod views;
 
+pub use grid::RfmGrid;
 pub use investor::investor_markdown;
 pub use listing::{CustomerList, CustomerSelection, ListedCustomer, stage_name, stage_names};
 pub(crate) use load::report_currency;

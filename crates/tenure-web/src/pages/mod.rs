@@ -3,14 +3,29 @@
 //! pooled connection, and renders an escaping template. No page needs JavaScript.
 
 mod account;
+mod at_risk;
+mod cohorts;
+mod customer;
+mod customers;
+mod import;
 mod login;
 mod overview;
+mod params;
+mod retention;
+mod segments;
 
 pub(crate) use account::{account, change_password};
+pub(crate) use at_risk::{at_risk, at_risk_csv};
 use axum::http::header;
 use axum::response::IntoResponse;
+pub(crate) use cohorts::cohorts;
+pub(crate) use customer::customer;
+pub(crate) use customers::customers;
+pub(crate) use import::{IMPORT_LIMIT_BYTES, import, import_form};
 pub(crate) use login::{login_form, logout, sign_in};
 pub(crate) use overview::overview;
+pub(crate) use retention::retention;
+pub(crate) use segments::segments;
 
 use crate::routes::{Access, PAGES};
 use crate::session::SignedIn;

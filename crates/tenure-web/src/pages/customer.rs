@@ -1,0 +1,243 @@
+//! `GET /customers/{id}`: one customer — profile, identities per source and merges (with how to
+//! undo one), the orders, and the stored model scores with a plain account of the purchases
+//! behind them. An unknown id is a 404 page.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use tenure_app::AppError;
+use tenure_app::models::{PurchaseHistory, purchase_history};
+use tenure_app::reports::{Date, ShopTimeZone};
+use tenure_domain::{Currency, CustomerId, Timestamp};
+use tenure_store::{CustomerDetail, CustomerScore, StoreError};
+
+use super::Layout;
+use crate::format::{count, money, percent};
+use crate::html::{PageError, render};
+use crate::routes::STAFF;
+use crate::{AppState, session};
+
+/// The customer page.
+#[derive(Template)]
+#[template(path = "customer.html")]
+struct CustomerPage {
+    layout: Layout,
+    detail: CustomerDetail,
+    consent: &'static str,
+    created: String,
+    identities: Vec<IdentityLine>,
+    merges: Vec<MergeLine>,
+    orders: Vec<OrderLine>,
+    score: Option<ScoreView>,
+}
+
+/// An identity as shown.
+struct IdentityLine {
+    source: String,
+    external_id: String,
+    email: String,
+    consent: &'static str,
+    created: String,
+}
+
+/// A merge as shown.
+struct MergeLine {
+    id: i64,
+    source: String,
+    external_id: String,
+    reason: String,
+    merged: String,
+    undone: Option<String>,
+}
+
+/// An order as shown.
+struct OrderLine {
+    day: String,
+    source: String,
+    external_id: String,
+    status: &'static str,
+    total: String,
+    refunded: String,
+}
+
+/// The stored scores and why they are what they are.
+struct ScoreView {
+    as_of: String,
+    model: String,
+    probability_alive: String,
+    probability_raw: f64,
+    low: bool,
+    expected_purchases: String,
+    horizon_days: u32,
+    expected_spend: String,
+    clv: String,
+    why: Vec<String>,
+}
+
+/// `GET /customers/{id}`.
+pub(crate) async fn customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let signed_in = session::require(&state, &headers, STAFF, &uri).await?;
+    // A path that is no id names no customer: the same 404 as an unknown id.
+    let id = id
+        .parse::<i64>()
+        .map(CustomerId)
+        .map_err(|_| AppError::Store(StoreError::NotFound(format!("customer {id}"))))?;
+    let time_zone = state.time_zone();
+    let (detail, score, history) = state
+        .pool()
+        .run(move |store| {
+            let detail = store.customer(id)?;
+            let score = store.scores_of(&[id])?.into_iter().next();
+            let history = match &score {
+                Some(score) => purchase_history(&detail, &score.currency, time_zone, day(score.as_of)?)?,
+                None => None,
+            };
+            Ok((detail, score, history))
+        })
+        .await?;
+    let title = detail.name.clone().unwrap_or_else(|| format!("Customer {}", detail.id));
+    let layout = Layout::new(&signed_in, title, "/customers");
+    Ok(render(&page(layout, detail, score, history, time_zone)))
+}
+
+/// A stored calendar day as a report day.
+fn day(date: chrono::NaiveDate) -> Result<Date, AppError> {
+    use chrono::Datelike;
+    Date::from_ymd(date.year(), date.month(), date.day())
+        .ok_or_else(|| AppError::Invalid(format!("{date} is outside the calendar")))
+}
+
+fn consent(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "not stated",
+    }
+}
+
+fn when(at: Timestamp) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn page(
+    layout: Layout,
+    detail: CustomerDetail,
+    score: Option<CustomerScore>,
+    history: Option<PurchaseHistory>,
+    time_zone: ShopTimeZone,
+) -> CustomerPage {
+    let identities = detail
+        .identities
+        .iter()
+        .map(|i| IdentityLine {
+            source: i.source.clone(),
+            external_id: i.external_id.clone(),
+            email: i.email.clone().unwrap_or_default(),
+            consent: consent(i.marketing_consent),
+            created: when(i.created_at),
+        })
+        .collect();
+    let merges = detail
+        .merges
+        .iter()
+        .map(|m| MergeLine {
+            id: m.id,
+            source: m.source.clone(),
+            external_id: m.external_id.clone(),
+            reason: m.reason.clone(),
+            merged: when(m.merged_at),
+            undone: m.undone_at.map(|at| match m.split_customer_id {
+                Some(split) => format!("{} (now customer {split})", when(at)),
+                None => when(at),
+            }),
+        })
+        .collect();
+    let orders = detail.orders.iter().map(|o| order_line(o, time_zone)).collect();
+    CustomerPage {
+        layout,
+        consent: consent(detail.marketing_consent),
+        created: when(detail.created_at),
+        identities,
+        merges,
+        orders,
+        score: score.map(|s| score_view(&s, history.as_ref())),
+        detail,
+    }
+}
+
+fn order_line(order: &tenure_store::OrderView, time_zone: ShopTimeZone) -> OrderLine {
+    let currency = Currency::parse(&order.currency).ok();
+    OrderLine {
+        // The shop's calendar day, as every report counts it.
+        day: time_zone.day_of(order.placed_at).map_or_else(|_| when(order.placed_at), |d| d.to_string()),
+        source: order.source.clone(),
+        external_id: order.external_id.clone(),
+        status: order.status.as_str(),
+        total: money(order.total_minor, currency),
+        refunded: if order.refunded_minor == 0 {
+            String::new()
+        } else {
+            money(order.refunded_minor, currency)
+        },
+    }
+}
+
+fn score_view(score: &CustomerScore, history: Option<&PurchaseHistory>) -> ScoreView {
+    let currency = Currency::parse(&score.currency).ok();
+    ScoreView {
+        as_of: score.as_of.to_string(),
+        model: score.model.clone(),
+        probability_alive: percent(Some(score.probability_alive * 100.0)),
+        probability_raw: score.probability_alive,
+        low: score.probability_alive < tenure_app::reports::AT_RISK_BELOW,
+        expected_purchases: format!("{:.2}", score.expected_purchases),
+        horizon_days: score.horizon_days,
+        expected_spend: money(score.expected_spend_minor, currency),
+        clv: money(score.clv_minor, currency),
+        why: why(score, history),
+    }
+}
+
+/// A plain account of the numbers behind a score: how many purchase days, how far apart, how
+/// long ago — only what the purchases and the score say, nothing made up.
+pub(crate) fn why(score: &CustomerScore, history: Option<&PurchaseHistory>) -> Vec<String> {
+    let chance = percent(Some(score.probability_alive * 100.0));
+    let Some(h) = history else {
+        return vec![format!("No purchases in {} up to {}.", score.currency, score.as_of)];
+    };
+    let ago = count(h.days_since_last.max(0) as u64);
+    let Some(gap) = h.mean_days_between else {
+        return vec![
+            format!("One purchase day, {}, {ago} days before {}.", h.last, score.as_of),
+            format!(
+                "With a single purchase the model can only weigh how long ago it was against how often \
+                 customers like this one come back: it puts the chance they still buy at {chance}."
+            ),
+        ];
+    };
+    let ratio = f64::from(h.days_since_last) / gap.max(1.0);
+    let mut sentences = vec![format!(
+        "{} purchase days from {} to {}, about every {gap:.0} days; the last was {ago} days before {}, {ratio:.1} times that gap.",
+        count(u64::from(h.purchase_days)),
+        h.first,
+        h.last,
+        score.as_of
+    )];
+    sentences.push(if score.probability_alive < tenure_app::reports::AT_RISK_BELOW && ratio > 1.0 {
+        format!(
+            "Customers who buy every ~{gap:.0} days and then stop this long are usually gone: the model \
+             puts the chance this one still buys at {chance}."
+        )
+    } else if ratio <= 1.0 {
+        format!("That is within their usual rhythm: the model puts the chance they still buy at {chance}.")
+    } else {
+        format!("The model puts the chance this customer still buys at {chance}.")
+    });
+    sentences
+}
