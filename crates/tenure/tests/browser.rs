@@ -1,6 +1,6 @@
 //! The dashboard in a real browser (headless Chromium through chromedriver), as a seller uses
 //! it: sign in, read the overview (the same numbers as `tenure report retention`), open the
-//! pages, sign out. Screenshots of each page go to `target/screenshots/` for review.
+//! cohort heat table, the at-risk list and a customer page, upload a shop export, sign out. Screenshots of each page go to `target/screenshots/` for review.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/test` installs them as root). Where
 //! they are missing the test fails and says so; `TENURE_TEST_BROWSER=skip` skips it loudly.
@@ -124,6 +124,40 @@ fn a_seller_signs_in_reads_the_overview_opens_the_pages_and_signs_out() {
         let shown = session.find(&format!("data#{key}")).attribute("value").unwrap();
         assert_eq!(shown, report[key].to_string(), "{key}");
     }
+
+    // The cohort heat table: the cohorts of `tenure report cohorts`, each with its size.
+    session.open(&format!("{base}/cohorts"));
+    let cohorts = json(&db, &["report", "cohorts", "--json"]);
+    let expected = cohorts["cohorts"].as_array().unwrap();
+    assert_eq!(session.count("#cohorts tbody tr"), expected.len());
+    let first_size = session.find("#cohorts tbody tr data.size").attribute("value").unwrap();
+    assert_eq!(first_size, expected[0]["size"].to_string());
+    screenshot(&session, "cohorts");
+
+    // The at-risk list (scores were fitted by the import), and a customer page from it.
+    session.open(&format!("{base}/at-risk"));
+    assert!(session.count("#at-risk tbody tr data.probability") > 0, "customers at risk are listed");
+    let probability: f64 =
+        session.find("#at-risk tbody tr data.probability").attribute("value").unwrap().parse().unwrap();
+    assert!(probability < 0.5, "the default filter lists customers below one chance in two: {probability}");
+    screenshot(&session, "at-risk");
+    session.find("#at-risk tbody tr a").click();
+    let id = session.find("#customer-id").attribute("value").unwrap();
+    assert!(session.url().ends_with(&format!("/customers/{id}")), "{}", session.url());
+    assert!(session.count("#orders tbody tr") > 0, "the customer's orders");
+    screenshot(&session, "customer");
+
+    // Upload a Shopify export: its orders are added, as `tenure stats` then shows.
+    let before = json(&db, &["stats", "--json"])["orders"].as_i64().unwrap();
+    session.open(&format!("{base}/import"));
+    let export = data("samples/shopify_orders_export.csv").canonicalize().unwrap();
+    session.find("#file").type_text(export.to_str().unwrap());
+    session.find("form.upload button[type=submit]").click();
+    let added = session.find("#orders-added").attribute("value").unwrap();
+    let added: i64 = added.parse().unwrap_or_else(|_| panic!("orders added: {added:?}\n{}", session.source()));
+    assert!(added > 0);
+    assert_eq!(json(&db, &["stats", "--json"])["orders"].as_i64().unwrap(), before + added);
+    screenshot(&session, "import");
 
     session.open(&format!("{base}/account"));
     assert_eq!(session.find("#account-email").text(), EMAIL);

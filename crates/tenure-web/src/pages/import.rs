@@ -45,6 +45,8 @@ struct Outcome {
     source: String,
     rows_read: String,
     orders_added: String,
+    /// The same, as a plain number for scripts and tests.
+    orders_added_raw: u64,
     orders_unchanged: String,
     orders_updated: String,
     customers_added: String,
@@ -203,6 +205,7 @@ fn shown(report: &ImportReport, warning: Option<String>) -> Outcome {
         source: report.source.clone(),
         rows_read: count(report.rows_read),
         orders_added: count(report.orders_added),
+        orders_added_raw: report.orders_added,
         orders_unchanged: count(report.orders_unchanged),
         orders_updated: count(report.orders_updated),
         customers_added: count(report.customers_added),

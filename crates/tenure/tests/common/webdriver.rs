@@ -124,7 +124,6 @@ impl Session {
     }
 
     /// The page's HTML as the browser holds it.
-    #[allow(dead_code)] // For tests that read a whole page.
     pub fn source(&self) -> String {
         self.command("GET", "/source", None).as_str().unwrap_or_default().to_string()
     }
@@ -137,7 +136,6 @@ impl Session {
     }
 
     /// How many elements match a CSS selector.
-    #[allow(dead_code)] // For tests that count rows.
     pub fn count(&self, css: &str) -> usize {
         let answer = self.command("POST", "/elements", Some(&json!({"using": "css selector", "value": css})));
         answer.as_array().map_or(0, Vec::len)
