@@ -92,9 +92,14 @@ fn stored_scores_are_filtered_sorted_paged_and_named() {
     store
         .replace_scores(&[score(1, 0.9, 100), score(2, 0.2, 300), score(3, 0.4, 200), score(4, 0.2, 50)])
         .unwrap();
-    let scope = ReportScope::default();
+    let purchases = Purchases::load(store.as_mut(), &ReportScope::default()).unwrap();
     let ids = |query: &ScoreListQuery, store: &mut dyn Store| {
-        list_scores(store, &scope, query).unwrap().rows.iter().map(|r| r.score.customer.0).collect::<Vec<_>>()
+        list_scores(store, &purchases, query)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.score.customer.0)
+            .collect::<Vec<_>>()
     };
     let below = ScoreListQuery { below: Some(0.5), ..ScoreListQuery::default() };
     assert_eq!(ids(&below, store.as_mut()), [2, 4, 3], "lowest first, ties by id");
@@ -106,7 +111,7 @@ fn stored_scores_are_filtered_sorted_paged_and_named() {
         limit: Some(2),
         ..ScoreListQuery::default()
     };
-    let list = list_scores(store.as_mut(), &scope, &quiet).unwrap();
+    let list = list_scores(store.as_mut(), &purchases, &quiet).unwrap();
     assert_eq!(
         list.rows.iter().map(|r| r.score.customer.0).collect::<Vec<_>>(),
         [2, 3],

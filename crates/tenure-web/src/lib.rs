@@ -7,6 +7,7 @@
 //! every route with every role and with none.
 
 mod auth;
+mod cache;
 mod charts;
 mod error;
 mod format;
@@ -43,6 +44,7 @@ struct Shared {
     logins_per_address: limit::RateLimiter,
     logins_per_email: limit::RateLimiter,
     metrics: metrics::Metrics,
+    cache: cache::PurchasesCache,
 }
 
 /// Sign-in attempts allowed per e-mail in each window: a handful of typos, not a guessing run.
@@ -72,8 +74,13 @@ impl AppState {
                 logins_per_address,
                 logins_per_email,
                 metrics: metrics::Metrics::default(),
+                cache: cache::PurchasesCache::default(),
             }),
         }
+    }
+
+    pub(crate) fn cache(&self) -> &cache::PurchasesCache {
+        &self.inner.cache
     }
 
     pub(crate) fn metrics(&self) -> &metrics::Metrics {

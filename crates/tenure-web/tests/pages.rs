@@ -266,3 +266,46 @@ async fn names_are_escaped_on_every_page() {
     assert!(!page.body.contains("<script>alert(1)"), "the name is escaped");
     assert!(page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"));
 }
+
+/// The `<data id=ID value=…>` of a page.
+fn data_value(html: &str, id: &str) -> String {
+    let marker = format!("<data id=\"{id}\" value=\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("{id} shown")) + marker.len();
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn pages_show_a_change_made_elsewhere_at_once_though_reports_are_cached() {
+    let dashboard = dashboard();
+    let mut browser = dashboard.signed_in(Role::Analyst).await;
+    let uri = "/?from=1997-06-30&to=1998-06-30&window=365";
+    let before: u64 = data_value(&browser.get(uri).await.body, "N").parse().unwrap();
+    assert_eq!(data_value(&browser.get(uri).await.body, "N"), before.to_string(), "the same from the cache");
+
+    // Another process (an import, another server) adds a customer who first buys in the period.
+    let mut store = tenure_store::open(&dashboard.url, chrono::Utc::now()).unwrap();
+    let mut session =
+        store.begin_import(&tenure_domain::SourceName::parse("other").unwrap(), chrono::Utc::now()).unwrap();
+    let record = tenure_domain::ImportRecord {
+        line: 2,
+        customer: tenure_domain::CustomerRecord {
+            external_id: "new-customer".into(),
+            email: None,
+            name: None,
+            marketing_consent: None,
+        },
+        order: tenure_domain::OrderRecord {
+            external_id: "new-order".into(),
+            placed_at: "1998-03-01T12:00:00Z".parse().unwrap(),
+            status: tenure_domain::OrderStatus::Paid,
+            currency: tenure_domain::Currency::USD,
+            total_minor: 1_000,
+            refunded_minor: 0,
+            items: vec![],
+        },
+    };
+    session.ingest(&record).unwrap();
+    session.commit().unwrap();
+
+    assert_eq!(data_value(&browser.get(uri).await.body, "N"), (before + 1).to_string());
+}

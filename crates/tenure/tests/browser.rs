@@ -154,7 +154,8 @@ fn a_seller_signs_in_reads_the_overview_opens_the_pages_and_signs_out() {
     session.find("#file").type_text(export.to_str().unwrap());
     session.find("form.upload button[type=submit]").click();
     let added = session.find("#orders-added").attribute("value").unwrap();
-    let added: i64 = added.parse().unwrap_or_else(|_| panic!("orders added: {added:?}\n{}", session.source()));
+    let added: i64 =
+        added.parse().unwrap_or_else(|_| panic!("orders added: {added:?}\n{}", session.source()));
     assert!(added > 0);
     assert_eq!(json(&db, &["stats", "--json"])["orders"].as_i64().unwrap(), before + added);
     screenshot(&session, "import");

@@ -14,7 +14,7 @@ use tenure_metrics::{CustomerFacts, Date, PurchaseColumnsBuilder};
 use tenure_store::{CustomerDetail, CustomerScore, ScoreOrder, ScoreQuery, Store};
 
 use crate::AppError;
-use crate::reports::{Purchases, ReportScope, ShopTimeZone};
+use crate::reports::{Purchases, ShopTimeZone};
 
 /// The order of a score list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,17 +100,16 @@ pub struct ListedScore {
 /// names and e-mails are read for that page only.
 pub fn list_scores(
     store: &mut dyn Store,
-    scope: &ReportScope,
+    purchases: &Purchases,
     query: &ScoreListQuery,
 ) -> Result<ScoreList, AppError> {
-    let purchases = Purchases::load(store, scope)?;
     let Some(currency) = purchases.currency() else {
         return Ok(ScoreList { currency: None, as_of: None, scored: 0, matching: 0, rows: Vec::new() });
     };
     let all = ScoreQuery { currency: currency.code().to_string(), order: ScoreOrder::Customer, limit: None };
     let scores = store.scores(&all)?;
     let (scored, as_of) = (scores.len(), scores.first().map(|s| s.as_of));
-    let last = last_purchases(&purchases);
+    let last = last_purchases(purchases);
     let mut matching: Vec<ListedScore> = scores
         .into_iter()
         .filter(|s| query.below.is_none_or(|below| s.probability_alive < below))

@@ -6,8 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use tenure_app::reports::{
-    ActivityWindow, CohortMetric, CohortsView, Date, LifecycleReport, Period, Purchases, ReportScope,
-    RetentionFigures, SegmentsView,
+    ActivityWindow, CohortMetric, CohortsView, Date, LifecycleReport, Period, RetentionFigures, SegmentsView,
 };
 use tenure_domain::Currency;
 
@@ -41,10 +40,9 @@ pub(crate) async fn retention(
         return Err(ApiError::bad_request(format!("from {} is after to {}", query.from, query.to)));
     }
     let window = window(query.window)?;
-    let scope = scope(&state, query.currency.as_deref())?;
+    let currency = currency(query.currency.as_deref())?;
     let report = state
-        .pool()
-        .run(move |store| Purchases::load(store, &scope)?.retention(query.from, query.to, window))
+        .with_purchases(currency, move |_, purchases| purchases.retention(query.from, query.to, window))
         .await?;
     Ok(Json(report))
 }
@@ -54,11 +52,9 @@ fn window(days: u32) -> Result<ActivityWindow, ApiError> {
     ActivityWindow::new(days).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-/// The report scope of a request: the server's time zone, `?currency=` if given.
-fn scope(state: &AppState, currency: Option<&str>) -> Result<ReportScope, ApiError> {
-    let currency =
-        currency.map(Currency::parse).transpose().map_err(|e| ApiError::bad_request(e.to_string()))?;
-    Ok(ReportScope { time_zone: state.time_zone(), currency, ..ReportScope::default() })
+/// `?currency=`, checked.
+fn currency(code: Option<&str>) -> Result<Option<Currency>, ApiError> {
+    code.map(Currency::parse).transpose().map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// The query of a request, or 400 with serde's reason.
@@ -89,11 +85,9 @@ pub(crate) async fn cohorts(
 ) -> Result<Json<CohortsView>, ApiError> {
     auth::require(&state, &headers, READERS).await?;
     let query = parsed(query)?;
-    let scope = scope(&state, query.currency.as_deref())?;
+    let currency = currency(query.currency.as_deref())?;
     let view = state
-        .pool()
-        .run(move |store| {
-            let purchases = Purchases::load(store, &scope)?;
+        .with_purchases(currency, move |_, purchases| {
             let as_of = match query.as_of.or_else(|| purchases.last_day()) {
                 Some(day) => day,
                 None => purchases.time_zone().day_of(chrono::Utc::now())?,
@@ -121,9 +115,9 @@ pub(crate) async fn lifecycle(
 ) -> Result<Json<LifecycleReport>, ApiError> {
     auth::require(&state, &headers, READERS).await?;
     let query = parsed(query)?;
-    let (scope, window) = (scope(&state, query.currency.as_deref())?, window(query.window)?);
+    let (currency, window) = (currency(query.currency.as_deref())?, window(query.window)?);
     let report =
-        state.pool().run(move |store| Purchases::load(store, &scope)?.lifecycle(query.as_of, window)).await?;
+        state.with_purchases(currency, move |_, purchases| purchases.lifecycle(query.as_of, window)).await?;
     Ok(Json(report))
 }
 
@@ -135,7 +129,7 @@ pub(crate) async fn segments(
 ) -> Result<Json<SegmentsView>, ApiError> {
     auth::require(&state, &headers, READERS).await?;
     let query = parsed(query)?;
-    let scope = scope(&state, query.currency.as_deref())?;
-    let view = state.pool().run(move |store| Purchases::load(store, &scope)?.segments(query.as_of)).await?;
+    let currency = currency(query.currency.as_deref())?;
+    let view = state.with_purchases(currency, move |_, purchases| purchases.segments(query.as_of)).await?;
     Ok(Json(view))
 }

@@ -16,7 +16,7 @@ use tenure_app::reports::AT_RISK_BELOW;
 use tenure_domain::Currency;
 
 use super::Layout;
-use super::params::{optional, parsed, scope};
+use super::params::{optional, parsed};
 use crate::format::{count, money, percent};
 use crate::html::{PageError, render};
 use crate::routes::STAFF;
@@ -127,8 +127,9 @@ pub(crate) async fn at_risk(
     let query = parsed(query)?;
     let page_number = query.page.unwrap_or(1).max(1);
     let list_query = query.list(Some(page_number))?;
-    let scope = scope(&state);
-    let list = state.pool().run(move |store| list_scores(store, &scope, &list_query)).await?;
+    let list = state
+        .with_purchases(None, move |store, purchases| list_scores(store, purchases, &list_query))
+        .await?;
     let layout = Layout::new(&signed_in, "Customers at risk", "/at-risk");
     Ok(render(&page(layout, &query, &list, page_number)))
 }
@@ -191,8 +192,9 @@ pub(crate) async fn at_risk_csv(
     session::require(&state, &headers, STAFF, &uri).await?;
     let query = parsed(query)?;
     let list_query = query.list(None)?;
-    let scope = scope(&state);
-    let list = state.pool().run(move |store| list_scores(store, &scope, &list_query)).await?;
+    let list = state
+        .with_purchases(None, move |store, purchases| list_scores(store, purchases, &list_query))
+        .await?;
     let body = csv_text(&list)?;
     let day = list.as_of.map_or_else(|| "none".to_string(), |d| d.to_string());
     let disposition = format!("attachment; filename=\"tenure-at-risk-{day}.csv\"");

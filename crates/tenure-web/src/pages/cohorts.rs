@@ -12,11 +12,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde::Deserialize;
-use tenure_app::reports::{CohortMetric, CohortView, CohortsView, Date, Period, Purchases};
+use tenure_app::reports::{CohortMetric, CohortView, CohortsView, Date, Period};
 use tenure_domain::Currency;
 
 use super::Layout;
-use super::params::{as_of_or_latest, optional, parsed, scope};
+use super::params::{as_of_or_latest, optional, parsed};
 use super::retention::{Choice, period_choices};
 use crate::charts::{heat_bands, heat_level};
 use crate::format::{count, money};
@@ -86,13 +86,10 @@ pub(crate) async fn cohorts(
 ) -> Result<Response, PageError> {
     let signed_in = session::require(&state, &headers, READERS, &uri).await?;
     let query = parsed(query)?;
-    let scope = scope(&state);
     let period = query.period.unwrap_or(Period::Month);
     let metric = query.metric.unwrap_or_default();
     let (view, currency) = state
-        .pool()
-        .run(move |store| {
-            let purchases = Purchases::load(store, &scope)?;
+        .with_purchases(None, move |_, purchases| {
             let as_of = as_of_or_latest(query.as_of, &purchases)?;
             Ok((purchases.cohorts(period, metric, as_of), purchases.currency()))
         })

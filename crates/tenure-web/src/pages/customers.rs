@@ -10,14 +10,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use tenure_app::AppError;
 use tenure_app::reports::{
-    CustomerList, CustomerSelection, Date, ListedCustomer, Purchases, ReportScope, SegmentRules, stage_name,
-    stage_names,
+    CustomerList, CustomerSelection, Date, ListedCustomer, Purchases, SegmentRules, stage_name, stage_names,
 };
 use tenure_domain::{Currency, CustomerId};
 use tenure_store::{CustomerQuery, CustomerSummary, Store};
 
 use super::Layout;
-use super::params::{as_of_or_latest, optional, parsed, scope, window};
+use super::params::{as_of_or_latest, optional, parsed, window};
 use crate::format::{count, money};
 use crate::html::{PageError, encode_query_value, render};
 use crate::routes::STAFF;
@@ -95,19 +94,21 @@ pub(crate) async fn customers(
     let query = parsed(query)?;
     let selection = selection(&query)?;
     let page_number = query.page.unwrap_or(1).max(1);
-    let scope = scope(&state);
     let (after, window_days) = (query.after, query.window);
     let as_of = query.as_of;
-    let listing = state
-        .pool()
-        .run(move |store| match selection {
-            Some(selection) => selected(store, &scope, &selection, as_of, window_days, page_number),
-            None => {
-                let page = CustomerQuery { after: after.map(CustomerId), limit: PAGE_SIZE as u32 };
-                Ok(Listing::All(store.customers(&page)?))
-            }
-        })
-        .await?;
+    let listing = match selection {
+        Some(selection) => {
+            state
+                .with_purchases(None, move |store, purchases| {
+                    selected(store, purchases, &selection, as_of, window_days, page_number)
+                })
+                .await?
+        }
+        None => {
+            let page = CustomerQuery { after: after.map(CustomerId), limit: PAGE_SIZE as u32 };
+            state.pool().run(move |store| Ok(Listing::All(store.customers(&page)?))).await?
+        }
+    };
     let layout = Layout::new(&signed_in, "Customers", "/customers");
     Ok(render(&page(layout, &query, listing, page_number)))
 }
@@ -124,14 +125,13 @@ fn selection(query: &CustomersQuery) -> Result<Option<CustomerSelection>, AppErr
 
 fn selected(
     store: &mut dyn Store,
-    scope: &ReportScope,
+    purchases: &Purchases,
     selection: &CustomerSelection,
     as_of: Option<Date>,
     window_days: Option<u32>,
     page_number: usize,
 ) -> Result<Listing, AppError> {
-    let purchases = Purchases::load(store, scope)?;
-    let as_of = as_of_or_latest(as_of, &purchases)?;
+    let as_of = as_of_or_latest(as_of, purchases)?;
     let mut list = purchases.customers_in(selection, as_of, window(window_days)?)?;
     let total = list.customers.len();
     // Names are read for the page shown only (the list itself is cheap: it is in memory).

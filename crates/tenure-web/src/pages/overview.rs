@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde::Deserialize;
 use tenure_app::AppError;
-use tenure_app::reports::{ActivityWindow, Date, Purchases, ReportScope, RetentionFigures};
+use tenure_app::reports::{ActivityWindow, Date, Purchases, RetentionFigures};
 
 use super::Layout;
 use crate::format::{Trend, count, money, percent};
@@ -68,8 +68,8 @@ pub(crate) async fn overview(
     let Query(query) = query.map_err(|e| AppError::Invalid(e.body_text()))?;
     let window = ActivityWindow::new(query.window.unwrap_or(ActivityWindow::default().days()))
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let scope = ReportScope { time_zone: state.time_zone(), ..ReportScope::default() };
-    let figures = state.pool().run(move |store| overview_figures(store, &scope, &query, window)).await?;
+    let figures =
+        state.with_purchases(None, move |_, purchases| overview_figures(purchases, &query, window)).await?;
     let layout = Layout::new(&signed_in, "Overview", "/");
     Ok(render(&page(layout, figures, window)))
 }
@@ -87,12 +87,10 @@ struct Figures {
 }
 
 fn overview_figures(
-    store: &mut dyn tenure_store::Store,
-    scope: &ReportScope,
+    purchases: &Purchases,
     query: &OverviewQuery,
     window: ActivityWindow,
 ) -> Result<Figures, AppError> {
-    let purchases = Purchases::load(store, scope)?;
     let to = match query.to.or_else(|| purchases.last_day()) {
         Some(day) => day,
         None => today()?,

@@ -11,7 +11,7 @@ use tenure_app::AppError;
 use tenure_app::reports::{ActivityWindow, Date, Period, Purchases, RetentionFigures, RetentionSeries};
 
 use super::Layout;
-use super::params::{optional, parsed, scope, shift, window};
+use super::params::{optional, parsed, shift, window};
 use crate::charts::{LineChart, SeriesInput, line_chart};
 use crate::format::{count, percent};
 use crate::html::{PageError, render};
@@ -106,20 +106,18 @@ pub(crate) async fn retention(
     let signed_in = session::require(&state, &headers, READERS, &uri).await?;
     let query = parsed(query)?;
     let window = window(query.window)?;
-    let scope = scope(&state);
-    let (series, currency) = state.pool().run(move |store| series(store, &scope, &query, window)).await?;
+    let (series, currency) =
+        state.with_purchases(None, move |_, purchases| series(purchases, &query, window)).await?;
     let layout = Layout::new(&signed_in, "Retention over time", "/retention");
     Ok(render(&page(layout, &series, currency)))
 }
 
 /// The series the query asks for, and the currency it is in (`None`: no purchases).
 fn series(
-    store: &mut dyn tenure_store::Store,
-    scope: &tenure_app::reports::ReportScope,
+    purchases: &Purchases,
     query: &RetentionQuery,
     window: ActivityWindow,
 ) -> Result<(RetentionSeries, Option<tenure_domain::Currency>), AppError> {
-    let purchases = Purchases::load(store, scope)?;
     let to = match query.to.or_else(|| purchases.last_day()) {
         Some(day) => day,
         None => purchases.time_zone().day_of(chrono::Utc::now())?,

@@ -7,11 +7,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde::Deserialize;
-use tenure_app::reports::{Date, Purchases, RfmGrid, SegmentsView};
+use tenure_app::reports::{Date, RfmGrid, SegmentsView};
 use tenure_domain::Currency;
 
 use super::Layout;
-use super::params::{as_of_or_latest, optional, parsed, scope};
+use super::params::{as_of_or_latest, optional, parsed};
 use crate::charts::heat_level;
 use crate::format::{count, money, percent};
 use crate::html::{PageError, encode_query_value, render};
@@ -73,11 +73,8 @@ pub(crate) async fn segments(
 ) -> Result<Response, PageError> {
     let signed_in = session::require(&state, &headers, READERS, &uri).await?;
     let query = parsed(query)?;
-    let scope = scope(&state);
     let (view, grid, currency) = state
-        .pool()
-        .run(move |store| {
-            let purchases = Purchases::load(store, &scope)?;
+        .with_purchases(None, move |_, purchases| {
             let as_of = as_of_or_latest(query.as_of, &purchases)?;
             Ok((purchases.segments(as_of)?, purchases.rfm_grid(as_of)?, purchases.currency()))
         })
