@@ -13,13 +13,16 @@ use tenure_store::Store;
 
 use crate::AppState;
 
+/// Purchases loaded at a store revision.
+type Loaded = (i64, Arc<Purchases>);
+
 /// Loaded purchases per requested currency (`None`: the store's main currency), with the
 /// revision they were loaded at. One entry per currency asked for: a handful at most.
 #[derive(Default)]
 pub(crate) struct PurchasesCache {
     // A Tokio mutex, held while loading: concurrent requests after a change wait for one load
     // instead of each starting their own.
-    entries: tokio::sync::Mutex<HashMap<Option<String>, (i64, Arc<Purchases>)>>,
+    entries: tokio::sync::Mutex<HashMap<Option<String>, Loaded>>,
 }
 
 impl AppState {

@@ -90,7 +90,7 @@ pub(crate) async fn cohorts(
     let metric = query.metric.unwrap_or_default();
     let (view, currency) = state
         .with_purchases(None, move |_, purchases| {
-            let as_of = as_of_or_latest(query.as_of, &purchases)?;
+            let as_of = as_of_or_latest(query.as_of, purchases)?;
             Ok((purchases.cohorts(period, metric, as_of), purchases.currency()))
         })
         .await?;

@@ -75,7 +75,7 @@ pub(crate) async fn segments(
     let query = parsed(query)?;
     let (view, grid, currency) = state
         .with_purchases(None, move |_, purchases| {
-            let as_of = as_of_or_latest(query.as_of, &purchases)?;
+            let as_of = as_of_or_latest(query.as_of, purchases)?;
             Ok((purchases.segments(as_of)?, purchases.rfm_grid(as_of)?, purchases.currency()))
         })
         .await?;
