@@ -1,28 +1,30 @@
-//! Report inputs kept between requests. Loading a shop's purchases is the slow part of every
-//! report (seconds at a million customers); the computations on them are fast. So each server
-//! keeps the loaded purchases per currency, labelled with the store's revision, and loads them
-//! again only when the revision moved — whichever server or import changed the data.
+//! Report inputs kept between requests. Loading a shop's purchases (and its stored scores) is
+//! the slow part of every report — seconds at a million customers — while the computations on
+//! them are fast. So each server keeps what it loaded, labelled with the store's revision, and
+//! loads again only when the revision moved, whichever server or import changed the data.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use tenure_app::AppError;
+use tenure_app::models::ScoreBoard;
 use tenure_app::reports::{Purchases, ReportScope};
 use tenure_domain::Currency;
 use tenure_store::Store;
 
 use crate::AppState;
 
-/// Purchases loaded at a store revision.
-type Loaded = (i64, Arc<Purchases>);
+/// Something loaded at a store revision.
+type Loaded = (i64, Arc<dyn Any + Send + Sync>);
 
-/// Loaded purchases per requested currency (`None`: the store's main currency), with the
-/// revision they were loaded at. One entry per currency asked for: a handful at most.
+/// What was loaded, by what it is (`purchases:USD`, `scores:`…). A few entries per currency a
+/// report was asked in: a handful at most.
 #[derive(Default)]
-pub(crate) struct PurchasesCache {
+pub(crate) struct ReportCache {
     // A Tokio mutex, held while loading: concurrent requests after a change wait for one load
     // instead of each starting their own.
-    entries: tokio::sync::Mutex<HashMap<Option<String>, Loaded>>,
+    entries: tokio::sync::Mutex<HashMap<String, Loaded>>,
 }
 
 impl AppState {
@@ -33,25 +35,53 @@ impl AppState {
         currency: Option<Currency>,
         work: impl FnOnce(&mut dyn Store, &Purchases) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let purchases = self.purchases(currency).await?;
+        let revision = self.revision().await?;
+        let purchases = self.purchases(currency, revision).await?;
         self.pool().run(move |store| work(store, &purchases)).await
     }
 
-    /// The purchases in `currency`, from the cache while the store's revision stands.
-    async fn purchases(&self, currency: Option<Currency>) -> Result<Arc<Purchases>, AppError> {
-        // Read before loading: a change landing in between is then in the loaded data under an
-        // older label, and the next request loads again — never the other way round.
-        let revision = self.pool().run(|store| Ok(store.revision()?)).await?;
-        let key = currency.map(|c| c.code().to_string());
-        let mut entries = self.cache().entries.lock().await;
-        if let Some((cached_at, purchases)) = entries.get(&key)
-            && *cached_at == revision
-        {
-            return Ok(Arc::clone(purchases));
-        }
+    /// Runs `work` with the stored scores of the main currency, sorted, loaded once per revision.
+    pub(crate) async fn with_scores<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn Store, &ScoreBoard) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let revision = self.revision().await?;
+        let purchases = self.purchases(None, revision).await?;
+        let board = self
+            .cached("scores:".to_string(), revision, move |store| ScoreBoard::load(store, &purchases))
+            .await?;
+        self.pool().run(move |store| work(store, &board)).await
+    }
+
+    /// The store's revision now. Read before loading: a change landing in between is then in
+    /// the loaded data under an older label, and the next request loads again — never the
+    /// other way round.
+    async fn revision(&self) -> Result<i64, AppError> {
+        self.pool().run(|store| Ok(store.revision()?)).await
+    }
+
+    async fn purchases(&self, currency: Option<Currency>, revision: i64) -> Result<Arc<Purchases>, AppError> {
+        let key = format!("purchases:{}", currency.map(|c| c.code().to_string()).unwrap_or_default());
         let scope = ReportScope { time_zone: self.time_zone(), currency, ..ReportScope::default() };
-        let loaded = Arc::new(self.pool().run(move |store| Purchases::load(store, &scope)).await?);
-        entries.insert(key, (revision, Arc::clone(&loaded)));
+        self.cached(key, revision, move |store| Purchases::load(store, &scope)).await
+    }
+
+    /// The value under `key` if it was loaded at `revision`; else `load`ed now and kept.
+    async fn cached<T: Any + Send + Sync>(
+        &self,
+        key: String,
+        revision: i64,
+        load: impl FnOnce(&mut dyn Store) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<Arc<T>, AppError> {
+        let mut entries = self.cache().entries.lock().await;
+        if let Some((loaded_at, value)) = entries.get(&key)
+            && *loaded_at == revision
+            && let Ok(value) = Arc::clone(value).downcast::<T>()
+        {
+            return Ok(value);
+        }
+        let loaded = Arc::new(self.pool().run(load).await?);
+        entries.insert(key, (revision, Arc::clone(&loaded) as Arc<dyn Any + Send + Sync>));
         Ok(loaded)
     }
 }

@@ -44,7 +44,7 @@ struct Shared {
     logins_per_address: limit::RateLimiter,
     logins_per_email: limit::RateLimiter,
     metrics: metrics::Metrics,
-    cache: cache::PurchasesCache,
+    cache: cache::ReportCache,
 }
 
 /// Sign-in attempts allowed per e-mail in each window: a handful of typos, not a guessing run.
@@ -74,12 +74,12 @@ impl AppState {
                 logins_per_address,
                 logins_per_email,
                 metrics: metrics::Metrics::default(),
-                cache: cache::PurchasesCache::default(),
+                cache: cache::ReportCache::default(),
             }),
         }
     }
 
-    pub(crate) fn cache(&self) -> &cache::PurchasesCache {
+    pub(crate) fn cache(&self) -> &cache::ReportCache {
         &self.inner.cache
     }
 

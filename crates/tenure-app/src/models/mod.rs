@@ -23,7 +23,8 @@ pub use fit::{FitReport, Fitted, ModelKind, NamedParams, fit_discrete, fit_spend
 pub use refresh::{STORED_HORIZON_WEEKS, refresh_after_import, refresh_scores};
 pub use score::{ClvSettings, ScoredCustomer, Scores, add_contacts, score_days};
 pub use stored::{
-    ListedScore, PurchaseHistory, ScoreList, ScoreListQuery, ScoreSort, list_scores, purchase_history,
+    ListedScore, PurchaseHistory, ScoreBoard, ScoreList, ScoreListQuery, ScoreSort, list_scores,
+    purchase_history,
 };
 pub use summary::{Split, Summaries, TimeUnit};
 pub use summary_file::fit_summary_file;

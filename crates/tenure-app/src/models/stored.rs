@@ -96,35 +96,95 @@ pub struct ListedScore {
     pub last_purchase: Option<Date>,
 }
 
-/// The stored scores of the report currency of `scope`, filtered, sorted and cut to one page;
-/// names and e-mails are read for that page only.
+/// The stored scores of the purchases' currency, filtered, sorted and cut to one page; names and
+/// e-mails are read for that page only.
 pub fn list_scores(
     store: &mut dyn Store,
     purchases: &Purchases,
     query: &ScoreListQuery,
 ) -> Result<ScoreList, AppError> {
-    let Some(currency) = purchases.currency() else {
-        return Ok(ScoreList { currency: None, as_of: None, scored: 0, matching: 0, rows: Vec::new() });
-    };
-    let all = ScoreQuery { currency: currency.code().to_string(), order: ScoreOrder::Customer, limit: None };
-    let scores = store.scores(&all)?;
-    let (scored, as_of) = (scores.len(), scores.first().map(|s| s.as_of));
-    let last = last_purchases(purchases);
-    let mut matching: Vec<ListedScore> = scores
-        .into_iter()
-        .filter(|s| query.below.is_none_or(|below| s.probability_alive < below))
-        .filter(|s| query.min_clv.is_none_or(|min| purchases.major(s.clv_minor as f64) >= min))
-        .map(|score| {
-            let last_purchase = last.get(&score.customer).copied();
-            ListedScore { score, name: None, email: None, last_purchase }
+    ScoreBoard::load(store, purchases)?.list(store, query)
+}
+
+/// Every stored score of one currency with its customer's last purchase, sorted once in each
+/// order a list can ask for: what a server keeps between requests, so a page of the at-risk
+/// list costs a scan of an index, not a read and a sort of every score.
+#[derive(Debug, Clone)]
+pub struct ScoreBoard {
+    currency: Option<Currency>,
+    /// Minor units per major unit of the currency (for `min_clv`).
+    unit: f64,
+    scores: Vec<ListedScore>,
+    by_probability: Vec<u32>,
+    by_clv: Vec<u32>,
+    by_last_purchase: Vec<u32>,
+}
+
+impl ScoreBoard {
+    /// Reads the stored scores of the purchases' currency and sorts them.
+    pub fn load(store: &mut dyn Store, purchases: &Purchases) -> Result<ScoreBoard, AppError> {
+        let currency = purchases.currency();
+        let unit = 1.0 / purchases.major(1.0);
+        let Some(code) = currency else {
+            return Ok(ScoreBoard::from_scores(None, unit, Vec::new()));
+        };
+        let all = ScoreQuery { currency: code.code().to_string(), order: ScoreOrder::Customer, limit: None };
+        let last = last_purchases(purchases);
+        let scores = store
+            .scores(&all)?
+            .into_iter()
+            .map(|score| {
+                let last_purchase = last.get(&score.customer).copied();
+                ListedScore { score, name: None, email: None, last_purchase }
+            })
+            .collect();
+        Ok(ScoreBoard::from_scores(currency, unit, scores))
+    }
+
+    fn from_scores(currency: Option<Currency>, unit: f64, scores: Vec<ListedScore>) -> ScoreBoard {
+        let order = |sort: ScoreSort| {
+            let mut index: Vec<u32> = (0..scores.len() as u32).collect();
+            index.sort_by(|&a, &b| compare(sort, &scores[a as usize], &scores[b as usize]));
+            index
+        };
+        let (by_probability, by_clv, by_last_purchase) =
+            (order(ScoreSort::ProbabilityAlive), order(ScoreSort::Clv), order(ScoreSort::LastPurchase));
+        ScoreBoard { currency, unit, scores, by_probability, by_clv, by_last_purchase }
+    }
+
+    /// One page of the scores matching `query`, with names and e-mails read for that page.
+    pub fn list(&self, store: &mut dyn Store, query: &ScoreListQuery) -> Result<ScoreList, AppError> {
+        let index = match query.sort {
+            ScoreSort::ProbabilityAlive => &self.by_probability,
+            ScoreSort::Clv => &self.by_clv,
+            ScoreSort::LastPurchase => &self.by_last_purchase,
+        };
+        let matches = |s: &ListedScore| {
+            query.below.is_none_or(|below| s.score.probability_alive < below)
+                && query.min_clv.is_none_or(|min| s.score.clv_minor as f64 / self.unit >= min)
+        };
+        let mut matching = 0;
+        let mut rows = Vec::new();
+        let limit = query.limit.unwrap_or(usize::MAX);
+        for &i in index {
+            let listed = &self.scores[i as usize];
+            if !matches(listed) {
+                continue;
+            }
+            if matching >= query.offset && rows.len() < limit {
+                rows.push(listed.clone());
+            }
+            matching += 1;
+        }
+        add_contacts(store, &mut rows)?;
+        Ok(ScoreList {
+            currency: self.currency,
+            as_of: self.scores.first().map(|s| s.score.as_of),
+            scored: self.scores.len(),
+            matching,
+            rows,
         })
-        .collect();
-    matching.sort_by(|a, b| compare(query.sort, a, b));
-    let total = matching.len();
-    let mut rows: Vec<ListedScore> =
-        matching.into_iter().skip(query.offset).take(query.limit.unwrap_or(usize::MAX)).collect();
-    add_contacts(store, &mut rows)?;
-    Ok(ScoreList { currency: Some(currency), as_of, scored, matching: total, rows })
+    }
 }
 
 /// The order of [`ScoreSort`]: the key, then the customer id, so every order is total.

@@ -9,9 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tenure_app::AppError;
-use tenure_app::models::{
-    ListedScore, STORED_HORIZON_WEEKS, ScoreList, ScoreListQuery, ScoreSort, list_scores,
-};
+use tenure_app::models::{ListedScore, STORED_HORIZON_WEEKS, ScoreList, ScoreListQuery, ScoreSort};
 use tenure_app::reports::AT_RISK_BELOW;
 use tenure_domain::Currency;
 
@@ -127,9 +125,7 @@ pub(crate) async fn at_risk(
     let query = parsed(query)?;
     let page_number = query.page.unwrap_or(1).max(1);
     let list_query = query.list(Some(page_number))?;
-    let list = state
-        .with_purchases(None, move |store, purchases| list_scores(store, purchases, &list_query))
-        .await?;
+    let list = state.with_scores(move |store, board| board.list(store, &list_query)).await?;
     let layout = Layout::new(&signed_in, "Customers at risk", "/at-risk");
     Ok(render(&page(layout, &query, &list, page_number)))
 }
@@ -192,9 +188,7 @@ pub(crate) async fn at_risk_csv(
     session::require(&state, &headers, STAFF, &uri).await?;
     let query = parsed(query)?;
     let list_query = query.list(None)?;
-    let list = state
-        .with_purchases(None, move |store, purchases| list_scores(store, purchases, &list_query))
-        .await?;
+    let list = state.with_scores(move |store, board| board.list(store, &list_query)).await?;
     let body = csv_text(&list)?;
     let day = list.as_of.map_or_else(|| "none".to_string(), |d| d.to_string());
     let disposition = format!("attachment; filename=\"tenure-at-risk-{day}.csv\"");
