@@ -18,8 +18,10 @@ use crate::AppState;
 /// Something loaded at a store revision.
 type Loaded = (i64, Arc<dyn Any + Send + Sync>);
 
-/// What was loaded, by what it is (`purchases:USD`, `scores:`…). A few entries per currency a
-/// report was asked in: a handful at most.
+/// Entries kept at most: loaded inputs (a few) and computed results (one per distinct query).
+const MAX_ENTRIES: usize = 256;
+
+/// What was loaded or computed, by what it is (`purchases:USD`, `scores:`, `overview:…`).
 #[derive(Default)]
 pub(crate) struct ReportCache {
     // A Tokio mutex, held while loading: concurrent requests after a change wait for one load
@@ -53,6 +55,18 @@ impl AppState {
         self.pool().run(move |store| work(store, &board)).await
     }
 
+    /// `compute`s a result from the purchases of the main currency once per store revision and
+    /// `key` (which must name everything the result depends on, the query included).
+    pub(crate) async fn cached_report<T: Any + Send + Sync>(
+        &self,
+        key: String,
+        compute: impl FnOnce(&Purchases) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<Arc<T>, AppError> {
+        let revision = self.revision().await?;
+        let purchases = self.purchases(None, revision).await?;
+        self.cached(key, revision, move |_| compute(&purchases)).await
+    }
+
     /// The store's revision now. Read before loading: a change landing in between is then in
     /// the loaded data under an older label, and the next request loads again — never the
     /// other way round.
@@ -81,6 +95,13 @@ impl AppState {
             return Ok(value);
         }
         let loaded = Arc::new(self.pool().run(load).await?);
+        if entries.len() >= MAX_ENTRIES {
+            // Stale entries first; if every entry is current (many distinct queries), start over.
+            entries.retain(|_, (loaded_at, _)| *loaded_at == revision);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+        }
         entries.insert(key, (revision, Arc::clone(&loaded) as Arc<dyn Any + Send + Sync>));
         Ok(loaded)
     }

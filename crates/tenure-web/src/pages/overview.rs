@@ -71,7 +71,7 @@ pub(crate) async fn overview(
     let figures =
         state.with_purchases(None, move |_, purchases| overview_figures(purchases, &query, window)).await?;
     let layout = Layout::new(&signed_in, "Overview", "/");
-    Ok(render(&page(layout, figures, window)))
+    Ok(render(&page(layout, &figures, window)))
 }
 
 /// What the overview computes: this period, the one before, customers at risk at both ends.
@@ -145,7 +145,7 @@ fn shift(date: Date, days: i32) -> Result<Date, AppError> {
     Date::from_days(date.days() + days).map_err(|e| AppError::Invalid(e.to_string()))
 }
 
-fn page(layout: Layout, figures: Figures, window: ActivityWindow) -> OverviewPage {
+fn page(layout: Layout, figures: &Figures, window: ActivityWindow) -> OverviewPage {
     let (cards, counts) = match (&figures.now, &figures.before) {
         (Some(now), Some(before)) => {
             (cards(now, before, figures.at_risk, figures.currency_code), (now.s, now.e, now.n, now.lost))
@@ -159,7 +159,7 @@ fn page(layout: Layout, figures: Figures, window: ActivityWindow) -> OverviewPag
         to: figures.to,
         previous_from: figures.previous_from,
         window: window.days(),
-        currency: figures.currency,
+        currency: figures.currency.clone(),
         empty: figures.now.is_none(),
         cards,
         s,
