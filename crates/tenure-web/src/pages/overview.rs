@@ -68,8 +68,9 @@ pub(crate) async fn overview(
     let Query(query) = query.map_err(|e| AppError::Invalid(e.body_text()))?;
     let window = ActivityWindow::new(query.window.unwrap_or(ActivityWindow::default().days()))
         .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let key = format!("overview:{:?}:{:?}:{}", query.from, query.to, window.days());
     let figures =
-        state.with_purchases(None, move |_, purchases| overview_figures(purchases, &query, window)).await?;
+        state.cached_report(key, move |purchases| overview_figures(purchases, &query, window)).await?;
     let layout = Layout::new(&signed_in, "Overview", "/");
     Ok(render(&page(layout, &figures, window)))
 }
