@@ -309,3 +309,27 @@ async fn pages_show_a_change_made_elsewhere_at_once_though_reports_are_cached() 
 
     assert_eq!(data_value(&browser.get(uri).await.body, "N"), (before + 1).to_string());
 }
+
+#[tokio::test]
+async fn the_at_risk_list_follows_new_scores_at_once() {
+    let dashboard = dashboard();
+    let mut browser = dashboard.signed_in(Role::Agent).await;
+    assert!(browser.get("/at-risk").await.body.contains("id=\"no-scores\""), "no scores yet");
+
+    let mut store = tenure_store::open(&dashboard.url, chrono::Utc::now()).unwrap();
+    let first = store.customers(&tenure_store::CustomerQuery { after: None, limit: 1 }).unwrap()[0].id;
+    let score = tenure_store::CustomerScore {
+        customer: first,
+        currency: "USD".into(),
+        model: "bgnbd".into(),
+        as_of: chrono::NaiveDate::from_ymd_opt(1998, 6, 30).unwrap(),
+        probability_alive: 0.25,
+        expected_purchases: 0.5,
+        horizon_days: 364,
+        expected_spend_minor: 2_000,
+        clv_minor: 1_000,
+    };
+    store.replace_scores(&[score]).unwrap();
+    let page = browser.get("/at-risk").await.body;
+    assert!(page.contains(&format!("<data class=\"customer\" value=\"{}\">", first.0)), "{page}");
+}
