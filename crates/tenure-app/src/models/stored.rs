@@ -108,16 +108,25 @@ pub fn list_scores(
 
 /// Every stored score of one currency with its customer's last purchase, sorted once in each
 /// order a list can ask for: what a server keeps between requests, so a page of the at-risk
-/// list costs a scan of an index, not a read and a sort of every score.
+/// list costs one sequential scan of a compact index, not a read and a sort of every score.
 #[derive(Debug, Clone)]
 pub struct ScoreBoard {
     currency: Option<Currency>,
     /// Minor units per major unit of the currency (for `min_clv`).
     unit: f64,
+    /// The scores, in customer order; each row's `score` is whole, to be handed out as is.
     scores: Vec<ListedScore>,
-    by_probability: Vec<u32>,
-    by_clv: Vec<u32>,
-    by_last_purchase: Vec<u32>,
+    by_probability: Vec<Ranked>,
+    by_clv: Vec<Ranked>,
+    by_last_purchase: Vec<Ranked>,
+}
+
+/// One score in one order: what the filters read, next to each other, and where the score is.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    probability_alive: f64,
+    clv_minor: i64,
+    index: u32,
 }
 
 impl ScoreBoard {
@@ -146,6 +155,16 @@ impl ScoreBoard {
             let mut index: Vec<u32> = (0..scores.len() as u32).collect();
             index.sort_by(|&a, &b| compare(sort, &scores[a as usize], &scores[b as usize]));
             index
+                .into_iter()
+                .map(|i| {
+                    let score = &scores[i as usize].score;
+                    Ranked {
+                        probability_alive: score.probability_alive,
+                        clv_minor: score.clv_minor,
+                        index: i,
+                    }
+                })
+                .collect()
         };
         let (by_probability, by_clv, by_last_purchase) =
             (order(ScoreSort::ProbabilityAlive), order(ScoreSort::Clv), order(ScoreSort::LastPurchase));
@@ -154,25 +173,22 @@ impl ScoreBoard {
 
     /// One page of the scores matching `query`, with names and e-mails read for that page.
     pub fn list(&self, store: &mut dyn Store, query: &ScoreListQuery) -> Result<ScoreList, AppError> {
-        let index = match query.sort {
+        let ranked = match query.sort {
             ScoreSort::ProbabilityAlive => &self.by_probability,
             ScoreSort::Clv => &self.by_clv,
             ScoreSort::LastPurchase => &self.by_last_purchase,
         };
-        let matches = |s: &ListedScore| {
-            query.below.is_none_or(|below| s.score.probability_alive < below)
-                && query.min_clv.is_none_or(|min| s.score.clv_minor as f64 / self.unit >= min)
+        let min_clv_minor = query.min_clv.map(|min| min * self.unit);
+        let matches = |r: &Ranked| {
+            query.below.is_none_or(|below| r.probability_alive < below)
+                && min_clv_minor.is_none_or(|min| r.clv_minor as f64 >= min)
         };
         let mut matching = 0;
         let mut rows = Vec::new();
         let limit = query.limit.unwrap_or(usize::MAX);
-        for &i in index {
-            let listed = &self.scores[i as usize];
-            if !matches(listed) {
-                continue;
-            }
+        for r in ranked.iter().filter(|r| matches(r)) {
             if matching >= query.offset && rows.len() < limit {
-                rows.push(listed.clone());
+                rows.push(self.scores[r.index as usize].clone());
             }
             matching += 1;
         }
