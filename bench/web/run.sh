@@ -9,7 +9,7 @@
 #        reports bench's shop)
 # Env:   TENURE_BIN (default: a release build), BENCH_DIR (default: a temporary directory),
 #        PG_URL (an admin URL, e.g. postgres://postgres@127.0.0.1:5432/postgres: also PostgreSQL),
-#        DURATION (seconds per load, default 20), CONNECTIONS (default 8).
+#        DURATION (seconds per load, default 20), CONNECTIONS (default 8), SQLITE=0 (PostgreSQL only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CUSTOMERS=${1:-1000000}
@@ -102,8 +102,10 @@ bench() { # ENGINE DB
 rm -f "$WORK/results.md" "$WORK/memory.txt"
 echo "| engine | load | requests/s | p50 | p99 | errors |" >"$WORK/results.md"
 echo "|---|---|---|---|---|---|" >>"$WORK/results.md"
-rm -f "$WORK/shop.db"*
-bench sqlite "sqlite:$WORK/shop.db"
+if [ "${SQLITE:-1}" != 0 ]; then
+    rm -f "$WORK/shop.db"*
+    bench sqlite "sqlite:$WORK/shop.db"
+fi
 if [ -n "${PG_URL:-}" ]; then
     psql "$PG_URL" -qc "DROP DATABASE IF EXISTS tenure_bench" -c "CREATE DATABASE tenure_bench" >/dev/null
     pg_db="${PG_URL%/*}/tenure_bench"
