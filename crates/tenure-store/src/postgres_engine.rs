@@ -201,12 +201,18 @@ fn decode(row: &postgres::Row, i: usize, ty: &Type) -> Result<Value, StoreError>
     Ok(value.map_err(driver)?.unwrap_or(Value::Null))
 }
 
-/// Turns a driver error into a store error; unique violations are conflicts.
+/// Turns a driver error into a store error; unique violations are conflicts. The server's own
+/// message (and detail) is kept: the driver's `Display` says only "db error".
 fn driver(error: postgres::Error) -> StoreError {
+    let message = match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {detail}", db.message()),
+            None => db.message().to_string(),
+        },
+        None => error.to_string(),
+    };
     match error.code() {
-        Some(code) if *code == postgres::error::SqlState::UNIQUE_VIOLATION => {
-            StoreError::Conflict(error.to_string())
-        }
-        _ => StoreError::Other(error.to_string()),
+        Some(code) if *code == postgres::error::SqlState::UNIQUE_VIOLATION => StoreError::Conflict(message),
+        _ => StoreError::Other(message),
     }
 }

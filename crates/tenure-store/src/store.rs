@@ -244,6 +244,24 @@ impl<B: Backend> Engine<B> {
         Ok(value)
     }
 
+    /// Like [`Engine::write`], for one order written while others may be written at once: on
+    /// PostgreSQL two transactions can race to create the same customer's identity, and the
+    /// loser's unique violation aborts it. It is rolled back and run again, and then finds what
+    /// the winner committed. (SQLite's writers queue, so it never gets here.)
+    fn write_retrying<T>(
+        &mut self,
+        mut work: impl FnMut(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        const ATTEMPTS: usize = 5;
+        let mut attempt = 1;
+        loop {
+            match self.write(&mut work) {
+                Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => attempt += 1,
+                outcome => return outcome,
+            }
+        }
+    }
+
     fn checked_read(&mut self) -> Result<B::Tx<'_>, StoreError> {
         let mut tx = self.backend.read()?;
         require_current::<B>(&mut tx)?;
@@ -445,7 +463,7 @@ impl<B: Backend> Store for Engine<B> {
         respond: &dyn Fn(&OrderWritten) -> KeptResponse,
         now: Timestamp,
     ) -> Result<KeyedWrite, StoreError> {
-        self.write(|tx| writes::write_order(tx, write, respond, now))
+        self.write_retrying(|tx| writes::write_order(tx, write, respond, now))
     }
 
     fn receive_delivery(
@@ -453,7 +471,7 @@ impl<B: Backend> Store for Engine<B> {
         delivery: &Delivery<'_>,
         now: Timestamp,
     ) -> Result<DeliveryOutcome, StoreError> {
-        self.write(|tx| writes::receive(tx, delivery, now))
+        self.write_retrying(|tx| writes::receive(tx, delivery, now))
     }
 
     fn add_webhook(
