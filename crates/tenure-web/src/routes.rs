@@ -320,6 +320,22 @@ pub const ROUTES: &[Route] = &[
         responses: &[],
     },
     Route {
+        method: "GET",
+        path: "/api/v1/predictions",
+        example: "/api/v1/predictions?below=0.5&sort=clv&limit=10",
+        access: Access::Roles(STAFF),
+        summary: "Stored model scores: probability alive, expected purchases and spend, CLV, last purchase",
+        params: &[
+            query("below", false, "only probability alive below this (0 to 1)"),
+            query("min_clv", false, "only CLV at least this, major units"),
+            query("sort", false, "probability (default, lowest first), clv (highest first) or last_purchase"),
+            query("offset", false, "skip this many matching customers"),
+            query("limit", false, "page size, 1 to 500 (default 50)"),
+        ],
+        body: None,
+        responses: &[],
+    },
+    Route {
         method: "POST",
         path: "/api/v1/orders",
         example: "/api/v1/orders",
@@ -398,6 +414,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/metrics/cohorts", get(handlers::cohorts))
         .route("/api/v1/metrics/lifecycle", get(handlers::lifecycle))
         .route("/api/v1/metrics/segments", get(handlers::segments))
+        .route("/api/v1/predictions", get(handlers::predictions))
         .route("/api/v1/orders", post(handlers::create_order))
         .route("/webhooks/{source}", post(handlers::webhook))
         .merge(page_router())

@@ -337,3 +337,50 @@ async fn the_openapi_document_describes_exactly_what_the_server_answers() {
         "no undocumented method answers"
     );
 }
+
+#[tokio::test]
+async fn predictions_list_the_stored_scores_filtered_sorted_and_paged() {
+    let fixture = fixture();
+    let mut store = tenure_store::open(&fixture.url, chrono::Utc::now()).unwrap();
+    let ids: Vec<i64> = store
+        .customers(&tenure_store::CustomerQuery { after: None, limit: 4 })
+        .unwrap()
+        .iter()
+        .map(|c| c.id.0)
+        .collect();
+    let score = |i: usize, probability_alive: f64, clv_minor: i64| tenure_store::CustomerScore {
+        customer: tenure_domain::CustomerId(ids[i]),
+        currency: "USD".into(),
+        model: "bgnbd".into(),
+        as_of: chrono::NaiveDate::from_ymd_opt(1998, 6, 30).unwrap(),
+        probability_alive,
+        expected_purchases: 0.5,
+        horizon_days: 364,
+        expected_spend_minor: 2_000,
+        clv_minor,
+    };
+    store
+        .replace_scores(&[score(0, 0.9, 500), score(1, 0.2, 100), score(2, 0.4, 900), score(3, 0.1, 300)])
+        .unwrap();
+    let agent = Some(fixture.token(Role::Agent));
+    let customers = |body: &Value| -> Vec<i64> {
+        body["customers"].as_array().unwrap().iter().map(|c| c["customer"].as_i64().unwrap()).collect()
+    };
+
+    let (status, body, _) = fixture.get("/api/v1/predictions?below=0.5&limit=2", agent).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(customers(&body), [ids[3], ids[1]], "lowest probability first");
+    assert_eq!((body["matching"].as_u64(), body["scored"].as_u64()), (Some(3), Some(4)));
+    assert_eq!(body["next_offset"], 2);
+    let (_, rest, _) = fixture.get("/api/v1/predictions?below=0.5&limit=2&offset=2", agent).await;
+    assert_eq!(customers(&rest), [ids[2]]);
+    assert!(rest["next_offset"].is_null());
+
+    let (_, by_clv, _) = fixture.get("/api/v1/predictions?sort=clv&min_clv=3", agent).await;
+    assert_eq!(customers(&by_clv), [ids[2], ids[0], ids[3]], "highest CLV first, at least USD 3");
+    assert_eq!(by_clv["customers"][0]["clv_minor"], 900);
+    assert!(by_clv["customers"][0]["last_purchase"].is_string());
+
+    assert_eq!(fixture.get("/api/v1/predictions?below=2", agent).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(fixture.get("/api/v1/predictions?sort=age", agent).await.0, StatusCode::BAD_REQUEST);
+}

@@ -2,6 +2,7 @@
 
 mod customers;
 mod metrics;
+mod predictions;
 mod writes;
 
 use axum::Json;
@@ -9,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 pub(crate) use customers::{customer, customers, stats};
 pub(crate) use metrics::{cohorts, lifecycle, retention, segments};
+pub(crate) use predictions::predictions;
 pub use writes::MAX_BODY_BYTES;
 pub(crate) use writes::{create_order, webhook};
 

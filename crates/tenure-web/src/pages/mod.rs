@@ -24,6 +24,7 @@ pub(crate) use customers::customers;
 pub(crate) use import::{IMPORT_LIMIT_BYTES, import, import_form};
 pub(crate) use login::{login_form, logout, sign_in};
 pub(crate) use overview::overview;
+pub(crate) use params::optional;
 pub(crate) use retention::retention;
 pub(crate) use segments::segments;
 
