@@ -19,6 +19,7 @@ mod metrics;
 pub mod openapi;
 mod pages;
 mod pool;
+mod refits;
 pub mod routes;
 mod session;
 
@@ -45,6 +46,7 @@ struct Shared {
     logins_per_email: limit::RateLimiter,
     metrics: metrics::Metrics,
     cache: cache::ReportCache,
+    refits: refits::Refits,
 }
 
 /// Sign-in attempts allowed per e-mail in each window: a handful of typos, not a guessing run.
@@ -75,8 +77,13 @@ impl AppState {
                 logins_per_email,
                 metrics: metrics::Metrics::default(),
                 cache: cache::ReportCache::default(),
+                refits: refits::Refits::default(),
             }),
         }
+    }
+
+    pub(crate) fn refits(&self) -> &refits::Refits {
+        &self.inner.refits
     }
 
     pub(crate) fn cache(&self) -> &cache::ReportCache {

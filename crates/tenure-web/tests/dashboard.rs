@@ -364,7 +364,8 @@ async fn a_good_upload_adds_its_orders_and_refits_the_scores() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(answer.body.contains("id=\"orders-added\" value=\"3\""), "{}", answer.body);
     assert_eq!(open(&dashboard).stats().unwrap().orders, before + 3);
-    assert!(answer.body.contains("model scores (probability alive, CLV) refreshed"));
+    assert!(answer.body.contains("id=\"refitting\""), "a refit was started");
+    dashboard.state.refits_done().await;
     let query = ScoreQuery { currency: "USD".into(), order: ScoreOrder::Customer, limit: None };
     assert!(!open(&dashboard).scores(&query).unwrap().is_empty(), "scores are stored after an import");
 }

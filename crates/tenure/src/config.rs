@@ -33,6 +33,7 @@ struct ServeSection {
     connections: Option<usize>,
     secure_cookies: Option<bool>,
     log: Option<String>,
+    refit_minutes: Option<u64>,
 }
 
 /// The command line's matches, with the config file's values as defaults.
@@ -76,11 +77,12 @@ fn with_file_defaults(command: Command, file: &ConfigFile) -> Command {
         command = command.mut_arg("timezone", |a| a.default_value(zone.clone()));
     }
     if let Some(serve) = &file.serve {
-        let settings: [(&str, Option<String>); 4] = [
+        let settings: [(&str, Option<String>); 5] = [
             ("bind", serve.bind.clone()),
             ("connections", serve.connections.map(|n| n.to_string())),
             ("secure_cookies", serve.secure_cookies.map(|b| b.to_string())),
             ("log", serve.log.clone()),
+            ("refit_minutes", serve.refit_minutes.map(|n| n.to_string())),
         ];
         command = command.mut_subcommand("serve", |mut serve_command| {
             for (name, value) in settings.into_iter() {

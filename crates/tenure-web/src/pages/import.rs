@@ -9,12 +9,10 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use tenure_app::AppError;
 use tenure_app::import::{ImportReport, ImportRequest, import_inputs};
-use tenure_app::models::refresh_after_import;
 use tenure_domain::SourceName;
 use tenure_import::{Format, ImportOptions, Input};
 
 use super::Layout;
-use super::params::scope;
 use crate::format::count;
 use crate::html::{PageError, render};
 use crate::routes::ADMIN;
@@ -53,8 +51,8 @@ struct Outcome {
     customers_merged: String,
     abandoned: String,
     rejected: Vec<String>,
-    scores_refreshed: bool,
-    warning: Option<String>,
+    /// Whether a refit of the models was started for this import.
+    refitting: bool,
 }
 
 fn import_page(layout: Layout, problem: Option<String>, outcome: Option<Outcome>) -> ImportPage {
@@ -101,22 +99,17 @@ pub(crate) async fn import(
         Err(error) => return refused(layout, error),
     };
     let (request, inputs) = prepared;
-    let scope = scope(&state);
-    let outcome = state
-        .pool()
-        .run(move |store| {
-            let mut report = import_inputs(store, &request, inputs, chrono::Utc::now())?;
-            // The orders are written already: a failed refit is a warning, as in the CLI.
-            let warning = refresh_after_import(store, &scope, &mut report).err().map(|e| {
-                format!("The orders were imported, but the model scores could not be refreshed: {e}")
-            });
-            Ok((report, warning))
-        })
-        .await;
+    let outcome =
+        state.pool().run(move |store| import_inputs(store, &request, inputs, chrono::Utc::now())).await;
     match outcome {
-        Ok((report, warning)) => {
+        Ok(report) => {
+            // The models are refitted in the background: the seller sees the counts at once.
+            let refitting = report.committed && report.orders_added + report.orders_updated > 0;
+            if refitting {
+                state.request_refit();
+            }
             let status = if report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-            let mut response = render(&import_page(layout, None, Some(shown(&report, warning))));
+            let mut response = render(&import_page(layout, None, Some(shown(&report, refitting))));
             *response.status_mut() = status;
             Ok(response)
         }
@@ -199,7 +192,7 @@ fn prepare(upload: Upload) -> Result<(ImportRequest, Vec<Input>), AppError> {
     Ok((request, inputs))
 }
 
-fn shown(report: &ImportReport, warning: Option<String>) -> Outcome {
+fn shown(report: &ImportReport, refitting: bool) -> Outcome {
     Outcome {
         committed: report.committed,
         source: report.source.clone(),
@@ -212,7 +205,6 @@ fn shown(report: &ImportReport, warning: Option<String>) -> Outcome {
         customers_merged: count(report.customers_merged),
         abandoned: count(report.abandoned_checkouts),
         rejected: report.rejected.iter().map(ToString::to_string).collect(),
-        scores_refreshed: report.scores_refreshed,
-        warning,
+        refitting,
     }
 }

@@ -8,9 +8,8 @@ use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use serde::{Deserialize, Deserializer};
 use tenure_app::AppError;
-use tenure_app::reports::{ActivityWindow, Date, Purchases, ReportScope};
+use tenure_app::reports::{ActivityWindow, Date, Purchases};
 
-use crate::AppState;
 use crate::html::PageError;
 
 /// The query of a request, or 400 with serde's reason.
@@ -30,11 +29,6 @@ where
         None | Some("") => Ok(None),
         Some(value) => value.parse().map(Some).map_err(serde::de::Error::custom),
     }
-}
-
-/// The scope every page reports in: the server's time zone, the main currency.
-pub(crate) fn scope(state: &AppState) -> ReportScope {
-    ReportScope { time_zone: state.time_zone(), ..ReportScope::default() }
 }
 
 /// `?window=DAYS`, or the default activity window.

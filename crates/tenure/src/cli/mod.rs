@@ -117,4 +117,8 @@ pub struct ServeArgs {
     /// What goes to standard error, as JSON lines: off, error, or info (also one line per request).
     #[arg(long, env = "TENURE_LOG", default_value = "info")]
     pub log: String,
+    /// Refit the models this often (minutes) when orders arrived since the last fit (API,
+    /// webhooks); 0: only after imports.
+    #[arg(long, env = "TENURE_REFIT_MINUTES", default_value_t = 10)]
+    pub refit_minutes: u64,
 }

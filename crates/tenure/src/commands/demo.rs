@@ -29,8 +29,13 @@ pub fn run(args: &DemoArgs, timezone: &str) -> anyhow::Result<ExitCode> {
     }
     let password = demo_admin(&url)?;
     // The demo's terminal shows the login; only failures are logged under it.
-    let serve_args =
-        ServeArgs { bind: args.bind.clone(), connections: 4, secure_cookies: false, log: "error".into() };
+    let serve_args = ServeArgs {
+        bind: args.bind.clone(),
+        connections: 4,
+        secure_cookies: false,
+        log: "error".into(),
+        refit_minutes: 10,
+    };
     super::serve::serve(&url, timezone, &serve_args, |address| {
         println!("Tenure demo dashboard: http://{address}/");
         println!("Sign in as {DEMO_ADMIN} with password {password}");

@@ -44,6 +44,9 @@ pub fn serve(
             .with_context(|| format!("listening on {}", args.bind))?;
         let address = listener.local_addr().context("reading the address listened on")?;
         announce(address);
+        if args.refit_minutes > 0 {
+            state.spawn_refit_timer(std::time::Duration::from_secs(args.refit_minutes * 60));
+        }
         tenure_web::serve(listener, state, shutdown_signal()).await.context("serving")
     })
 }
