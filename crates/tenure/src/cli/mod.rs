@@ -25,9 +25,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "TENURE_DATABASE_URL", default_value = "sqlite:tenure.db")]
     pub db: String,
 
-    /// Settings file (TOML: database_url, timezone, [serve] bind, connections, secure_cookies,
-    /// log); default `tenure.toml` in the working directory when there is one. The environment
-    /// and flags override it.
+    /// Settings file (TOML: database_url, timezone, and under `[serve]`: bind, connections,
+    /// secure_cookies, log, refit_minutes); default `tenure.toml` in the working directory when
+    /// there is one. The environment and flags override it.
     #[arg(long, global = true, env = "TENURE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
