@@ -160,6 +160,18 @@ fn a_seller_signs_in_reads_the_overview_opens_the_pages_and_signs_out() {
     assert_eq!(json(&db, &["stats", "--json"])["orders"].as_i64().unwrap(), before + added);
     screenshot(&session, "import");
 
+    // On a phone the pages fit the screen: wide tables scroll inside their own box.
+    session.resize(390, 844);
+    for (path, name) in
+        [("/", "phone-overview"), ("/cohorts", "phone-cohorts"), ("/at-risk", "phone-at-risk")]
+    {
+        session.open(&format!("{base}{path}"));
+        screenshot(&session, name);
+        let width = session.page_width();
+        assert!(width <= 400, "{path} is {width} px wide on a 390 px screen: {}", session.wider_than(390));
+    }
+    session.resize(1280, 1000);
+
     session.open(&format!("{base}/account"));
     assert_eq!(session.find("#account-email").text(), EMAIL);
     screenshot(&session, "account");

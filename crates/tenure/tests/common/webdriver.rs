@@ -141,6 +141,23 @@ impl Session {
         answer.as_array().map_or(0, Vec::len)
     }
 
+    /// Resizes the window (a phone is about 390 × 844).
+    pub fn resize(&self, width: u32, height: u32) {
+        self.command("POST", "/window/rect", Some(&json!({"width": width, "height": height})));
+    }
+
+    /// The page's width as laid out, in CSS pixels (wider than the window: it scrolls sideways).
+    pub fn page_width(&self) -> u64 {
+        let script = json!({"script": "return document.documentElement.scrollWidth;", "args": []});
+        self.command("POST", "/execute/sync", Some(&script)).as_u64().unwrap_or(0)
+    }
+
+    /// The elements that stick out past `width` CSS pixels (tag, id, class), for a failure message.
+    pub fn wider_than(&self, width: u64) -> String {
+        let script = json!({"script": "const w = arguments[0]; return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ');", "args": [width]});
+        self.command("POST", "/execute/sync", Some(&script)).as_str().unwrap_or_default().to_string()
+    }
+
     /// Saves a PNG screenshot of the window to `path`.
     pub fn screenshot(&self, path: &Path) {
         let answer = self.command("GET", "/screenshot", None);
