@@ -11,46 +11,15 @@ mod common;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 
-use common::{data, json, run, sqlite_url, tenure};
+use common::{data, json, run, serve, sqlite_url, tenure};
 use webdriver::{Driver, Session, browser_paths};
 
 const EMAIL: &str = "owner@shop.example";
 const PASSWORD: &str = "the owner's password";
-
-/// `tenure serve` on a free port; stopped when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &str) -> Server {
-    let mut child = tenure(db)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next());
-    let Some(address) = address.map(str::to_string) else {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("tenure serve did not say where it listens: {line}");
-    };
-    Server { child, base: format!("http://{address}") }
-}
 
 /// A store with the CDNOW sample, fitted models and an admin.
 fn shop(dir: &tempfile::TempDir) -> String {
@@ -100,7 +69,7 @@ fn a_seller_signs_in_reads_the_overview_opens_the_pages_and_signs_out() {
     let server = serve(&db);
     let driver = Driver::start(&driver_path);
     let session = driver.session(&chromium);
-    let base = &server.base;
+    let base = &server.base();
 
     session.open(&format!("{base}/login"));
     screenshot(&session, "login");

@@ -5,39 +5,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 
-use common::{data, json, run, sqlite_url, tenure};
+use common::{Server, data, json, run, serve, sqlite_url, start, tenure};
 use serde_json::Value;
-
-/// A running server; killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `tenure serve` on a free port and waits for the line that names it.
-fn serve(db: &str) -> Server {
-    let mut child = tenure(db)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
-    Server { address: address.to_string(), child }
-}
 
 /// A plain HTTP/1.1 GET; returns the status code and the body.
 fn get(server: &Server, path: &str, token: Option<&str>) -> (u16, String) {
@@ -185,16 +158,11 @@ fn logs_are_json_lines_without_secrets_and_metrics_count_the_requests() {
     let token = json(&db, &["token", "create", "--role", "analyst", "--name", "scraper", "--json"]);
     let token = token["token"].as_str().unwrap().to_string();
     let log_path = dir.path().join("server.log");
-    let mut child = tenure(&db)
-        .args(["serve", "--bind", "127.0.0.1:0", "--log", "info"])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
-    let server = Server { address: address.to_string(), child };
+    let server = start(
+        tenure(&db)
+            .args(["serve", "--bind", "127.0.0.1:0", "--log", "info"])
+            .stderr(std::fs::File::create(&log_path).unwrap()),
+    );
 
     assert_eq!(get(&server, "/api/v1/customers/1", Some(&token)).0, 200);
     assert_eq!(get(&server, "/api/v1/customers/2", Some(&token)).0, 200);

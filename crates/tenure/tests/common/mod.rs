@@ -3,8 +3,9 @@
 
 #![allow(clippy::unwrap_used, dead_code)] // Each test file uses its own part of this module.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -52,4 +53,44 @@ pub fn sqlite_url(dir: &tempfile::TempDir) -> String {
 pub fn import_cdnow(db: &str) {
     let master = data("cdnow/CDNOW_master.txt");
     run(tenure(db).args(["import", "--format", "cdnow", "--progress", "none"]).arg(master));
+}
+
+/// A running `tenure serve`; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub address: String,
+}
+
+impl Server {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `tenure --db DB serve` on a free port, its log discarded.
+pub fn serve(db: &str) -> Server {
+    start(tenure(db).args(["serve", "--bind", "127.0.0.1:0"]).stderr(Stdio::null()))
+}
+
+/// Starts a server command and waits for the line that names its address.
+pub fn start(command: &mut Command) -> Server {
+    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next());
+    let Some(address) = address.map(str::to_string) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server did not say where it listens: {line}");
+    };
+    Server { child, address }
 }
