@@ -1,5 +1,5 @@
 //! Orders are written in batches: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` per
-//! [`BATCH_SIZE`] orders instead of a statement (a network round trip on PostgreSQL) per order.
+//! batch of orders instead of a statement (a network round trip on PostgreSQL) per order.
 //! Orders the insert skipped are already stored: they are read back in one query, compared, and
 //! updated one by one only where the source now reports them differently.
 
@@ -7,14 +7,12 @@ use std::collections::{HashMap, HashSet};
 
 use tenure_domain::Timestamp;
 
-use crate::sql::{Conn, Value, placeholders};
+use crate::sql::{Conn, PerKey, Value, key_values, placeholders, pow2_chunks};
 use crate::{ImportCounts, StoreError};
 
-/// Orders per statement: 11 parameters each stays far below both engines' parameter limits.
-pub(crate) const BATCH_SIZE: usize = 256;
 const COLUMNS: usize = 11;
 
-/// One order waiting for the next flush, with its customer resolved.
+/// One order waiting for its batch, with its customer resolved.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingOrder {
     pub external_id: String,
@@ -28,55 +26,27 @@ pub(crate) struct PendingOrder {
     pub items: String,
 }
 
-/// The orders of an import not yet written, and the counts of those written.
-#[derive(Debug, Default)]
-pub(crate) struct OrderBatch {
-    pending: Vec<PendingOrder>,
-    keys: HashSet<String>,
-}
-
-impl OrderBatch {
-    /// Queues `order`, writing the batch first when it is full or already holds the same order
-    /// (so within one statement every key is distinct and the later version wins, as it would
-    /// one by one).
-    pub fn push(
-        &mut self,
-        conn: &mut dyn Conn,
-        source_id: i64,
-        order: PendingOrder,
-        now: Timestamp,
-        counts: &mut ImportCounts,
-    ) -> Result<(), StoreError> {
-        if self.pending.len() >= BATCH_SIZE || self.keys.contains(&order.external_id) {
-            self.flush(conn, source_id, now, counts)?;
-        }
-        self.keys.insert(order.external_id.clone());
-        self.pending.push(order);
-        Ok(())
-    }
-
-    /// Writes every queued order.
-    pub fn flush(
-        &mut self,
-        conn: &mut dyn Conn,
-        source_id: i64,
-        now: Timestamp,
-        counts: &mut ImportCounts,
-    ) -> Result<(), StoreError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let inserted = insert_new(conn, source_id, &self.pending, now)?;
+/// Writes a batch of orders with distinct keys: inserts the new ones, compares the stored ones
+/// and updates those the source now reports differently.
+pub(crate) fn write(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    orders: &[PendingOrder],
+    now: Timestamp,
+    counts: &mut ImportCounts,
+) -> Result<(), StoreError> {
+    let mut start = 0;
+    for size in pow2_chunks(orders.len()) {
+        let chunk = &orders[start..start + size];
+        start += size;
+        let inserted = insert_new(conn, source_id, chunk, now)?;
         counts.orders_added += inserted.len() as u64;
-        let known: Vec<&PendingOrder> =
-            self.pending.iter().filter(|o| !inserted.contains(&o.external_id)).collect();
+        let known: Vec<&PendingOrder> = chunk.iter().filter(|o| !inserted.contains(&o.external_id)).collect();
         if !known.is_empty() {
             reconcile(conn, source_id, &known, now, counts)?;
         }
-        self.pending.clear();
-        self.keys.clear();
-        Ok(())
     }
+    Ok(())
 }
 
 /// Inserts the orders not stored yet; returns the external ids it inserted.
@@ -114,13 +84,18 @@ fn reconcile(
     now: Timestamp,
     counts: &mut ImportCounts,
 ) -> Result<(), StoreError> {
-    let sql = format!(
-        "SELECT id, external_id, placed_at, status, currency, total_minor, refunded_minor, items FROM orders \
-         WHERE source_id = $1 AND external_id IN ({})",
-        placeholders(orders.len(), 1, 1).replace(['(', ')'], "")
-    );
+    let keys: Vec<&str> = orders.iter().map(|o| o.external_id.as_str()).collect();
+    let values = key_values(&keys);
+    let sql = conn.select_per_key(&PerKey {
+        columns: "t.id, t.external_id, t.placed_at, t.status, t.currency, t.total_minor, t.refunded_minor, t.items",
+        table: "orders",
+        key_column: "external_id",
+        condition: "t.source_id = $1",
+        keys: values.len(),
+        first: 2,
+    });
     let mut params = vec![Value::Int(source_id)];
-    params.extend(orders.iter().map(|o| Value::from(o.external_id.as_str())));
+    params.extend(values);
     let mut stored = HashMap::with_capacity(orders.len());
     for row in conn.query(&sql, &params)? {
         stored.insert(row.text(1)?, row);

@@ -165,6 +165,19 @@ pub trait Conn {
     ) -> Result<(), StoreError>;
     /// Runs a batch of statements without parameters (migrations).
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
+    /// `count` new ids for rows of `table` that the caller inserts itself, with the ids given,
+    /// in this transaction and before asking again (SQLite hands out the ids after the highest
+    /// stored one, PostgreSQL takes them from the table's sequence).
+    fn reserve_ids(&mut self, table: IdTable, count: usize) -> Result<Vec<i64>, StoreError>;
+    /// What an `INSERT` that gives the ids of such rows says between its column list and
+    /// `VALUES` (PostgreSQL's `OVERRIDING SYSTEM VALUE` for its generated ids; nothing on SQLite).
+    fn given_ids_clause(&self) -> &'static str;
+    /// The text of a query selecting `query.columns` of the rows `t` of `query.table` whose
+    /// `key_column` equals one of the keys and that meet `query.condition`, written so that the
+    /// engine looks each key up in an index whatever its statistics say (a list of keys is how
+    /// batches find their identities and stored orders). A key may find several rows; a NULL
+    /// key finds none.
+    fn select_per_key(&self, query: &PerKey<'_>) -> String;
 
     /// Runs a query expected to return at most one row.
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
@@ -175,6 +188,71 @@ pub trait Conn {
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, StoreError> {
         self.query_opt(sql, params)?.ok_or_else(|| StoreError::Other(format!("no row from: {sql}")))
     }
+}
+
+/// Tables whose ids the shared logic reserves before inserting (see [`Conn::reserve_ids`]):
+/// their rows have no natural key that a `RETURNING` row could be matched by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdTable {
+    /// `customers`.
+    Customers,
+}
+
+impl IdTable {
+    /// The table's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdTable::Customers => "customers",
+        }
+    }
+}
+
+/// The most rows one multi-row statement writes (and values one `IN` list holds): with up to
+/// 11 parameters a row this stays far below both engines' parameter limits.
+pub(crate) const MAX_ROWS: usize = 256;
+
+/// Sizes that add up to `rows`, each a power of two up to [`MAX_ROWS`], largest first.
+///
+/// Multi-row statements are cut into these pieces so that only a few distinct statement texts
+/// exist — each engine prepares a statement once per text and keeps it.
+pub(crate) fn pow2_chunks(rows: usize) -> impl Iterator<Item = usize> {
+    let mut left = rows;
+    std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let size = if left >= MAX_ROWS { MAX_ROWS } else { 1 << (usize::BITS - 1 - left.leading_zeros()) };
+        left -= size;
+        Some(size)
+    })
+}
+
+/// The values of a list of keys for [`Conn::select_per_key`], padded with NULLs (which match
+/// nothing) to a power of two, to keep the number of distinct statement texts small. At most
+/// [`MAX_ROWS`] keys.
+pub(crate) fn key_values(keys: &[&str]) -> Vec<Value> {
+    let padded = keys.len().next_power_of_two().min(MAX_ROWS.max(keys.len()));
+    let mut values: Vec<Value> = keys.iter().map(|key| Value::from(*key)).collect();
+    values.resize(padded, Value::Null);
+    values
+}
+
+/// A query that looks rows up by a list of keys: see [`Conn::select_per_key`].
+#[derive(Debug, Clone, Copy)]
+pub struct PerKey<'a> {
+    /// The selected expressions, over the table's rows as `t` (`t.id, t.email`).
+    pub columns: &'a str,
+    /// The table.
+    pub table: &'a str,
+    /// The column the keys are compared with.
+    pub key_column: &'a str,
+    /// A further condition on `t` (`t.source_id = $1`); it may use the parameters numbered
+    /// below the keys'.
+    pub condition: &'a str,
+    /// How many keys (parameters `$first`, `$first + 1`, …).
+    pub keys: usize,
+    /// The number of the first key's parameter.
+    pub first: usize,
 }
 
 /// `($1, $2), ($3, $4)` for 2 rows of 2 columns, numbering from `offset + 1`.
@@ -199,7 +277,21 @@ pub(crate) fn placeholders(rows: usize, columns: usize, offset: usize) -> String
 
 #[cfg(test)]
 mod tests {
-    use super::placeholders;
+    use super::{Value, key_values, placeholders, pow2_chunks};
+
+    #[test]
+    fn chunks_are_powers_of_two_that_add_up() {
+        assert_eq!(pow2_chunks(0).collect::<Vec<_>>(), Vec::<usize>::new());
+        assert_eq!(pow2_chunks(37).collect::<Vec<_>>(), [32, 4, 1]);
+        assert_eq!(pow2_chunks(256).collect::<Vec<_>>(), [256]);
+        assert_eq!(pow2_chunks(600).collect::<Vec<_>>(), [256, 256, 64, 16, 8]);
+    }
+
+    #[test]
+    fn key_lists_are_padded_with_nulls() {
+        assert_eq!(key_values(&["a", "b", "c"]), [Value::from("a"), "b".into(), "c".into(), Value::Null]);
+        assert_eq!(key_values(&["a"]), [Value::from("a")]);
+    }
 
     #[test]
     fn placeholders_number_rows_and_columns_in_order() {

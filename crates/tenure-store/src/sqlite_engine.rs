@@ -5,7 +5,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::migrate::Migration;
-use crate::sql::{Conn, Row, Value};
+use crate::sql::{Conn, IdTable, PerKey, Row, Value};
 use crate::store::{Backend, Transaction};
 use crate::{EngineKind, StoreError};
 
@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "writes_webhooks",
         sql: include_str!("../migrations/sqlite/0005_writes_webhooks.sql"),
     },
+    Migration {
+        version: 6,
+        name: "identities_by_customer_source",
+        sql: include_str!("../migrations/sqlite/0006_identities_by_customer_source.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.
@@ -43,6 +48,10 @@ const BUSY_TIMEOUT_MS: u32 = 30_000;
 /// Page cache per connection, in KiB: large imports update several indexes at once, and a
 /// bigger cache keeps their pages in memory (bounded: this is the cap).
 const CACHE_KIB: u32 = 64 * 1024;
+
+/// Prepared statements kept per connection. An import's multi-row statements come in a few
+/// sizes each (powers of two, see `sql::pow2_chunks`); all of them stay prepared.
+const STATEMENT_CACHE: usize = 64;
 
 pub(crate) struct Sqlite {
     conn: Connection,
@@ -74,6 +83,7 @@ impl Sqlite {
              PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA temp_store = MEMORY;"
         ))
         .map_err(driver)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Sqlite { conn })
     }
 }
@@ -172,6 +182,30 @@ impl Conn for SqliteTx<'_> {
 
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.0.execute_batch(sql).map_err(driver)
+    }
+
+    fn reserve_ids(&mut self, table: IdTable, count: usize) -> Result<Vec<i64>, StoreError> {
+        // The IMMEDIATE transaction excludes other writers, and the caller inserts these ids
+        // before anything else can: the ids after the highest stored one are free.
+        let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table.name());
+        let highest = self.query_one(&sql, &[])?.int(0)?;
+        Ok((1..=count as i64).map(|n| highest + n).collect())
+    }
+
+    fn given_ids_clause(&self) -> &'static str {
+        ""
+    }
+
+    fn select_per_key(&self, query: &PerKey<'_>) -> String {
+        // Without statistics SQLite assumes an index narrows a search, so an `IN` list is one
+        // probe per key. The condition comes first: SQLite numbers `$N` parameters by their
+        // first appearance in the text, and the condition's come before the keys'.
+        let PerKey { columns, table, key_column, condition, keys, first } = *query;
+        let list: Vec<String> = (first..first + keys).map(|n| format!("${n}")).collect();
+        format!(
+            "SELECT {columns} FROM {table} AS t WHERE {condition} AND t.{key_column} IN ({})",
+            list.join(", ")
+        )
     }
 }
 
