@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use tenure_domain::{CustomerRecord, Timestamp};
 
-use crate::sql::{Conn, IdTable, PerKey, Value, key_values, placeholders, pow2_chunks};
+use crate::sql::{Conn, IdTable, Param, PerKey, Texts, Value, key_params, placeholders, pow2_chunks};
 use crate::{ImportCounts, StoreError};
 
 /// Why an identity joined an existing customer.
@@ -94,6 +94,7 @@ pub(crate) fn resolve(
     last: &mut LastIdentity,
     now: Timestamp,
     counts: &mut ImportCounts,
+    texts: &mut Texts,
 ) -> Result<Vec<Resolved>, StoreError> {
     let mut plan = Plan::default();
     if let Some(record) = records.iter().find(|record| record.external_id == last.external_id) {
@@ -104,10 +105,10 @@ pub(crate) fn resolve(
         };
         plan.entries.insert(record.external_id.as_str(), entry);
     }
-    look_up_stored(conn, source_id, records, &mut plan)?;
-    let mut candidates = email_candidates(conn, source_id, records, &plan)?;
+    look_up_stored(conn, source_id, records, &mut plan, texts)?;
+    let mut candidates = email_candidates(conn, source_id, records, &plan, texts)?;
     let refs: Vec<(Ref, Ref)> = records.iter().map(|record| plan.take(record, &mut candidates)).collect();
-    let ids = write_plan(conn, source_id, &plan, now)?;
+    let ids = write_plan(conn, source_id, &plan, now, texts)?;
     counts.customers_added += plan.customers.len() as u64;
     counts.customers_merged += plan.identities.iter().filter(|identity| identity.merged).count() as u64;
     let resolved: Vec<Resolved> = refs
@@ -157,11 +158,13 @@ fn write_plan(
     source_id: i64,
     plan: &Plan<'_>,
     now: Timestamp,
+    texts: &mut Texts,
 ) -> Result<NewIds, StoreError> {
     write_learned(conn, plan)?;
-    let mut ids = NewIds { customers: insert_customers(conn, &plan.customers, now)?, identities: Vec::new() };
-    ids.identities = insert_identities(conn, source_id, &plan.identities, &ids, now)?;
-    insert_merges(conn, &plan.identities, &ids, now)?;
+    let customers = insert_customers(conn, &plan.customers, now, texts)?;
+    let mut ids = NewIds { customers, identities: Vec::new() };
+    ids.identities = insert_identities(conn, source_id, &plan.identities, &ids, now, texts)?;
+    insert_merges(conn, &plan.identities, &ids, now, texts)?;
     Ok(ids)
 }
 
@@ -221,6 +224,7 @@ fn look_up_stored<'r>(
     source_id: i64,
     records: &'r [CustomerRecord],
     plan: &mut Plan<'r>,
+    texts: &mut Texts,
 ) -> Result<(), StoreError> {
     let mut wanted: Vec<&'r str> = Vec::new();
     let mut seen: HashSet<&'r str> = HashSet::new();
@@ -233,18 +237,18 @@ fn look_up_stored<'r>(
     if wanted.is_empty() {
         return Ok(());
     }
-    let values = key_values(&wanted);
-    let sql = conn.select_per_key(&PerKey {
-        columns: "t.external_id, t.id, t.customer_id, t.email IS NOT NULL",
-        table: "identities",
-        key_column: "external_id",
-        condition: "t.source_id = $1",
-        keys: values.len(),
-        first: 2,
+    let params = key_params(Param::Int(source_id), &wanted);
+    let sql = texts.get("identities by key", params.len(), || {
+        conn.select_per_key(&PerKey {
+            columns: "t.external_id, t.id, t.customer_id, t.email IS NOT NULL",
+            table: "identities",
+            key_column: "external_id",
+            condition: "t.source_id = $1",
+            keys: params.len() - 1,
+            first: 2,
+        })
     });
-    let mut params = vec![Value::Int(source_id)];
-    params.extend(values);
-    for row in conn.query(&sql, &params)? {
+    for row in conn.query_borrowed(sql, &params)? {
         let found = row.text(0)?;
         let Some(id) = seen.get(found.as_str()) else { continue };
         let entry = Entry {
@@ -266,6 +270,7 @@ fn email_candidates(
     source_id: i64,
     records: &[CustomerRecord],
     plan: &Plan<'_>,
+    texts: &mut Texts,
 ) -> Result<HashMap<String, VecDeque<i64>>, StoreError> {
     let mut emails: Vec<&str> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
@@ -281,18 +286,18 @@ fn email_candidates(
     if emails.is_empty() {
         return Ok(candidates);
     }
-    let values = key_values(&emails);
-    let sql = conn.select_per_key(&PerKey {
-        columns: "t.email, t.id",
-        table: "customers",
-        key_column: "email",
-        condition: "NOT EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = t.id AND i.source_id = $1)",
-        keys: values.len(),
-        first: 2,
-    }) + " ORDER BY t.id";
-    let mut params = vec![Value::Int(source_id)];
-    params.extend(values);
-    for row in conn.query(&sql, &params)? {
+    let params = key_params(Param::Int(source_id), &emails);
+    let sql = texts.get("e-mail candidates", params.len(), || {
+        conn.select_per_key(&PerKey {
+            columns: "t.email, t.id",
+            table: "customers",
+            key_column: "email",
+            condition: "NOT EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = t.id AND i.source_id = $1)",
+            keys: params.len() - 1,
+            first: 2,
+        }) + " ORDER BY t.id"
+    });
+    for row in conn.query_borrowed(sql, &params)? {
         candidates.entry(row.text(0)?).or_default().push_back(row.int(1)?);
     }
     Ok(candidates)
@@ -321,77 +326,80 @@ fn insert_customers(
     conn: &mut dyn Conn,
     customers: &[NewCustomer<'_>],
     now: Timestamp,
+    texts: &mut Texts,
 ) -> Result<Vec<i64>, StoreError> {
-    if customers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids = conn.reserve_ids(IdTable::Customers, customers.len())?;
+    let ids = reserve(conn, IdTable::Customers, customers.len())?;
     let given = conn.given_ids_clause();
     let mut start = 0;
     for size in pow2_chunks(customers.len()) {
-        let sql = format!(
-            "INSERT INTO customers (id, email, name, marketing_consent, created_at) {given} VALUES {}",
-            placeholders(size, 5, 0)
-        );
+        let sql = texts.get("customers", size, || {
+            format!(
+                "INSERT INTO customers (id, email, name, marketing_consent, created_at) {given} VALUES {}",
+                placeholders(size, 5, 0)
+            )
+        });
         let mut params = Vec::with_capacity(size * 5);
         for (id, customer) in ids[start..start + size].iter().zip(&customers[start..start + size]) {
             params.extend([
-                Value::Int(*id),
-                Value::from(customer.email),
-                Value::from(customer.record.name.as_deref()),
-                Value::from(customer.record.marketing_consent),
-                Value::Time(now),
+                Param::Int(*id),
+                Param::from(customer.email),
+                Param::from(customer.record.name.as_deref()),
+                Param::from(customer.record.marketing_consent),
+                Param::Time(now),
             ]);
         }
-        conn.execute(&sql, &params)?;
+        conn.execute_borrowed(sql, &params)?;
         start += size;
     }
     Ok(ids)
 }
 
-/// Inserts the new identities; returns their ids in order (matched by external id, unique in
-/// the source).
+/// Inserts the new identities with reserved ids (saving the work of returning rows); returns
+/// their ids in order.
 fn insert_identities(
     conn: &mut dyn Conn,
     source_id: i64,
     identities: &[NewIdentity<'_>],
     ids: &NewIds,
     now: Timestamp,
+    texts: &mut Texts,
 ) -> Result<Vec<i64>, StoreError> {
-    let mut inserted = Vec::with_capacity(identities.len());
+    let identity_ids = reserve(conn, IdTable::Identities, identities.len())?;
+    let given = conn.given_ids_clause();
     let mut start = 0;
     for size in pow2_chunks(identities.len()) {
-        let chunk = &identities[start..start + size];
-        let sql = format!(
-            "INSERT INTO identities (source_id, external_id, customer_id, email, name, marketing_consent, \
-             created_at) VALUES {} RETURNING external_id, id",
-            placeholders(size, 7, 0)
-        );
-        let mut params = Vec::with_capacity(size * 7);
-        for identity in chunk {
+        let sql = texts.get("identities", size, || {
+            format!(
+                "INSERT INTO identities (id, source_id, external_id, customer_id, email, name, marketing_consent, \
+                 created_at) {given} VALUES {}",
+                placeholders(size, 8, 0)
+            )
+        });
+        let mut params = Vec::with_capacity(size * 8);
+        for (id, identity) in identity_ids[start..start + size].iter().zip(&identities[start..start + size]) {
             params.extend([
-                Value::Int(source_id),
-                Value::from(identity.record.external_id.as_str()),
-                Value::Int(ids.customer(identity.customer)),
-                Value::from(identity.email),
-                Value::from(identity.record.name.as_deref()),
-                Value::from(identity.record.marketing_consent),
-                Value::Time(now),
+                Param::Int(*id),
+                Param::Int(source_id),
+                Param::Text(&identity.record.external_id),
+                Param::Int(ids.customer(identity.customer)),
+                Param::from(identity.email),
+                Param::from(identity.record.name.as_deref()),
+                Param::from(identity.record.marketing_consent),
+                Param::Time(now),
             ]);
         }
-        let mut returned = HashMap::with_capacity(size);
-        for row in conn.query(&sql, &params)? {
-            returned.insert(row.text(0)?, row.int(1)?);
-        }
-        for identity in chunk {
-            let id = returned.get(identity.record.external_id.as_str()).ok_or_else(|| {
-                StoreError::Other(format!("identity {} was not inserted", identity.record.external_id))
-            })?;
-            inserted.push(*id);
-        }
+        conn.execute_borrowed(sql, &params)?;
         start += size;
     }
-    Ok(inserted)
+    Ok(identity_ids)
+}
+
+/// `count` reserved ids of `table` (none asked, none reserved).
+fn reserve(conn: &mut dyn Conn, table: IdTable, count: usize) -> Result<Vec<i64>, StoreError> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    conn.reserve_ids(table, count)
 }
 
 /// Records every join of a new identity to a stored customer.
@@ -400,6 +408,7 @@ fn insert_merges(
     identities: &[NewIdentity<'_>],
     ids: &NewIds,
     now: Timestamp,
+    texts: &mut Texts,
 ) -> Result<(), StoreError> {
     let merged: Vec<(i64, i64)> = identities
         .iter()
@@ -409,20 +418,22 @@ fn insert_merges(
         .collect();
     let mut start = 0;
     for size in pow2_chunks(merged.len()) {
-        let sql = format!(
-            "INSERT INTO identity_merges (identity_id, customer_id, reason, merged_at) VALUES {}",
-            placeholders(size, 4, 0)
-        );
+        let sql = texts.get("merges", size, || {
+            format!(
+                "INSERT INTO identity_merges (identity_id, customer_id, reason, merged_at) VALUES {}",
+                placeholders(size, 4, 0)
+            )
+        });
         let mut params = Vec::with_capacity(size * 4);
         for (identity_id, customer_id) in &merged[start..start + size] {
             params.extend([
-                Value::Int(*identity_id),
-                Value::Int(*customer_id),
-                Value::from(MERGE_REASON_EMAIL),
-                Value::Time(now),
+                Param::Int(*identity_id),
+                Param::Int(*customer_id),
+                Param::Text(MERGE_REASON_EMAIL),
+                Param::Time(now),
             ]);
         }
-        conn.execute(&sql, &params)?;
+        conn.execute_borrowed(sql, &params)?;
         start += size;
     }
     Ok(())

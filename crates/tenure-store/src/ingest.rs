@@ -16,7 +16,7 @@ use tenure_domain::{CustomerRecord, ImportRecord, OrderRecord, Timestamp};
 
 use crate::identities::{self, LastIdentity};
 use crate::order_batch::{self, PendingOrder};
-use crate::sql::{Conn, MAX_ROWS, Value};
+use crate::sql::{Conn, MAX_ROWS, Texts, Value};
 use crate::{ImportCounts, StoreError};
 
 /// Finds or creates the source's id, by name.
@@ -38,7 +38,7 @@ pub(crate) fn ingest(
     conn: &mut dyn Conn,
     source_id: i64,
     state: &mut IngestState,
-    record: &ImportRecord,
+    record: ImportRecord,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let key = key_hash(&record.order.external_id);
@@ -47,8 +47,8 @@ pub(crate) fn ingest(
         state.flush(conn, source_id, now)?;
     }
     state.keys.insert(key);
-    state.customers.push(record.customer.clone());
-    state.orders.push(pending_order(&record.order)?);
+    state.orders.push(pending_order(record.order)?);
+    state.customers.push(record.customer);
     Ok(())
 }
 
@@ -61,6 +61,7 @@ pub(crate) struct IngestState {
     keys: HashSet<u64>,
     last_identity: LastIdentity,
     counts: ImportCounts,
+    texts: Texts,
 }
 
 impl IngestState {
@@ -87,12 +88,13 @@ impl IngestState {
             &mut self.last_identity,
             now,
             &mut self.counts,
+            &mut self.texts,
         )?;
         for (order, resolved) in self.orders.iter_mut().zip(resolved) {
             order.identity_id = resolved.identity_id;
             order.customer_id = resolved.customer_id;
         }
-        order_batch::write(conn, source_id, &self.orders, now, &mut self.counts)?;
+        order_batch::write(conn, source_id, &self.orders, now, &mut self.counts, &mut self.texts)?;
         self.customers.clear();
         self.orders.clear();
         self.keys.clear();
@@ -108,17 +110,17 @@ fn key_hash(external_id: &str) -> u64 {
 }
 
 /// The order of `record` as it will be written, its customer not resolved yet.
-fn pending_order(order: &OrderRecord) -> Result<PendingOrder, StoreError> {
+fn pending_order(order: OrderRecord) -> Result<PendingOrder, StoreError> {
     Ok(PendingOrder {
-        external_id: order.external_id.clone(),
         identity_id: 0,
         customer_id: 0,
         // Stored with second precision on every engine, so compared at that precision too.
         placed_at: order.placed_at.trunc_subsecs(0),
         status: order.status.as_str(),
-        currency: order.currency.code().to_string(),
+        currency: order.currency,
         total_minor: order.total_minor,
         refunded_minor: order.refunded_minor,
         items: serde_json::to_string(&order.items).map_err(|e| StoreError::Other(e.to_string()))?,
+        external_id: order.external_id,
     })
 }

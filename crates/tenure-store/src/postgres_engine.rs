@@ -9,7 +9,7 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 
 use crate::migrate::Migration;
-use crate::sql::{Conn, IdTable, PerKey, Row, Value};
+use crate::sql::{Conn, IdTable, Param, PerKey, Row, Value};
 use crate::store::{Backend, Transaction, redact};
 use crate::{EngineKind, StoreError};
 
@@ -138,6 +138,22 @@ impl Conn for PgTx<'_> {
         Ok(())
     }
 
+    fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
+        self.tx.execute(&statement, &as_params(params)).map_err(driver)
+    }
+
+    fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.statement(sql)?;
+        let rows = self.tx.query(&statement, &as_params(params)).map_err(driver)?;
+        rows.iter().map(decode_row).collect()
+    }
+
+    fn sole_writer(&self) -> bool {
+        // Other sessions write concurrently (other sources, the API, webhooks).
+        false
+    }
+
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.tx.batch_execute(sql).map_err(driver)
     }
@@ -171,7 +187,7 @@ impl Conn for PgTx<'_> {
     }
 }
 
-fn as_params(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+fn as_params<P: ToSql + Sync>(params: &[P]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
 }
 
@@ -190,6 +206,29 @@ impl ToSql for Value {
             Value::Text(value) => value.to_sql(ty, out),
             Value::Bool(value) => value.to_sql(ty, out),
             Value::Time(value) => value.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        // Each variant checks its own type in `to_sql`.
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl ToSql for Param<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Param::Null => Ok(IsNull::Yes),
+            Param::Int(value) => Value::Int(*value).to_sql(ty, out),
+            Param::Text(value) => value.to_sql(ty, out),
+            Param::Bool(value) => value.to_sql(ty, out),
+            Param::Time(value) => value.to_sql(ty, out),
         }
     }
 

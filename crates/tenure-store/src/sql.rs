@@ -6,6 +6,8 @@
 //! [`Value::Time`], which each engine binds its own way. This keeps engine-specific code to the
 //! two engine files and the migrations.
 
+use std::collections::HashMap;
+
 use tenure_domain::Timestamp;
 
 use crate::StoreError;
@@ -66,6 +68,40 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 impl From<bool> for Value {
     fn from(value: bool) -> Self {
         Value::Bool(value)
+    }
+}
+
+/// A parameter that borrows its text. Statements that write many rows bind each row's strings
+/// where they already are, instead of copying every one into a [`Value`] first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param<'a> {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(&'a str),
+    /// A boolean (INTEGER 0/1 in SQLite).
+    Bool(bool),
+    /// An instant (INTEGER seconds in SQLite, `timestamptz` in PostgreSQL).
+    Time(Timestamp),
+}
+
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(value: &'a str) -> Self {
+        Param::Text(value)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Param<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        value.map_or(Param::Null, Param::Text)
+    }
+}
+
+impl From<Option<bool>> for Param<'_> {
+    fn from(value: Option<bool>) -> Self {
+        value.map_or(Param::Null, Param::Bool)
     }
 }
 
@@ -163,6 +199,14 @@ pub trait Conn {
         params: &[Value],
         each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// [`Conn::execute`] with parameters that borrow their text.
+    fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError>;
+    /// [`Conn::query`] with parameters that borrow their text.
+    fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError>;
+    /// True when no other transaction can write while this one is open (SQLite's write lock):
+    /// then the rows a statement adds are exactly those with ids above the highest before it,
+    /// and an insert need not return its rows to say which were new.
+    fn sole_writer(&self) -> bool;
     /// Runs a batch of statements without parameters (migrations).
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
     /// `count` new ids for rows of `table` that the caller inserts itself, with the ids given,
@@ -190,12 +234,15 @@ pub trait Conn {
     }
 }
 
-/// Tables whose ids the shared logic reserves before inserting (see [`Conn::reserve_ids`]):
-/// their rows have no natural key that a `RETURNING` row could be matched by.
+/// Tables whose ids the shared logic reserves before inserting (see [`Conn::reserve_ids`]), so
+/// that a multi-row insert need not return its rows to say which id each got (a customer row
+/// has no natural key to match a returned row with anyway).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdTable {
     /// `customers`.
     Customers,
+    /// `identities`.
+    Identities,
 }
 
 impl IdTable {
@@ -203,6 +250,7 @@ impl IdTable {
     pub fn name(self) -> &'static str {
         match self {
             IdTable::Customers => "customers",
+            IdTable::Identities => "identities",
         }
     }
 }
@@ -227,14 +275,16 @@ pub(crate) fn pow2_chunks(rows: usize) -> impl Iterator<Item = usize> {
     })
 }
 
-/// The values of a list of keys for [`Conn::select_per_key`], padded with NULLs (which match
-/// nothing) to a power of two, to keep the number of distinct statement texts small. At most
-/// [`MAX_ROWS`] keys.
-pub(crate) fn key_values(keys: &[&str]) -> Vec<Value> {
+/// The parameters of a [`Conn::select_per_key`] query: `first` (`$1`), then the keys, padded
+/// with NULLs (which match nothing) to a power of two to keep the number of distinct statement
+/// texts small. At most [`MAX_ROWS`] keys.
+pub(crate) fn key_params<'a>(first: Param<'a>, keys: &[&'a str]) -> Vec<Param<'a>> {
     let padded = keys.len().next_power_of_two().min(MAX_ROWS.max(keys.len()));
-    let mut values: Vec<Value> = keys.iter().map(|key| Value::from(*key)).collect();
-    values.resize(padded, Value::Null);
-    values
+    let mut params = Vec::with_capacity(padded + 1);
+    params.push(first);
+    params.extend(keys.iter().map(|key| Param::Text(key)));
+    params.resize(padded + 1, Param::Null);
+    params
 }
 
 /// A query that looks rows up by a list of keys: see [`Conn::select_per_key`].
@@ -253,6 +303,18 @@ pub struct PerKey<'a> {
     pub keys: usize,
     /// The number of the first key's parameter.
     pub first: usize,
+}
+
+/// Statement texts kept for a session: a multi-row statement's text is long (a 256-row insert
+/// has 2,816 placeholders) and the same for every batch of its size, so it is written once.
+#[derive(Debug, Default)]
+pub(crate) struct Texts(HashMap<(&'static str, usize), String>);
+
+impl Texts {
+    /// The text called `name` for `rows` rows, written by `write` the first time.
+    pub(crate) fn get(&mut self, name: &'static str, rows: usize, write: impl FnOnce() -> String) -> &str {
+        self.0.entry((name, rows)).or_insert_with(write)
+    }
 }
 
 /// `($1, $2), ($3, $4)` for 2 rows of 2 columns, numbering from `offset + 1`.
@@ -277,7 +339,7 @@ pub(crate) fn placeholders(rows: usize, columns: usize, offset: usize) -> String
 
 #[cfg(test)]
 mod tests {
-    use super::{Value, key_values, placeholders, pow2_chunks};
+    use super::{Param, key_params, placeholders, pow2_chunks};
 
     #[test]
     fn chunks_are_powers_of_two_that_add_up() {
@@ -289,8 +351,9 @@ mod tests {
 
     #[test]
     fn key_lists_are_padded_with_nulls() {
-        assert_eq!(key_values(&["a", "b", "c"]), [Value::from("a"), "b".into(), "c".into(), Value::Null]);
-        assert_eq!(key_values(&["a"]), [Value::from("a")]);
+        let padded = [Param::Int(7), Param::Text("a"), Param::Text("b"), Param::Text("c"), Param::Null];
+        assert_eq!(key_params(Param::Int(7), &["a", "b", "c"]), padded);
+        assert_eq!(key_params(Param::Int(7), &["a"]), [Param::Int(7), Param::Text("a")]);
     }
 
     #[test]

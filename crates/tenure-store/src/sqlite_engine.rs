@@ -5,7 +5,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::migrate::Migration;
-use crate::sql::{Conn, IdTable, PerKey, Row, Value};
+use crate::sql::{Conn, IdTable, Param, PerKey, Row, Value};
 use crate::store::{Backend, Transaction};
 use crate::{EngineKind, StoreError};
 
@@ -144,26 +144,17 @@ impl Transaction for SqliteTx<'_> {
     }
 }
 
-impl Conn for SqliteTx<'_> {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+impl SqliteTx<'_> {
+    fn execute_any<P: rusqlite::ToSql>(&mut self, sql: &str, params: &[P]) -> Result<u64, StoreError> {
         let mut statement = self.0.prepare_cached(sql).map_err(driver)?;
         let changed = statement.execute(rusqlite::params_from_iter(params)).map_err(driver)?;
         Ok(changed as u64)
     }
 
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        let mut rows = Vec::new();
-        self.for_each_row(sql, params, &mut |row| {
-            rows.push(row.clone());
-            Ok(())
-        })?;
-        Ok(rows)
-    }
-
-    fn for_each_row(
+    fn each_row<P: rusqlite::ToSql>(
         &mut self,
         sql: &str,
-        params: &[Value],
+        params: &[P],
         each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut statement = self.0.prepare_cached(sql).map_err(driver)?;
@@ -178,6 +169,47 @@ impl Conn for SqliteTx<'_> {
             each(&buffer)?;
         }
         Ok(())
+    }
+
+    fn collect_rows<P: rusqlite::ToSql>(&mut self, sql: &str, params: &[P]) -> Result<Vec<Row>, StoreError> {
+        let mut rows = Vec::new();
+        self.each_row(sql, params, &mut |row| {
+            rows.push(row.clone());
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+}
+
+impl Conn for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        self.execute_any(sql, params)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.collect_rows(sql, params)
+    }
+
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.each_row(sql, params, each)
+    }
+
+    fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        self.execute_any(sql, params)
+    }
+
+    fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {
+        self.collect_rows(sql, params)
+    }
+
+    fn sole_writer(&self) -> bool {
+        // Write transactions are IMMEDIATE: they hold the database's one write lock.
+        true
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
@@ -218,6 +250,18 @@ impl rusqlite::ToSql for Value {
             Value::Text(value) => ToSqlOutput::from(value.as_str()),
             Value::Bool(value) => ToSqlOutput::from(i64::from(*value)),
             Value::Time(value) => ToSqlOutput::from(value.timestamp()),
+        })
+    }
+}
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Param::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
+            Param::Int(value) => ToSqlOutput::from(*value),
+            Param::Text(value) => ToSqlOutput::from(*value),
+            Param::Bool(value) => ToSqlOutput::from(i64::from(*value)),
+            Param::Time(value) => ToSqlOutput::from(value.timestamp()),
         })
     }
 }

@@ -82,7 +82,7 @@ fn add(total: &mut ImportCounts, counts: ImportCounts) {
 fn import(store: &mut dyn Store, source: &str, records: &[ImportRecord]) -> ImportCounts {
     let mut session = store.begin_import(&SourceName::parse(source).unwrap(), now()).unwrap();
     for record in records {
-        session.ingest(record).unwrap();
+        session.ingest(record.clone()).unwrap();
     }
     session.commit().unwrap()
 }

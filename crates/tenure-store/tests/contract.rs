@@ -46,7 +46,7 @@ fn record(customer: &str, email: Option<&str>, order: &str, day: u32, cents: i64
 fn import(store: &mut dyn Store, source_name: &str, records: &[ImportRecord]) -> ImportCounts {
     let mut session = store.begin_import(&source(source_name), now()).unwrap();
     for record in records {
-        session.ingest(record).unwrap();
+        session.ingest(record.clone()).unwrap();
     }
     session.commit().unwrap()
 }
@@ -237,8 +237,8 @@ fn an_uncommitted_import_leaves_nothing_behind(store: &mut dyn Store) {
     import(store, "shop", &[record("a", None, "1", 1, 100)]);
     {
         let mut session = store.begin_import(&source("other"), now()).unwrap();
-        session.ingest(&record("b", Some("b@example.com"), "2", 1, 100)).unwrap();
-        session.ingest(&record("a", None, "3", 1, 100)).unwrap();
+        session.ingest(record("b", Some("b@example.com"), "2", 1, 100)).unwrap();
+        session.ingest(record("a", None, "3", 1, 100)).unwrap();
         // dropped without commit
     }
     let stats = store.stats().unwrap();
