@@ -178,7 +178,7 @@ fn import_watched(
             Ok(record) => {
                 // Once the import is refused, keep parsing only to list every bad row.
                 if report.rejected.is_empty() || request.skip_invalid {
-                    session.ingest(&record)?;
+                    session.ingest(record)?;
                 }
             }
             Err(error) => {

@@ -21,7 +21,7 @@ fn five_customers(dir: &tempfile::TempDir) -> Box<dyn Store> {
     for customer in 1..=5u32 {
         for day in 1..=customer {
             session
-                .ingest(&ImportRecord {
+                .ingest(ImportRecord {
                     line: 2,
                     customer: CustomerRecord {
                         external_id: format!("c{customer}"),

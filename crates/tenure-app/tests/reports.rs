@@ -58,7 +58,7 @@ fn store_with(dir: &tempfile::TempDir, records: &[ImportRecord]) -> Box<dyn Stor
     let mut store = tenure_store::open(&url, utc(2026, 1, 1, 0, 0)).unwrap();
     let mut session = store.begin_import(&SourceName::parse("shop").unwrap(), utc(2026, 1, 1, 0, 0)).unwrap();
     for record in records {
-        session.ingest(record).unwrap();
+        session.ingest(record.clone()).unwrap();
     }
     session.commit().unwrap();
     store

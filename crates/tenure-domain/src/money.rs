@@ -140,6 +140,44 @@ pub enum MoneyError {
 /// last `.` or `,` — except that a lone `,` followed by exactly three digits (`1,234`) is a
 /// thousands separator, since that is how the English-language exports sellers have write it.
 pub fn parse_amount(text: &str, currency: Currency) -> Result<i64, MoneyError> {
+    match plain_amount(text.as_bytes(), currency.exponent()) {
+        Some(minor) => Ok(minor),
+        None => parse_any_amount(text, currency),
+    }
+}
+
+/// The common case without allocating: `12`, `11.77`, `.5`, `11.7700` — ASCII digits with at
+/// most one `.` and no more significant decimals than the currency has. `None` for anything
+/// else (symbols, signs, separators, errors), which [`parse_any_amount`] reads; both give the same
+/// value wherever this one gives one.
+fn plain_amount(text: &[u8], exponent: u32) -> Option<i64> {
+    let (integer, fraction) = match text.iter().position(|&b| b == b'.') {
+        Some(dot) => (&text[..dot], &text[dot + 1..]),
+        None => (text, &text[..0]),
+    };
+    let all_digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
+    // 14 integer digits and 4 decimals at most: 18 digits always fit in an i64.
+    if integer.len() + fraction.len() == 0
+        || integer.len() > 14
+        || !all_digits(integer)
+        || !all_digits(fraction)
+    {
+        return None;
+    }
+    let significant = fraction.len() - fraction.iter().rev().take_while(|&&b| b == b'0').count();
+    if significant > exponent as usize {
+        return None;
+    }
+    let digits = integer.iter().chain(fraction[..significant].iter());
+    let mut minor = digits.fold(0i64, |value, digit| value * 10 + i64::from(digit - b'0'));
+    for _ in significant..exponent as usize {
+        minor *= 10;
+    }
+    Some(minor)
+}
+
+/// Parses any amount [`parse_amount`] accepts, the general (allocating) way.
+fn parse_any_amount(text: &str, currency: Currency) -> Result<i64, MoneyError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(MoneyError::Empty);
@@ -217,6 +255,31 @@ fn split_decimal(text: &str) -> (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_plain_shortcut_agrees_with_the_general_parser(
+            text in "[0-9.,$ -]{0,20}|[0-9]{0,16}(\\.[0-9]{0,6})?",
+            exponent in prop::sample::select(vec!["USD", "JPY", "KWD", "CLF"]),
+        ) {
+            let currency = Currency::parse(exponent).unwrap();
+            if let Some(minor) = plain_amount(text.as_bytes(), currency.exponent()) {
+                prop_assert_eq!(Ok(minor), parse_any_amount(&text, currency));
+            }
+        }
+    }
+
+    #[test]
+    fn the_plain_shortcut_takes_only_plain_amounts() {
+        assert_eq!(plain_amount(b"11.7700", 2), Some(1177));
+        assert_eq!(plain_amount(b".5", 2), Some(50));
+        assert_eq!(plain_amount(b"12.", 0), Some(12));
+        assert_eq!(plain_amount(b"15.5", 0), None, "too precise: the general parser says why");
+        for other in [&b""[..], b".", b"1.2.3", b"-1", b"1,5", b" 1", b"123456789012345"] {
+            assert_eq!(plain_amount(other, 2), None, "{other:?}");
+        }
+    }
 
     fn usd(text: &str) -> Result<i64, MoneyError> {
         parse_amount(text, Currency::USD)

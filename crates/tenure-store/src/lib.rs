@@ -7,6 +7,7 @@
 //! templates or files.
 
 mod error;
+mod identities;
 mod ingest;
 mod migrate;
 mod order_batch;

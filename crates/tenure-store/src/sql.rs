@@ -6,6 +6,8 @@
 //! [`Value::Time`], which each engine binds its own way. This keeps engine-specific code to the
 //! two engine files and the migrations.
 
+use std::collections::HashMap;
+
 use tenure_domain::Timestamp;
 
 use crate::StoreError;
@@ -66,6 +68,40 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 impl From<bool> for Value {
     fn from(value: bool) -> Self {
         Value::Bool(value)
+    }
+}
+
+/// A parameter that borrows its text. Statements that write many rows bind each row's strings
+/// where they already are, instead of copying every one into a [`Value`] first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param<'a> {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(&'a str),
+    /// A boolean (INTEGER 0/1 in SQLite).
+    Bool(bool),
+    /// An instant (INTEGER seconds in SQLite, `timestamptz` in PostgreSQL).
+    Time(Timestamp),
+}
+
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(value: &'a str) -> Self {
+        Param::Text(value)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Param<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        value.map_or(Param::Null, Param::Text)
+    }
+}
+
+impl From<Option<bool>> for Param<'_> {
+    fn from(value: Option<bool>) -> Self {
+        value.map_or(Param::Null, Param::Bool)
     }
 }
 
@@ -163,8 +199,29 @@ pub trait Conn {
         params: &[Value],
         each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// [`Conn::execute`] with parameters that borrow their text.
+    fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError>;
+    /// [`Conn::query`] with parameters that borrow their text.
+    fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError>;
+    /// True when no other transaction can write while this one is open (SQLite's write lock):
+    /// then the rows a statement adds are exactly those with ids above the highest before it,
+    /// and an insert need not return its rows to say which were new.
+    fn sole_writer(&self) -> bool;
     /// Runs a batch of statements without parameters (migrations).
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
+    /// `count` new ids for rows of `table` that the caller inserts itself, with the ids given,
+    /// in this transaction and before asking again (SQLite hands out the ids after the highest
+    /// stored one, PostgreSQL takes them from the table's sequence).
+    fn reserve_ids(&mut self, table: IdTable, count: usize) -> Result<Vec<i64>, StoreError>;
+    /// What an `INSERT` that gives the ids of such rows says between its column list and
+    /// `VALUES` (PostgreSQL's `OVERRIDING SYSTEM VALUE` for its generated ids; nothing on SQLite).
+    fn given_ids_clause(&self) -> &'static str;
+    /// The text of a query selecting `query.columns` of the rows `t` of `query.table` whose
+    /// `key_column` equals one of the keys and that meet `query.condition`, written so that the
+    /// engine looks each key up in an index whatever its statistics say (a list of keys is how
+    /// batches find their identities and stored orders). A key may find several rows; a NULL
+    /// key finds none.
+    fn select_per_key(&self, query: &PerKey<'_>) -> String;
 
     /// Runs a query expected to return at most one row.
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
@@ -174,6 +231,89 @@ pub trait Conn {
     /// Runs a query expected to return exactly one row.
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, StoreError> {
         self.query_opt(sql, params)?.ok_or_else(|| StoreError::Other(format!("no row from: {sql}")))
+    }
+}
+
+/// Tables whose ids the shared logic reserves before inserting (see [`Conn::reserve_ids`]), so
+/// that a multi-row insert need not return its rows to say which id each got (a customer row
+/// has no natural key to match a returned row with anyway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdTable {
+    /// `customers`.
+    Customers,
+    /// `identities`.
+    Identities,
+}
+
+impl IdTable {
+    /// The table's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdTable::Customers => "customers",
+            IdTable::Identities => "identities",
+        }
+    }
+}
+
+/// The most rows one multi-row statement writes (and values one `IN` list holds): with up to
+/// 11 parameters a row this stays far below both engines' parameter limits.
+pub(crate) const MAX_ROWS: usize = 256;
+
+/// Sizes that add up to `rows`, each a power of two up to [`MAX_ROWS`], largest first.
+///
+/// Multi-row statements are cut into these pieces so that only a few distinct statement texts
+/// exist — each engine prepares a statement once per text and keeps it.
+pub(crate) fn pow2_chunks(rows: usize) -> impl Iterator<Item = usize> {
+    let mut left = rows;
+    std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let size = if left >= MAX_ROWS { MAX_ROWS } else { 1 << (usize::BITS - 1 - left.leading_zeros()) };
+        left -= size;
+        Some(size)
+    })
+}
+
+/// The parameters of a [`Conn::select_per_key`] query: `first` (`$1`), then the keys, padded
+/// with NULLs (which match nothing) to a power of two to keep the number of distinct statement
+/// texts small. At most [`MAX_ROWS`] keys.
+pub(crate) fn key_params<'a>(first: Param<'a>, keys: &[&'a str]) -> Vec<Param<'a>> {
+    let padded = keys.len().next_power_of_two().min(MAX_ROWS.max(keys.len()));
+    let mut params = Vec::with_capacity(padded + 1);
+    params.push(first);
+    params.extend(keys.iter().map(|key| Param::Text(key)));
+    params.resize(padded + 1, Param::Null);
+    params
+}
+
+/// A query that looks rows up by a list of keys: see [`Conn::select_per_key`].
+#[derive(Debug, Clone, Copy)]
+pub struct PerKey<'a> {
+    /// The selected expressions, over the table's rows as `t` (`t.id, t.email`).
+    pub columns: &'a str,
+    /// The table.
+    pub table: &'a str,
+    /// The column the keys are compared with.
+    pub key_column: &'a str,
+    /// A further condition on `t` (`t.source_id = $1`); it may use the parameters numbered
+    /// below the keys'.
+    pub condition: &'a str,
+    /// How many keys (parameters `$first`, `$first + 1`, …).
+    pub keys: usize,
+    /// The number of the first key's parameter.
+    pub first: usize,
+}
+
+/// Statement texts kept for a session: a multi-row statement's text is long (a 256-row insert
+/// has 2,816 placeholders) and the same for every batch of its size, so it is written once.
+#[derive(Debug, Default)]
+pub(crate) struct Texts(HashMap<(&'static str, usize), String>);
+
+impl Texts {
+    /// The text called `name` for `rows` rows, written by `write` the first time.
+    pub(crate) fn get(&mut self, name: &'static str, rows: usize, write: impl FnOnce() -> String) -> &str {
+        self.0.entry((name, rows)).or_insert_with(write)
     }
 }
 
@@ -199,7 +339,22 @@ pub(crate) fn placeholders(rows: usize, columns: usize, offset: usize) -> String
 
 #[cfg(test)]
 mod tests {
-    use super::placeholders;
+    use super::{Param, key_params, placeholders, pow2_chunks};
+
+    #[test]
+    fn chunks_are_powers_of_two_that_add_up() {
+        assert_eq!(pow2_chunks(0).collect::<Vec<_>>(), Vec::<usize>::new());
+        assert_eq!(pow2_chunks(37).collect::<Vec<_>>(), [32, 4, 1]);
+        assert_eq!(pow2_chunks(256).collect::<Vec<_>>(), [256]);
+        assert_eq!(pow2_chunks(600).collect::<Vec<_>>(), [256, 256, 64, 16, 8]);
+    }
+
+    #[test]
+    fn key_lists_are_padded_with_nulls() {
+        let padded = [Param::Int(7), Param::Text("a"), Param::Text("b"), Param::Text("c"), Param::Null];
+        assert_eq!(key_params(Param::Int(7), &["a", "b", "c"]), padded);
+        assert_eq!(key_params(Param::Int(7), &["a"]), [Param::Int(7), Param::Text("a")]);
+    }
 
     #[test]
     fn placeholders_number_rows_and_columns_in_order() {

@@ -5,7 +5,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::migrate::Migration;
-use crate::sql::{Conn, Row, Value};
+use crate::sql::{Conn, IdTable, Param, PerKey, Row, Value};
 use crate::store::{Backend, Transaction};
 use crate::{EngineKind, StoreError};
 
@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "store_revision",
         sql: include_str!("../migrations/sqlite/0006_store_revision.sql"),
     },
+    Migration {
+        version: 7,
+        name: "identities_by_customer_source",
+        sql: include_str!("../migrations/sqlite/0007_identities_by_customer_source.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.
@@ -48,6 +53,10 @@ const BUSY_TIMEOUT_MS: u32 = 30_000;
 /// Page cache per connection, in KiB: large imports update several indexes at once, and a
 /// bigger cache keeps their pages in memory (bounded: this is the cap).
 const CACHE_KIB: u32 = 64 * 1024;
+
+/// Prepared statements kept per connection. An import's multi-row statements come in a few
+/// sizes each (powers of two, see `sql::pow2_chunks`); all of them stay prepared.
+const STATEMENT_CACHE: usize = 64;
 
 pub(crate) struct Sqlite {
     conn: Connection,
@@ -79,6 +88,7 @@ impl Sqlite {
              PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA temp_store = MEMORY;"
         ))
         .map_err(driver)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Sqlite { conn })
     }
 }
@@ -139,26 +149,17 @@ impl Transaction for SqliteTx<'_> {
     }
 }
 
-impl Conn for SqliteTx<'_> {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+impl SqliteTx<'_> {
+    fn execute_any<P: rusqlite::ToSql>(&mut self, sql: &str, params: &[P]) -> Result<u64, StoreError> {
         let mut statement = self.0.prepare_cached(sql).map_err(driver)?;
         let changed = statement.execute(rusqlite::params_from_iter(params)).map_err(driver)?;
         Ok(changed as u64)
     }
 
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        let mut rows = Vec::new();
-        self.for_each_row(sql, params, &mut |row| {
-            rows.push(row.clone());
-            Ok(())
-        })?;
-        Ok(rows)
-    }
-
-    fn for_each_row(
+    fn each_row<P: rusqlite::ToSql>(
         &mut self,
         sql: &str,
-        params: &[Value],
+        params: &[P],
         each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut statement = self.0.prepare_cached(sql).map_err(driver)?;
@@ -175,8 +176,73 @@ impl Conn for SqliteTx<'_> {
         Ok(())
     }
 
+    fn collect_rows<P: rusqlite::ToSql>(&mut self, sql: &str, params: &[P]) -> Result<Vec<Row>, StoreError> {
+        let mut rows = Vec::new();
+        self.each_row(sql, params, &mut |row| {
+            rows.push(row.clone());
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+}
+
+impl Conn for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        self.execute_any(sql, params)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.collect_rows(sql, params)
+    }
+
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.each_row(sql, params, each)
+    }
+
+    fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        self.execute_any(sql, params)
+    }
+
+    fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {
+        self.collect_rows(sql, params)
+    }
+
+    fn sole_writer(&self) -> bool {
+        // Write transactions are IMMEDIATE: they hold the database's one write lock.
+        true
+    }
+
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.0.execute_batch(sql).map_err(driver)
+    }
+
+    fn reserve_ids(&mut self, table: IdTable, count: usize) -> Result<Vec<i64>, StoreError> {
+        // The IMMEDIATE transaction excludes other writers, and the caller inserts these ids
+        // before anything else can: the ids after the highest stored one are free.
+        let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table.name());
+        let highest = self.query_one(&sql, &[])?.int(0)?;
+        Ok((1..=count as i64).map(|n| highest + n).collect())
+    }
+
+    fn given_ids_clause(&self) -> &'static str {
+        ""
+    }
+
+    fn select_per_key(&self, query: &PerKey<'_>) -> String {
+        // Without statistics SQLite assumes an index narrows a search, so an `IN` list is one
+        // probe per key. The condition comes first: SQLite numbers `$N` parameters by their
+        // first appearance in the text, and the condition's come before the keys'.
+        let PerKey { columns, table, key_column, condition, keys, first } = *query;
+        let list: Vec<String> = (first..first + keys).map(|n| format!("${n}")).collect();
+        format!(
+            "SELECT {columns} FROM {table} AS t WHERE {condition} AND t.{key_column} IN ({})",
+            list.join(", ")
+        )
     }
 }
 
@@ -189,6 +255,18 @@ impl rusqlite::ToSql for Value {
             Value::Text(value) => ToSqlOutput::from(value.as_str()),
             Value::Bool(value) => ToSqlOutput::from(i64::from(*value)),
             Value::Time(value) => ToSqlOutput::from(value.timestamp()),
+        })
+    }
+}
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Param::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
+            Param::Int(value) => ToSqlOutput::from(*value),
+            Param::Text(value) => ToSqlOutput::from(*value),
+            Param::Bool(value) => ToSqlOutput::from(i64::from(*value)),
+            Param::Time(value) => ToSqlOutput::from(value.timestamp()),
         })
     }
 }

@@ -140,7 +140,7 @@ pub trait Store: Send {
 pub trait ImportSession {
     /// Stores one record (see the store's identity and idempotency rules). Orders are written
     /// in batches, so a conflict may surface on a later call or at commit.
-    fn ingest(&mut self, record: &ImportRecord) -> Result<(), StoreError>;
+    fn ingest(&mut self, record: ImportRecord) -> Result<(), StoreError>;
     /// Writes what is queued and makes everything ingested visible and durable at once.
     fn commit(self: Box<Self>) -> Result<ImportCounts, StoreError>;
 }
@@ -217,7 +217,7 @@ struct Session<T> {
 }
 
 impl<T: Transaction> ImportSession for Session<T> {
-    fn ingest(&mut self, record: &ImportRecord) -> Result<(), StoreError> {
+    fn ingest(&mut self, record: ImportRecord) -> Result<(), StoreError> {
         ingest::ingest(&mut self.tx, self.source_id, &mut self.state, record, self.now)
     }
 

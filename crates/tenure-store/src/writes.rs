@@ -78,7 +78,7 @@ fn write_one(
     now: Timestamp,
 ) -> Result<OrderWritten, StoreError> {
     let mut state = IngestState::default();
-    ingest::ingest(conn, source_id, &mut state, record, now)?;
+    ingest::ingest(conn, source_id, &mut state, record.clone(), now)?;
     let counts = state.finish(conn, source_id, now)?;
     let row = conn.query_one(
         "SELECT id, customer_id FROM orders WHERE source_id = $1 AND external_id = $2",

@@ -46,7 +46,7 @@ fn record(customer: &str, email: Option<&str>, order: &str, day: u32, cents: i64
 fn import(store: &mut dyn Store, source_name: &str, records: &[ImportRecord]) -> ImportCounts {
     let mut session = store.begin_import(&source(source_name), now()).unwrap();
     for record in records {
-        session.ingest(record).unwrap();
+        session.ingest(record.clone()).unwrap();
     }
     session.commit().unwrap()
 }
@@ -187,12 +187,58 @@ fn an_email_learned_later_is_kept_on_the_identity_and_customer(store: &mut dyn S
     assert_eq!(customer.identities[0].email.as_deref(), Some("late@example.com"));
 }
 
+fn a_customer_seen_again_after_others_in_one_import_is_the_same_customer(store: &mut dyn Store) {
+    let counts = import(
+        store,
+        "shop",
+        &[
+            record("a", None, "1", 1, 100),
+            record("b", None, "2", 1, 100),
+            record("a", Some("a@example.com"), "3", 2, 100),
+        ],
+    );
+    assert_eq!((counts.customers_added, counts.orders_added), (2, 3));
+    let list = store.customers(&CustomerQuery::default()).unwrap();
+    let a = store.customer(list[0].id).unwrap();
+    assert_eq!(a.orders.len(), 2);
+    assert_eq!(a.email.as_deref(), Some("a@example.com"), "the e-mail of the later row is learned");
+    assert_eq!(a.identities[0].email.as_deref(), Some("a@example.com"));
+    // Learned within the import, the e-mail joins the next source's identity to this customer.
+    let other = import(store, "other", &[record("z", Some("a@example.com"), "9", 3, 100)]);
+    assert_eq!((other.customers_added, other.customers_merged), (0, 1));
+    assert_eq!(store.customer(a.id).unwrap().identities.len(), 2);
+}
+
+fn new_identities_with_one_email_join_one_customer_each_per_source(store: &mut dyn Store) {
+    let email = Some("e@example.com");
+    import(store, "shop", &[record("s1", email, "1", 1, 100), record("s2", email, "2", 1, 100)]);
+    let web = import(
+        store,
+        "web",
+        &[
+            record("w1", email, "1", 2, 100),
+            record("w2", email, "2", 2, 100),
+            record("w3", email, "3", 2, 100),
+        ],
+    );
+    assert_eq!((web.customers_added, web.customers_merged), (1, 2));
+    let list = store.customers(&CustomerQuery::default()).unwrap();
+    assert_eq!(list.len(), 3);
+    let mut identities = |id| -> Vec<String> {
+        let customer = store.customer(id).unwrap();
+        customer.identities.iter().map(|i| format!("{}:{}", i.source, i.external_id)).collect()
+    };
+    assert_eq!(identities(list[0].id), ["shop:s1", "web:w1"], "the lowest customer id joins first");
+    assert_eq!(identities(list[1].id), ["shop:s2", "web:w2"]);
+    assert_eq!(identities(list[2].id), ["web:w3"]);
+}
+
 fn an_uncommitted_import_leaves_nothing_behind(store: &mut dyn Store) {
     import(store, "shop", &[record("a", None, "1", 1, 100)]);
     {
         let mut session = store.begin_import(&source("other"), now()).unwrap();
-        session.ingest(&record("b", Some("b@example.com"), "2", 1, 100)).unwrap();
-        session.ingest(&record("a", None, "3", 1, 100)).unwrap();
+        session.ingest(record("b", Some("b@example.com"), "2", 1, 100)).unwrap();
+        session.ingest(record("a", None, "3", 1, 100)).unwrap();
         // dropped without commit
     }
     let stats = store.stats().unwrap();
@@ -580,6 +626,8 @@ contract!(
     one_email_twice_in_one_source_stays_two_customers,
     an_email_learned_later_is_kept_on_the_identity_and_customer,
     an_uncommitted_import_leaves_nothing_behind,
+    a_customer_seen_again_after_others_in_one_import_is_the_same_customer,
+    new_identities_with_one_email_join_one_customer_each_per_source,
     the_customer_list_pages_by_id,
     an_unknown_customer_is_not_found,
     tokens_authenticate_by_hash_until_revoked,

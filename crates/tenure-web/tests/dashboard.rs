@@ -61,7 +61,7 @@ fn add_customer(dashboard: &Dashboard, external_id: &str, name: &str, email: &st
     let now = chrono::Utc::now();
     let mut session = store.begin_import(&SourceName::parse("shop").unwrap(), now).unwrap();
     session
-        .ingest(&ImportRecord {
+        .ingest(ImportRecord {
             line: 2,
             customer: CustomerRecord {
                 external_id: external_id.into(),

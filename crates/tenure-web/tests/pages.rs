@@ -304,7 +304,7 @@ async fn pages_show_a_change_made_elsewhere_at_once_though_reports_are_cached() 
             items: vec![],
         },
     };
-    session.ingest(&record).unwrap();
+    session.ingest(record).unwrap();
     session.commit().unwrap();
 
     assert_eq!(data_value(&browser.get(uri).await.body, "N"), (before + 1).to_string());
