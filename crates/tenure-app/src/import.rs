@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use tenure_domain::{SourceName, Timestamp};
-use tenure_import::{Format, ImportOptions, Input, RowError};
+use tenure_import::{Format, IdCounters, ImportOptions, Input, RowError};
 use tenure_store::Store;
 
 use crate::AppError;
@@ -127,19 +127,37 @@ const SNIFF_BYTES: usize = 8 * 1024;
 const PROGRESS_EVERY: u64 = 4096;
 
 /// Imports the files of `request` into `store`; see the module docs for the all-or-nothing rule.
+///
+/// Files without order ids (CDNOW, a CSV without an order column) are read keeping only the id
+/// counts an input ordered by customer or by date still needs ([`IdCounters::Ordered`]: bounded
+/// memory). A file in neither order stops that reading; the transaction is dropped and the files
+/// are read again from the start, keeping every count ([`IdCounters::All`]).
 pub fn import_files(
     store: &mut dyn Store,
     request: &ImportRequest,
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<ImportReport, AppError> {
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let (inputs, total_bytes) = open_inputs(&request.paths, &bytes_read)?;
-    let watched = Watched { inputs, total_bytes, bytes_read };
-    import_watched(store, request, watched, now, progress)
+    for id_counters in [IdCounters::Ordered, IdCounters::All] {
+        let options = ImportOptions { id_counters, ..request.options.clone() };
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let (inputs, total_bytes) = open_inputs(&request.paths, &bytes_read)?;
+        let watched = Watched { inputs, total_bytes, bytes_read };
+        if let Imported::Report(report) = import_watched(store, request, &options, watched, now, progress)? {
+            return Ok(report);
+        }
+    }
+    Err(never_unordered())
+}
+
+/// What a reading keeping every id count would answer if it stopped for the order of its rows,
+/// which it never does.
+fn never_unordered() -> AppError {
+    AppError::Invalid("an import keeping every order id count stopped for the order of its rows".into())
 }
 
 /// Imports already opened `inputs` (an upload, bundled demo data); `request.paths` is ignored.
+/// They cannot be read twice, so derived ids keep every count ([`IdCounters::All`]).
 pub fn import_inputs(
     store: &mut dyn Store,
     request: &ImportRequest,
@@ -147,7 +165,20 @@ pub fn import_inputs(
     now: Timestamp,
 ) -> Result<ImportReport, AppError> {
     let watched = Watched { inputs, total_bytes: 0, bytes_read: Arc::new(AtomicU64::new(0)) };
-    import_watched(store, request, watched, now, &NoProgress)
+    let options = ImportOptions { id_counters: IdCounters::All, ..request.options.clone() };
+    match import_watched(store, request, &options, watched, now, &NoProgress)? {
+        Imported::Report(report) => Ok(report),
+        Imported::Unordered => Err(never_unordered()),
+    }
+}
+
+/// How one reading of the inputs ended.
+enum Imported {
+    /// Written, or refused for bad rows: the report says which.
+    Report(ImportReport),
+    /// An input read with [`IdCounters::Ordered`] is in no order those counts serve; nothing
+    /// was written. Read it again with [`IdCounters::All`].
+    Unordered,
 }
 
 /// Inputs with a byte counter for progress.
@@ -160,15 +191,16 @@ struct Watched {
 fn import_watched(
     store: &mut dyn Store,
     request: &ImportRequest,
+    options: &ImportOptions,
     watched: Watched,
     now: Timestamp,
     progress: &dyn Progress,
-) -> Result<ImportReport, AppError> {
+) -> Result<Imported, AppError> {
     let source = match &request.source {
         Some(source) => source.clone(),
         None => SourceName::parse(request.format.as_str()).expect("format names are valid source names"),
     };
-    let mut records = tenure_import::records(request.format, watched.inputs, &request.options)?;
+    let mut records = tenure_import::records(request.format, watched.inputs, options)?;
     progress.start(watched.total_bytes);
     let mut report = ImportReport { source: source.to_string(), ..ImportReport::default() };
     let mut session = store.begin_import(&source, now)?;
@@ -180,6 +212,12 @@ fn import_watched(
                 if report.rejected.is_empty() || request.skip_invalid {
                     session.ingest(record)?;
                 }
+            }
+            Err(error) if error.unordered => {
+                // Dropping the session rolls back what this reading wrote; the progress goes on
+                // with the next reading, from the start.
+                drop(session);
+                return Ok(Imported::Unordered);
             }
             Err(error) => {
                 unreadable |= error.fatal;
@@ -206,7 +244,7 @@ fn import_watched(
         drop(session);
     }
     progress.finish();
-    Ok(report)
+    Ok(Imported::Report(report))
 }
 
 fn open_inputs(paths: &[PathBuf], bytes_read: &Arc<AtomicU64>) -> Result<(Vec<Input>, u64), AppError> {

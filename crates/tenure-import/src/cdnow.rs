@@ -2,7 +2,7 @@
 //! `customer_id date number_of_cds dollar_value`, `CDNOW_sample.txt` headerless with a sample id
 //! column (`customer_id sample_id date cds dollars`). The layout is detected from the first line.
 //!
-//! Rows have no order id: each gets `{customer}-{yyyymmdd}-{n}` (see [`DerivedIds`]).
+//! Rows have no order id: each gets `{customer}-{yyyymmdd}-{n}` (see [`crate::derived_ids`]).
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -10,10 +10,11 @@ use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderItem, OrderReco
 
 use crate::Input;
 use crate::dates::{noon_utc, yyyymmdd};
+use crate::derived_ids::{DerivedIds, IdCounters, Unordered};
 use crate::error::{ImportError, RowError};
 use crate::fields::At;
 use crate::headers::{ColumnSpec, Headers};
-use crate::records::{DerivedIds, RecordSource, Summary};
+use crate::records::{RecordSource, Summary};
 
 const CUSTOMER: ColumnSpec = ColumnSpec::with("customer_id", &["customer", "cust_id", "id"]);
 const DATE: ColumnSpec = ColumnSpec::with("date", &["purchase_date", "day"]);
@@ -81,13 +82,15 @@ pub(crate) struct CdnowSource {
     line: u64,
     pending: Option<(u64, String)>,
     buffer: Vec<u8>,
+    /// The current line as text, reused from line to line.
+    text: String,
     rows_read: u64,
     finished: bool,
 }
 
 impl CdnowSource {
-    /// Opens `input` and detects its layout.
-    pub fn open(input: Input) -> Result<Self, ImportError> {
+    /// Opens `input` and detects its layout; derived ids keep `counters`.
+    pub fn open(input: Input, counters: IdCounters) -> Result<Self, ImportError> {
         let file = input.name;
         let unreadable = |source| ImportError::Unreadable { file: file.clone(), source };
         let reader = crate::input::without_bom(input.reader).map_err(unreadable)?;
@@ -95,18 +98,19 @@ impl CdnowSource {
             file: file.clone(),
             reader,
             layout: Layout::headerless([0, 1, 2, 3]),
-            ids: DerivedIds::default(),
+            ids: DerivedIds::new(counters),
             line: 0,
             pending: None,
             buffer: Vec::new(),
+            text: String::new(),
             rows_read: 0,
             finished: false,
         };
         let first = loop {
             match source.read_line().map_err(unreadable)? {
-                None => return Err(ImportError::Empty { file }),
-                Some(text) if text.trim().is_empty() => continue,
-                Some(text) => break text,
+                false => return Err(ImportError::Empty { file }),
+                true if source.text.trim().is_empty() => continue,
+                true => break source.text.clone(),
             }
         };
         let (layout, is_header) = Layout::detect(&file, &first)?;
@@ -117,26 +121,34 @@ impl CdnowSource {
         Ok(source)
     }
 
-    /// The next physical line (without its line end), `None` at the end of the file.
-    fn read_line(&mut self) -> std::io::Result<Option<String>> {
+    /// The next physical line (without its line end) into `self.text`; false at the end of
+    /// the file. The buffers are reused: no allocation per line.
+    fn read_line(&mut self) -> std::io::Result<bool> {
         self.buffer.clear();
         if self.reader.read_until(b'\n', &mut self.buffer)? == 0 {
-            return Ok(None);
+            return Ok(false);
         }
         self.line += 1;
-        Ok(Some(String::from_utf8_lossy(&self.buffer).trim_end_matches(['\n', '\r']).to_string()))
+        let end = self.buffer.iter().rposition(|b| !matches!(b, b'\n' | b'\r')).map_or(0, |last| last + 1);
+        self.text.clear();
+        match std::str::from_utf8(&self.buffer[..end]) {
+            Ok(text) => self.text.push_str(text),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(&self.buffer[..end])),
+        }
+        Ok(true)
     }
 
-    /// The next non-blank data line with its number.
-    fn next_line(&mut self) -> Option<Result<(u64, String), RowError>> {
-        if let Some(pending) = self.pending.take() {
-            return Some(Ok(pending));
+    /// The next non-blank data line into `self.text`, with its number.
+    fn next_line(&mut self) -> Option<Result<u64, RowError>> {
+        if let Some((line, text)) = self.pending.take() {
+            self.text = text;
+            return Some(Ok(line));
         }
         loop {
             match self.read_line() {
-                Ok(None) => return None,
-                Ok(Some(text)) if text.trim().is_empty() => continue,
-                Ok(Some(text)) => return Some(Ok((self.line, text))),
+                Ok(false) => return None,
+                Ok(true) if self.text.trim().is_empty() => continue,
+                Ok(true) => return Some(Ok(self.line)),
                 Err(error) => {
                     self.finished = true;
                     return Some(Err(RowError::fatal(
@@ -151,16 +163,20 @@ impl CdnowSource {
 
     fn parse(&mut self, line: u64, text: &str) -> Result<ImportRecord, RowError> {
         let at = At { file: &self.file, line };
-        let tokens: Vec<&str> = text.split_whitespace().collect();
+        // The values a layout reads are among the first five; the rest are only counted.
+        let mut tokens = [""; 5];
+        let mut count = 0;
+        for token in text.split_whitespace() {
+            if let Some(slot) = tokens.get_mut(count) {
+                *slot = token;
+            }
+            count += 1;
+        }
         let cell = |(index, name): &(usize, String)| {
-            tokens.get(*index).copied().ok_or_else(|| {
+            tokens.get(*index).copied().filter(|_| *index < count).ok_or_else(|| {
                 at.error(
                     name,
-                    format!(
-                        "is missing (the line has {} values, expected at least {})",
-                        tokens.len(),
-                        index + 1
-                    ),
+                    format!("is missing (the line has {count} values, expected at least {})", index + 1),
                 )
             })
         };
@@ -177,8 +193,15 @@ impl CdnowSource {
         let items = quantity
             .map(|quantity| vec![OrderItem { name: "CDs".into(), sku: None, quantity, total_minor }])
             .unwrap_or_default();
+        let external_id = match self.ids.next(&customer, day) {
+            Ok(id) => id,
+            Err(Unordered) => {
+                self.finished = true;
+                return Err(RowError::unordered(&self.file, line));
+            }
+        };
         let order = OrderRecord {
-            external_id: self.ids.next(&customer, day),
+            external_id,
             placed_at: noon_utc(day),
             status: OrderStatus::Paid,
             currency: Currency::USD,
@@ -206,12 +229,15 @@ impl RecordSource for CdnowSource {
         if self.finished {
             return None;
         }
-        let (line, text) = match self.next_line()? {
+        let line = match self.next_line()? {
             Ok(line) => line,
             Err(error) => return Some(Err(error)),
         };
         self.rows_read += 1;
-        Some(self.parse(line, &text))
+        let text = std::mem::take(&mut self.text);
+        let record = self.parse(line, &text);
+        self.text = text;
+        Some(record)
     }
 
     fn summary(&self) -> Summary {
@@ -224,7 +250,9 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Vec<Result<ImportRecord, RowError>> {
-        let mut source = CdnowSource::open(Input::from_bytes("cd.txt", text.as_bytes().to_vec())).unwrap();
+        let mut source =
+            CdnowSource::open(Input::from_bytes("cd.txt", text.as_bytes().to_vec()), IdCounters::All)
+                .unwrap();
         std::iter::from_fn(|| source.next_record()).collect()
     }
 
@@ -266,8 +294,11 @@ mod tests {
 
     #[test]
     fn a_header_without_an_amount_column_is_a_file_error() {
-        let error =
-            CdnowSource::open(Input::from_bytes("cd.txt", b"customer_id date\n1 19970101\n".to_vec())).err();
+        let error = CdnowSource::open(
+            Input::from_bytes("cd.txt", b"customer_id date\n1 19970101\n".to_vec()),
+            IdCounters::All,
+        )
+        .err();
         assert!(matches!(error, Some(ImportError::MissingColumn { column, .. }) if column == "dollar_value"));
     }
 

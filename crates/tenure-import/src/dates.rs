@@ -15,10 +15,17 @@ pub(crate) fn noon_utc(date: NaiveDate) -> Timestamp {
 
 /// `19970101` (CDNOW).
 pub(crate) fn yyyymmdd(text: &str) -> Option<NaiveDate> {
-    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = text.as_bytes();
+    if digits.len() != 8 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    NaiveDate::parse_from_str(text, "%Y%m%d").ok()
+    // Read directly rather than through a strftime pattern: CDNOW files have a date on every
+    // line, and parsing the pattern each time cost more than the rest of the line.
+    let number = |range: std::ops::Range<usize>| {
+        digits[range].iter().fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0'))
+    };
+    let year = i32::try_from(number(0..4)).ok()?;
+    NaiveDate::from_ymd_opt(year, number(4..6), number(6..8))
 }
 
 /// `01/31/24` (Etsy), also `01/31/2024`. Two-digit years 00–68 are 2000–2068, 69–99 are 1969–1999.
@@ -78,6 +85,20 @@ mod tests {
         assert_eq!(yyyymmdd("19970101").map(noon_utc), Some(utc("1997-01-01T12:00:00Z")));
         assert_eq!(us_date("01/31/24").map(noon_utc), Some(utc("2024-01-31T12:00:00Z")));
         assert_eq!(us_date("01/31/2024").map(noon_utc), Some(utc("2024-01-31T12:00:00Z")));
+    }
+
+    #[test]
+    fn yyyymmdd_reads_what_the_strftime_pattern_reads() {
+        // Every day from year 0 to 9999 would take long; these cover month and day edges,
+        // leap years and impossible dates in several centuries.
+        for year in [0, 1, 4, 99, 100, 400, 1900, 1996, 1997, 2000, 2024, 2100, 9999] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32, 99] {
+                    let text = format!("{year:04}{month:02}{day:02}");
+                    assert_eq!(yyyymmdd(&text), NaiveDate::parse_from_str(&text, "%Y%m%d").ok(), "{text}");
+                }
+            }
+        }
     }
 
     #[test]

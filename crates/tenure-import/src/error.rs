@@ -24,6 +24,10 @@ pub struct RowError {
     /// rest of the file is missing, so skipping bad rows cannot make the import complete and a
     /// caller must not write anything from this import.
     pub fatal: bool,
+    /// True when the input, read with [`crate::IdCounters::Ordered`], is ordered neither by
+    /// customer nor by day, so its derived order ids cannot go on from the counts kept: read
+    /// the input again with [`crate::IdCounters::All`]. Such an error is also `fatal`.
+    pub unordered: bool,
 }
 
 impl RowError {
@@ -35,12 +39,34 @@ impl RowError {
             column: column.to_string(),
             reason: reason.into(),
             fatal: false,
+            unordered: false,
         }
     }
 
     /// The input stops being readable at `line`.
     pub fn fatal(file: &str, line: u64, reason: impl Into<String>) -> Self {
-        RowError { file: file.to_string(), line, column: String::new(), reason: reason.into(), fatal: true }
+        RowError {
+            file: file.to_string(),
+            line,
+            column: String::new(),
+            reason: reason.into(),
+            fatal: true,
+            unordered: false,
+        }
+    }
+
+    /// The input's derived ids cannot go on at `line` from the counts kept (see
+    /// [`crate::IdCounters`]).
+    pub fn unordered(file: &str, line: u64) -> Self {
+        RowError {
+            unordered: true,
+            ..RowError::fatal(
+                file,
+                line,
+                "the file is ordered neither by customer nor by date, so its order ids need a count for \
+                 every customer and day: read it again counting them all",
+            )
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Any one-row-per-order CSV, read through a [`CsvMapping`] that names its columns. Rows
-//! without an order id column get derived ids like CDNOW's (see [`DerivedIds`]).
+//! without an order id column get derived ids like CDNOW's (see [`crate::derived_ids`]).
 
 use std::collections::BTreeMap;
 
@@ -7,11 +7,12 @@ use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderRecord, OrderSt
 
 use crate::Input;
 use crate::dates::{iso8601, with_format};
+use crate::derived_ids::{DerivedIds, IdCounters, Unordered};
 use crate::error::{ImportError, RowError};
 use crate::fields::{At, refund_status};
 use crate::headers::{Column, Headers};
 use crate::mapping::CsvMapping;
-use crate::records::{DerivedIds, RecordSource, Summary};
+use crate::records::{RecordSource, Summary};
 use crate::table::{Row, Table};
 
 struct Columns {
@@ -63,11 +64,13 @@ pub(crate) struct GenericSource {
     fixed_currency: Currency,
     status_values: BTreeMap<String, OrderStatus>,
     ids: DerivedIds,
+    /// Set when derived ids cannot go on ([`Unordered`]): the input ends there.
+    finished: bool,
 }
 
 impl GenericSource {
-    /// Checks `mapping` and opens `input`.
-    pub fn open(input: Input, mapping: &CsvMapping) -> Result<Self, ImportError> {
+    /// Checks `mapping` and opens `input`; derived ids keep `counters`.
+    pub fn open(input: Input, mapping: &CsvMapping, counters: IdCounters) -> Result<Self, ImportError> {
         mapping.validate()?;
         let table = Table::open(input)?;
         let columns = Columns::find(&table.file, &table.headers, mapping)?;
@@ -82,7 +85,8 @@ impl GenericSource {
             date_format: mapping.date_format.clone(),
             fixed_currency: mapping.fixed_currency()?,
             status_values,
-            ids: DerivedIds::default(),
+            ids: DerivedIds::new(counters),
+            finished: false,
         })
     }
 
@@ -102,7 +106,13 @@ impl GenericSource {
         let customer = self.customer(&at, row)?;
         let external_id = match &columns.order_id {
             Some(column) => at.required(&column.name, row.get(column))?.to_string(),
-            None => self.ids.next(&customer.external_id, placed_at.date_naive()),
+            None => match self.ids.next(&customer.external_id, placed_at.date_naive()) {
+                Ok(id) => id,
+                Err(Unordered) => {
+                    self.finished = true;
+                    return Err(RowError::unordered(&self.table.file, row.line));
+                }
+            },
         };
         let status = refund_status(status, total_minor, refunded_minor);
         let order = OrderRecord {
@@ -185,6 +195,9 @@ fn builtin_status(key: &str) -> Option<OrderStatus> {
 
 impl RecordSource for GenericSource {
     fn next_record(&mut self) -> Option<Result<ImportRecord, RowError>> {
+        if self.finished {
+            return None;
+        }
         Some(match self.table.next_row()? {
             Ok(row) => self.read_order(&row),
             Err(error) => Err(error),

@@ -4,6 +4,7 @@
 use std::io::{BufReader, Read};
 use std::str::FromStr;
 
+use crate::derived_ids::IdCounters;
 use crate::error::ImportError;
 use crate::mapping::CsvMapping;
 
@@ -96,11 +97,19 @@ pub struct ImportOptions {
     pub opencart_sale_statuses: Vec<u32>,
     /// The column mapping for [`Format::Csv`]; required for that format, ignored by the others.
     pub csv_mapping: Option<CsvMapping>,
+    /// Which counts derived order ids keep (CDNOW, a CSV without an order column): all of them
+    /// by default; [`IdCounters::Ordered`] for bounded memory from a caller that can read an
+    /// input again when it turns out unordered.
+    pub id_counters: IdCounters,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { opencart_sale_statuses: vec![5, 3, 1, 2, 12], csv_mapping: None }
+        ImportOptions {
+            opencart_sale_statuses: vec![5, 3, 1, 2, 12],
+            csv_mapping: None,
+            id_counters: IdCounters::All,
+        }
     }
 }
 

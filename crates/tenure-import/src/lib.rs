@@ -44,8 +44,9 @@
 //!   one customer on one day are separate orders and re-importing the file adds nothing (the
 //!   sample file yields the same ids as the master file for the same purchases). Every row is
 //!   paid, in USD, with one item "CDs" whose quantity is `number_of_cds`, so the number of CDs
-//!   is kept. The id counter holds one small entry per (customer, day) of the file: for CDNOW
-//!   master about 68,000.
+//!   is kept. The id counter keeps a small entry per (customer, day) that may still come: for a
+//!   file ordered by customer (CDNOW's) or by date only the current customer's or day's, else
+//!   every pair's — see [`IdCounters`].
 //! - **Etsy**: customer = `Buyer User ID` (else `Buyer`), no e-mail, marketing consent `None`
 //!   (Etsy forbids marketing without consent). Revenue: an `Adjusted Order Total` that is set,
 //!   non-zero and below `Order Total` means a partial refund: status `partially_refunded` with
@@ -72,6 +73,7 @@
 
 mod cdnow;
 mod dates;
+mod derived_ids;
 mod error;
 mod etsy;
 mod etsy_items;
@@ -90,6 +92,7 @@ mod sniff;
 mod table;
 mod woocommerce;
 
+pub use derived_ids::IdCounters;
 pub use error::{ImportError, RowError};
 pub use input::{Format, ImportOptions, Input};
 pub use mapping::{CsvMapping, MAPPING_KEYS};
@@ -131,12 +134,14 @@ pub fn woocommerce_order(input: &str, json: &[u8]) -> Result<Option<tenure_domai
 /// Opens one input of `format` on its own (an Etsy orders file without items).
 fn open(format: Format, input: Input, options: &ImportOptions) -> Result<Box<dyn RecordSource>, ImportError> {
     Ok(match format {
-        Format::Cdnow => Box::new(cdnow::CdnowSource::open(input)?),
+        Format::Cdnow => Box::new(cdnow::CdnowSource::open(input, options.id_counters)?),
         Format::Etsy => Box::new(etsy::EtsySource::open(input, etsy_items::ItemsByOrder::default())?),
         Format::Shopify => Box::new(shopify::ShopifySource::open(input)?),
         Format::Opencart => Box::new(opencart::OpencartSource::open(input, &options.opencart_sale_statuses)?),
         Format::Woocommerce => Box::new(woocommerce::WooSource::open(input)?),
-        Format::Csv => Box::new(generic::GenericSource::open(input, csv_mapping(options)?)?),
+        Format::Csv => {
+            Box::new(generic::GenericSource::open(input, csv_mapping(options)?, options.id_counters)?)
+        }
     })
 }
 

@@ -1,12 +1,8 @@
 //! The stream of parsed records handed to the caller: one record source per input, read one
 //! after the other, with the counts the caller shows at the end.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
-use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::VecDeque;
 
-use chrono::{Datelike, NaiveDate};
 use tenure_domain::ImportRecord;
 
 use crate::error::RowError;
@@ -93,55 +89,6 @@ impl std::fmt::Debug for Records {
     }
 }
 
-/// Deterministic order ids for sources without one: `{customer}-{yyyymmdd}-{n}`, where n counts
-/// the rows of that customer on that day so far in the file (1, 2, …). The same file always
-/// yields the same ids, so re-importing it adds nothing; several purchases of one customer on
-/// one day stay separate orders.
-///
-/// Holds one entry per (customer, day) seen in the file: a 64-bit hash of the pair and its count,
-/// about 16 bytes, so a 10-million-row file needs some 200 MB at most. Two pairs sharing a hash
-/// (odds about n²/2⁶⁵) would only shift a counter; the id still names customer and day, so it
-/// stays unique and the same on every import of the file.
-#[derive(Debug, Default)]
-pub(crate) struct DerivedIds {
-    seen: HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>,
-}
-
-impl DerivedIds {
-    /// The id of the next row of `customer` on `day`.
-    pub fn next(&mut self, customer: &str, day: NaiveDate) -> String {
-        // `DefaultHasher::new()` has fixed keys: the same pair hashes the same in every run.
-        let mut hasher = DefaultHasher::new();
-        (customer, day).hash(&mut hasher);
-        let count = self.seen.entry(hasher.finish()).or_insert(0);
-        *count += 1;
-        let mut id = String::with_capacity(customer.len() + 12);
-        write!(id, "{customer}-{:04}{:02}{:02}-{count}", day.year(), day.month(), day.day())
-            .expect("writing to a String cannot fail");
-        id
-    }
-}
-
-/// A hasher for keys that are already hashes.
-#[derive(Debug, Default)]
-pub(crate) struct PassThroughHasher(u64);
-
-impl Hasher for PassThroughHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,16 +98,5 @@ mod tests {
         fn assert_send<T: Send>() {}
         assert_send::<Records>();
         assert_send::<crate::ImportError>();
-    }
-
-    #[test]
-    fn derived_ids_count_purchases_of_one_customer_on_one_day() {
-        let mut ids = DerivedIds::default();
-        let day = NaiveDate::from_ymd_opt(1997, 1, 1).unwrap();
-        let other = NaiveDate::from_ymd_opt(1997, 1, 2).unwrap();
-        assert_eq!(ids.next("4", day), "4-19970101-1");
-        assert_eq!(ids.next("4", day), "4-19970101-2");
-        assert_eq!(ids.next("4", other), "4-19970102-1");
-        assert_eq!(ids.next("5", day), "5-19970101-1");
     }
 }
