@@ -36,7 +36,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use chrono::{Datelike, NaiveDate};
 
-/// Which (customer, day) counts an input's derived ids keep; see the [module docs](self).
+/// Which (customer, day) counts an input's derived ids keep (the module docs say why).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum IdCounters {
     /// Only those the input can still need while it is ordered by customer or by day (bounded
