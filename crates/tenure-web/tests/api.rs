@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
@@ -13,10 +12,8 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tenure_app::access::create_token;
-use tenure_app::import::{ImportRequest, NoProgress, import_files};
 use tenure_app::reports::{ActivityWindow, Purchases, ReportScope, ShopTimeZone};
 use tenure_domain::Role;
-use tenure_import::{Format, ImportOptions};
 use tenure_web::routes::{Access, ROUTES, Route};
 use tenure_web::{AppState, StorePool, router};
 use tower::ServiceExt;
@@ -30,19 +27,8 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("tenure.db").display());
+    let (dir, url, mut store) = common::sample_store();
     let now = chrono::Utc::now();
-    let mut store = tenure_store::open(&url, now).unwrap();
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/cdnow/CDNOW_sample.txt");
-    let request = ImportRequest {
-        format: Format::Cdnow,
-        paths: vec![sample],
-        source: None,
-        skip_invalid: false,
-        options: ImportOptions::default(),
-    };
-    assert!(import_files(store.as_mut(), &request, now, &NoProgress).unwrap().committed);
     let tokens = Role::ALL
         .iter()
         .map(|&role| (role, create_token(store.as_mut(), role, "test", now).unwrap().token))

@@ -51,7 +51,9 @@ pub fn email_of(role: Role) -> String {
     format!("{role}@shop.example")
 }
 
-pub fn dashboard() -> Dashboard {
+/// A new SQLite store in a temporary folder holding the CDNOW sample: the folder (keep it), the
+/// URL and an open connection.
+pub fn sample_store() -> (tempfile::TempDir, String, Box<dyn tenure_store::Store>) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("tenure.db").display());
     let now = chrono::Utc::now();
@@ -65,6 +67,12 @@ pub fn dashboard() -> Dashboard {
         options: ImportOptions::default(),
     };
     assert!(import_files(store.as_mut(), &request, now, &NoProgress).unwrap().committed);
+    (dir, url, store)
+}
+
+pub fn dashboard() -> Dashboard {
+    let (dir, url, mut store) = sample_store();
+    let now = chrono::Utc::now();
     for role in Role::ALL {
         add_user(store.as_mut(), &email_of(role), None, role, PASSWORD, now).unwrap();
     }
