@@ -5,7 +5,10 @@
 #
 # Usage: bench/import/run.sh [ORDERS_MILLIONS]   (default 10: ~1.7M customers, ~10M orders)
 # Model scores are not refreshed (--no-refresh): this measures the import itself.
-# Prints a Markdown table for bench/RESULTS.md. Needs sqlite3 and GNU time (installed if missing).
+# With BENCH_POSTGRES=postgres://USER@HOST/DB (an admin URL), CDNOW master is also imported twice
+# into a new PostgreSQL database created on that server (and dropped afterwards).
+# Prints Markdown tables for bench/RESULTS.md. Needs sqlite3 and GNU time (installed if missing),
+# and psql for the PostgreSQL rows. The binary is built into $CARGO_TARGET_DIR (default target/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 millions=${1:-10}
@@ -17,7 +20,7 @@ need sqlite3 sqlite3
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
 
 cargo build --release --locked -p tenure >&2
-tenure=target/release/tenure
+tenure=${CARGO_TARGET_DIR:-target}/release/tenure
 
 # CDNOW's model gives ~5.95 orders per customer over 520 weeks.
 customers=$(( millions * 1000000 * 100 / 595 ))
@@ -61,3 +64,24 @@ echo "| file | rows | sqlite3 .import (floor) | tenure import | tenure ÷ floor 
 echo "|---|---|---|---|---|---|"
 row "CDNOW_master.txt" data/cdnow/CDNOW_master.txt
 row "generated (${millions}M orders)" "$generated"
+
+postgres() {  # CDNOW master into a new PostgreSQL database, twice
+    local admin=$1 name="tenure_bench_$$" url first again
+    url="${admin%/*}/$name"
+    psql -q "$admin" -c "CREATE DATABASE $name" >/dev/null
+    "$tenure" --db "$url" migrate >/dev/null
+    first=$(measure "$tenure" --db "$url" import --format cdnow --progress none --no-refresh data/cdnow/CDNOW_master.txt)
+    again=$(measure "$tenure" --db "$url" import --format cdnow --progress none --no-refresh data/cdnow/CDNOW_master.txt)
+    psql -q "$admin" -c "DROP DATABASE $name" >/dev/null
+    read -r first_s first_kib <<<"$first"
+    read -r again_s again_kib <<<"$again"
+    echo
+    echo "| PostgreSQL | rows | tenure import | re-import (adds 0) |"
+    echo "|---|---|---|---|"
+    awk -v fs="$first_s" -v fk="$first_kib" -v as="$again_s" -v ak="$again_kib" 'BEGIN {
+        printf "| CDNOW_master.txt | 69659 | %.2f s (%d MB) | %.2f s (%d MB) |\n", fs, fk/1024, as, ak/1024 }'
+}
+
+if [ -n "${BENCH_POSTGRES:-}" ]; then
+    postgres "$BENCH_POSTGRES"
+fi

@@ -107,10 +107,7 @@ impl DerivedIds {
             IdCounters::All => bump(&mut self.by_customer, key, 0),
             IdCounters::Ordered => self.next_ordered(customer, day, key)?,
         };
-        let mut id = String::with_capacity(customer.len() + 12);
-        write!(id, "{customer}-{:04}{:02}{:02}-{count}", day.year(), day.month(), day.day())
-            .expect("writing to a String cannot fail");
-        Ok(id)
+        Ok(id_text(customer, day, count))
     }
 
     /// How many pairs' counts are kept (for tests of the memory bound).
@@ -165,6 +162,38 @@ impl DerivedIds {
             self.by_day = Counts::default();
         }
     }
+}
+
+/// `{customer}-{yyyymmdd}-{count}`, written digit by digit for the years 0–9999 (`format!`'s
+/// machinery cost more than the rest of the id), through `write!` for any other.
+fn id_text(customer: &str, day: NaiveDate, count: u32) -> String {
+    let mut id = String::with_capacity(customer.len() + 16);
+    id.push_str(customer);
+    id.push('-');
+    match u32::try_from(day.year()) {
+        Ok(year) if year <= 9999 => {
+            push_digits(&mut id, year, 4);
+            push_digits(&mut id, day.month(), 2);
+            push_digits(&mut id, day.day(), 2);
+        }
+        _ => write!(id, "{:04}{:02}{:02}", day.year(), day.month(), day.day())
+            .expect("writing to a String cannot fail"),
+    }
+    id.push('-');
+    let digits = count.checked_ilog10().map_or(1, |log| log as usize + 1);
+    push_digits(&mut id, count, digits);
+    id
+}
+
+/// `value` in decimal, zero-padded to `width` digits (`value` has at most `width`).
+fn push_digits(text: &mut String, value: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut rest = value;
+    for slot in digits[..width].iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    text.extend(digits[..width].iter().map(|&digit| char::from(digit)));
 }
 
 /// Adds one row to `key`'s count, which was `earlier` (0 when `counts` has none); returns it.
@@ -355,6 +384,19 @@ mod tests {
         let got: Vec<String> = rows.iter().map(|(c, d)| ids.next(c, day(*d)).unwrap()).collect();
         assert_eq!(got, ["2-19970101-1", "1-19970101-1", "2-19970102-1", "1-19970102-1", "2-19970102-2"]);
         assert_eq!(ids.kept(), 2, "only day 2's customers");
+    }
+
+    #[test]
+    fn ids_are_written_as_format_writes_them() {
+        let days =
+            [(0, 1, 1), (7, 3, 9), (999, 12, 31), (1997, 1, 1), (9999, 12, 31), (10000, 1, 1), (-1, 6, 15)];
+        for (year, month, date) in days {
+            let day = NaiveDate::from_ymd_opt(year, month, date).unwrap();
+            for count in [1, 9, 10, 99, 100, 4_294_967_295] {
+                let expected = format!("c-{:04}{:02}{:02}-{count}", day.year(), day.month(), day.day());
+                assert_eq!(id_text("c", day, count), expected);
+            }
+        }
     }
 
     #[test]

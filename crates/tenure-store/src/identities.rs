@@ -331,7 +331,7 @@ fn insert_customers(
     let ids = reserve(conn, IdTable::Customers, customers.len())?;
     let given = conn.given_ids_clause();
     let mut start = 0;
-    for size in pow2_chunks(customers.len()) {
+    for size in pow2_chunks(customers.len(), conn.rows_per_statement()) {
         let sql = texts.get("customers", size, || {
             format!(
                 "INSERT INTO customers (id, email, name, marketing_consent, created_at) {given} VALUES {}",
@@ -367,7 +367,7 @@ fn insert_identities(
     let identity_ids = reserve(conn, IdTable::Identities, identities.len())?;
     let given = conn.given_ids_clause();
     let mut start = 0;
-    for size in pow2_chunks(identities.len()) {
+    for size in pow2_chunks(identities.len(), conn.rows_per_statement()) {
         let sql = texts.get("identities", size, || {
             format!(
                 "INSERT INTO identities (id, source_id, external_id, customer_id, email, name, marketing_consent, \
@@ -417,7 +417,7 @@ fn insert_merges(
         .map(|(identity, id)| (*id, ids.customer(identity.customer)))
         .collect();
     let mut start = 0;
-    for size in pow2_chunks(merged.len()) {
+    for size in pow2_chunks(merged.len(), conn.rows_per_statement()) {
         let sql = texts.get("merges", size, || {
             format!(
                 "INSERT INTO identity_merges (identity_id, customer_id, reason, merged_at) VALUES {}",

@@ -62,6 +62,8 @@ pub(crate) struct IngestState {
     last_identity: LastIdentity,
     counts: ImportCounts,
     texts: Texts,
+    /// The previous batch's orders were all stored already (see [`order_batch::write`]).
+    orders_known: bool,
 }
 
 impl IngestState {
@@ -94,7 +96,15 @@ impl IngestState {
             order.identity_id = resolved.identity_id;
             order.customer_id = resolved.customer_id;
         }
-        order_batch::write(conn, source_id, &self.orders, now, &mut self.counts, &mut self.texts)?;
+        self.orders_known = order_batch::write(
+            conn,
+            source_id,
+            &self.orders,
+            now,
+            &mut self.counts,
+            &mut self.texts,
+            self.orders_known,
+        )?;
         self.customers.clear();
         self.orders.clear();
         self.keys.clear();

@@ -1,13 +1,9 @@
-//! Orders are written in batches: one multi-row `INSERT … ON CONFLICT DO NOTHING` per batch of
-//! orders instead of a statement (a network round trip on PostgreSQL) per order. Orders the insert
-//! skipped are already stored: they are read back in one query, compared, and updated one by one
-//! only where the source now reports them differently.
-//!
-//! Which orders were new: PostgreSQL's insert returns their keys (other sessions may write at the
-//! same time). SQLite's insert returns nothing — returning rows cost about a sixth of an import's
-//! work — and says how many it added; when that is not all of them, the stored rows of the batch
-//! are read, and those above the highest id before the insert are the new ones (no one else can
-//! write meanwhile: see [`Conn::sole_writer`]).
+//! Orders are written in batches. On PostgreSQL a batch is one multi-row `INSERT … ON CONFLICT DO
+//! NOTHING RETURNING` instead of a statement (a network round trip) per order; on SQLite it is one
+//! prepared single-row insert per order, whose count of changed rows says whether the order was
+//! new (see [`Conn::rows_per_statement`]). Orders the inserts skipped are already stored: they are
+//! read back in one query, compared, and updated one by one only where the source now reports
+//! them differently.
 
 use std::collections::{HashMap, HashSet};
 
@@ -34,6 +30,11 @@ pub(crate) struct PendingOrder {
 
 /// Writes a batch of orders with distinct keys: inserts the new ones, compares the stored ones
 /// and updates those the source now reports differently.
+///
+/// `known_before` says the previous batch was stored already in full — a re-import: then this
+/// batch's stored rows are read first and only the others inserted, which spares an insert
+/// attempt per order. Otherwise the inserts go first and only the orders they skip are read.
+/// Either way the outcome is the same; the answer for the next batch is returned.
 pub(crate) fn write(
     conn: &mut dyn Conn,
     source_id: i64,
@@ -41,30 +42,41 @@ pub(crate) fn write(
     now: Timestamp,
     counts: &mut ImportCounts,
     texts: &mut Texts,
-) -> Result<(), StoreError> {
+    known_before: bool,
+) -> Result<bool, StoreError> {
+    let all: Vec<&PendingOrder> = orders.iter().collect();
+    let mut stored = if known_before { stored_rows(conn, source_id, &all, texts)? } else { HashMap::new() };
+    let new: Vec<&PendingOrder> =
+        all.iter().copied().filter(|o| !stored.contains_key(&o.external_id)).collect();
+    let per_statement = conn.rows_per_statement();
+    let mut skipped: Vec<&PendingOrder> = Vec::new();
     let mut start = 0;
-    for size in pow2_chunks(orders.len()) {
-        let chunk = &orders[start..start + size];
+    for size in pow2_chunks(new.len(), per_statement) {
+        skipped.extend(insert_new(conn, source_id, &new[start..start + size], now, texts)?);
         start += size;
-        let stored = insert_new(conn, source_id, chunk, now, texts)?;
-        counts.orders_added += (chunk.len() - stored.len()) as u64;
-        for order in chunk {
-            if let Some(row) = stored.get(order.external_id.as_str()) {
-                reconcile(conn, row, order, now, counts)?;
-            }
+    }
+    counts.orders_added += (new.len() - skipped.len()) as u64;
+    stored.extend(stored_rows(conn, source_id, &skipped, texts)?);
+    if stored.len() != orders.len() - (new.len() - skipped.len()) {
+        return Err(StoreError::Other("an order vanished during the import".into()));
+    }
+    // The orders just added are not among the stored rows read; every other order is.
+    for order in orders {
+        if let Some(row) = stored.get(order.external_id.as_str()) {
+            reconcile(conn, row, order, now, counts)?;
         }
     }
-    Ok(())
+    Ok(stored.len() == orders.len())
 }
 
-/// Inserts the orders not stored yet; returns the stored rows of the others, by external id.
-fn insert_new(
+/// Inserts the orders not stored yet; returns the others.
+fn insert_new<'o>(
     conn: &mut dyn Conn,
     source_id: i64,
-    orders: &[PendingOrder],
+    orders: &[&'o PendingOrder],
     now: Timestamp,
     texts: &mut Texts,
-) -> Result<HashMap<String, Row>, StoreError> {
+) -> Result<Vec<&'o PendingOrder>, StoreError> {
     let mut params = Vec::with_capacity(orders.len() * COLUMNS);
     for order in orders {
         params.extend([
@@ -76,8 +88,10 @@ fn insert_new(
         params.extend(what_the_source_says(order));
         params.push(Param::Time(now));
     }
-    let returning = !conn.sole_writer();
-    let sql = texts.get(if returning { "orders returning" } else { "orders" }, orders.len(), || {
+    // One row: the count of changed rows says whether it was new. Several: the insert returns
+    // the keys it added.
+    let returning = orders.len() > 1;
+    let sql = texts.get("orders", orders.len(), || {
         format!(
             "INSERT INTO orders (source_id, external_id, identity_id, customer_id, placed_at, status, currency, \
              total_minor, refunded_minor, items, imported_at) VALUES {} \
@@ -86,33 +100,13 @@ fn insert_new(
             if returning { " RETURNING external_id" } else { "" }
         )
     });
-    if returning {
-        let inserted: HashSet<String> =
-            conn.query_borrowed(sql, &params)?.iter().map(|row| row.text(0)).collect::<Result<_, _>>()?;
-        let known: Vec<&PendingOrder> =
-            orders.iter().filter(|o| !inserted.contains(&o.external_id)).collect();
-        let stored = stored_rows(conn, source_id, &known, texts)?;
-        if stored.len() != known.len() {
-            return Err(StoreError::Other("an order vanished during the import".into()));
-        }
-        return Ok(stored);
+    if !returning {
+        let added = conn.execute_borrowed(sql, &params)?;
+        return Ok(if added == 0 { orders.to_vec() } else { Vec::new() });
     }
-    let before = conn.query_one("SELECT COALESCE(MAX(id), 0) FROM orders", &[])?.int(0)?;
-    let added = conn.execute_borrowed(sql, &params)? as usize;
-    if added == orders.len() {
-        return Ok(HashMap::new());
-    }
-    let mut stored = stored_rows(conn, source_id, &orders.iter().collect::<Vec<_>>(), texts)?;
-    let mut new = 0;
-    stored.retain(|_, row| {
-        let is_new = row.int(0).is_ok_and(|id| id > before);
-        new += usize::from(is_new);
-        !is_new
-    });
-    if new != added || stored.len() + added != orders.len() {
-        return Err(StoreError::Other("an order vanished during the import".into()));
-    }
-    Ok(stored)
+    let inserted: HashSet<String> =
+        conn.query_borrowed(sql, &params)?.iter().map(|row| row.text(0)).collect::<Result<_, _>>()?;
+    Ok(orders.iter().copied().filter(|o| !inserted.contains(&o.external_id)).collect())
 }
 
 /// The stored rows of these orders, by external id.

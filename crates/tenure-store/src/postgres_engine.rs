@@ -9,7 +9,7 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 
 use crate::migrate::Migration;
-use crate::sql::{Conn, IdTable, Param, PerKey, Row, Value};
+use crate::sql::{Conn, IdTable, MAX_ROWS, Param, PerKey, Row, Value};
 use crate::store::{Backend, Transaction, redact};
 use crate::{EngineKind, StoreError};
 
@@ -154,9 +154,8 @@ impl Conn for PgTx<'_> {
         rows.iter().map(decode_row).collect()
     }
 
-    fn sole_writer(&self) -> bool {
-        // Other sessions write concurrently (other sources, the API, webhooks).
-        false
+    fn rows_per_statement(&self) -> usize {
+        MAX_ROWS
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {

@@ -50,12 +50,18 @@ const MIGRATIONS: &[Migration] = &[
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
 
+/// Page size of a new database, in bytes (an existing one keeps its own: in WAL mode it cannot
+/// change). 16 KiB instead of SQLite's 4 KiB: fewer, fuller B-tree pages and a quarter as many WAL
+/// frames for the same rows. Inserting 10 million orders with their indexes took about 30 %
+/// less time in sqlite3 itself (`bench/RESULTS.md`).
+const PAGE_BYTES: u32 = 16 * 1024;
+
 /// Page cache per connection, in KiB: large imports update several indexes at once, and a
 /// bigger cache keeps their pages in memory (bounded: this is the cap).
 const CACHE_KIB: u32 = 64 * 1024;
 
-/// Prepared statements kept per connection. An import's multi-row statements come in a few
-/// sizes each (powers of two, see `sql::pow2_chunks`); all of them stay prepared.
+/// Prepared statements kept per connection: an import's statements, with their few key-list
+/// lengths (powers of two, see `sql::key_params`), all stay prepared.
 const STATEMENT_CACHE: usize = 64;
 
 pub(crate) struct Sqlite {
@@ -84,7 +90,8 @@ impl Sqlite {
         }
         .map_err(|e| StoreError::Invalid(format!("cannot open SQLite database `{path}`: {e}")))?;
         conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+            "PRAGMA page_size = {PAGE_BYTES}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; \
              PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA temp_store = MEMORY;"
         ))
         .map_err(driver)?;
@@ -212,9 +219,8 @@ impl Conn for SqliteTx<'_> {
         self.collect_rows(sql, params)
     }
 
-    fn sole_writer(&self) -> bool {
-        // Write transactions are IMMEDIATE: they hold the database's one write lock.
-        true
+    fn rows_per_statement(&self) -> usize {
+        1
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
