@@ -203,7 +203,7 @@ pub trait Conn {
     fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError>;
     /// [`Conn::query`] with parameters that borrow their text.
     fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError>;
-    /// How many rows one statement that writes several should carry: [`MAX_ROWS`] on
+    /// How many rows one statement that writes several should carry: `MAX_ROWS` on
     /// PostgreSQL, where each statement is a network round trip; 1 on SQLite, where a statement
     /// costs no round trip, and one writing several rows keeps a journal of every page it changes
     /// so that it can undo itself (a seventh of an import's time, measured). With one row per
