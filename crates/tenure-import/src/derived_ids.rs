@@ -36,14 +36,18 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use chrono::{Datelike, NaiveDate};
 
-/// Which (customer, day) counts an input's derived ids keep (the module docs say why).
+/// Which (customer, day) counts an input's derived order ids keep. A derived id
+/// `{customer}-{yyyymmdd}-{n}` (CDNOW, a CSV without an order column) numbers the rows of one
+/// customer on one day, so the reader counts them; the ids are the same whichever is chosen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum IdCounters {
-    /// Only those the input can still need while it is ordered by customer or by day (bounded
-    /// memory). An input in neither order stops with a fatal [`crate::RowError`] whose
+    /// Only the counts the input can still need while it is ordered by customer (each
+    /// customer's rows together, customers increasing as numbers or as text: one customer's days
+    /// are kept) or by date (days never going back: one day's customers are kept). Memory is
+    /// bounded. An input in neither order stops with a fatal [`crate::RowError`] whose
     /// `unordered` is set: read it again with [`IdCounters::All`].
     Ordered,
-    /// Every pair's count (memory grows with the input's (customer, day) pairs): any order, read
+    /// Every pair's count, about 16 bytes per (customer, day) of the input: any order, read
     /// once. The default, for callers that cannot read their input twice.
     #[default]
     All,

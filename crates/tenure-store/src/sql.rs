@@ -203,12 +203,11 @@ pub trait Conn {
     fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError>;
     /// [`Conn::query`] with parameters that borrow their text.
     fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError>;
-    /// How many rows one statement that writes several should carry: `MAX_ROWS` on
-    /// PostgreSQL, where each statement is a network round trip; 1 on SQLite, where a statement
-    /// costs no round trip, and one writing several rows keeps a journal of every page it changes
-    /// so that it can undo itself (a seventh of an import's time, measured). With one row per
-    /// statement, an insert that skips conflicts says by its count of changed rows whether the
-    /// row was new.
+    /// How many rows one statement that writes several should carry: 256 on PostgreSQL, where
+    /// each statement is a network round trip; 1 on SQLite, where a statement costs no round
+    /// trip (and one writing several rows inside a transaction keeps a journal of every page it
+    /// changes, to undo itself). With one row per statement, an insert that skips conflicts says
+    /// by its count of changed rows whether the row was new, without returning rows.
     fn rows_per_statement(&self) -> usize;
     /// Runs a batch of statements without parameters (migrations).
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
