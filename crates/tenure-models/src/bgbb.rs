@@ -171,6 +171,7 @@ pub fn fit_with_progress(
         objective: &objective,
         build: &BgBbParams::from_values,
         pilots: &[],
+        newton: None,
     };
     fit::run(problem, options, progress)
 }

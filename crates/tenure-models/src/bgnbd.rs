@@ -13,7 +13,7 @@ use crate::data::{GroupedSummaries, PairIndex, RowPrediction};
 use crate::fit::{self, Fit, FitOptions, Problem, Progress, check_positive};
 use crate::hyp2f1::{SignedLog, hyp2f1_signed_log};
 use crate::optim::Objective;
-use crate::special::{digamma, ln_beta, ln_gamma, logistic};
+use crate::special::{digamma, ln_beta, ln_gamma, logistic, trigamma};
 
 /// BG/NBD parameters, named as in the paper; all must be finite and > 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -64,12 +64,20 @@ struct LevelTerms {
     inv_bx1: f64,
     /// ln α (the same for every level; kept here so that rows take no logarithm of their own).
     ln_alpha: f64,
+    /// Second derivatives of ln_const: ∂²/∂r², ∂²/∂a² (= ∂²/∂a∂b) and ∂²/∂b².
+    h_rr: f64,
+    h_aa: f64,
+    h_bb: f64,
 }
 
 fn level_terms(p: &BgNbdParams, x: f64) -> LevelTerms {
     let ab = p.a + p.b;
     let psi_abx = digamma(ab + x);
+    let curvature_ab = trigamma(ab) - trigamma(ab + x);
     LevelTerms {
+        h_rr: trigamma(p.r + x) - trigamma(p.r),
+        h_aa: curvature_ab,
+        h_bb: trigamma(p.b + x) - trigamma(p.b) + curvature_ab,
         ln_const: ln_gamma(p.r + x) - ln_gamma(p.r) + ln_beta(p.a, p.b + x) - ln_beta(p.a, p.b),
         d_r: digamma(p.r + x) - digamma(p.r),
         d_a: digamma(ab) - psi_abx,
@@ -126,6 +134,80 @@ pub(crate) fn mix_with_drop(survive: f64, drop: f64) -> (f64, f64) {
     let w_top = 1.0 / one_plus;
     let w_drop = if gap > 0.0 { w_top } else { e * w_top };
     (top + one_plus.ln(), w_drop)
+}
+
+/// One customer's log-likelihood, gradient and the upper triangle of its Hessian over
+/// (r, α, a, b), packed as `[ln L, ∂r, ∂α, ∂a, ∂b, rr, rα, ra, rb, αα, αa, αb, aa, ab, bb]`.
+///
+/// With S = −(r+x) ln(α+T), D = ln(a/(b+x−1)) − (r+x) ln(α+t_x) and w the weight of D in
+/// ln(eˢ + eᴰ): the second derivatives of that term are (1−w) S″ + w D″ + w(1−w) ΔΔᵀ with
+/// Δ = D′ − S′; the rest is ln_const's (trigamma terms) and r ln α's.
+fn row_with_hessian(
+    p: &BgNbdParams,
+    lv: &LevelTerms,
+    x: f64,
+    at_tx: TimeTerms,
+    at_t: TimeTerms,
+) -> [f64; 15] {
+    let rx = p.r + x;
+    let survive = -rx * at_t.ln;
+    let (mix, w) = mix_with_drop(survive, lv.ln_drop - rx * at_tx.ln);
+    let ws = 1.0 - w;
+    let v = w * ws;
+    let inv_a = 1.0 / p.a;
+    let inv_alpha = 1.0 / p.alpha;
+    let delta = [at_t.ln - at_tx.ln, rx * (at_t.inverse - at_tx.inverse), inv_a, -lv.inv_bx1];
+    [
+        lv.ln_const + p.r * lv.ln_alpha + mix,
+        lv.d_r + lv.ln_alpha - ws * at_t.ln - w * at_tx.ln,
+        p.r * inv_alpha - rx * (ws * at_t.inverse + w * at_tx.inverse),
+        lv.d_a + w * inv_a,
+        lv.d_b - w * lv.inv_bx1,
+        lv.h_rr + v * delta[0] * delta[0],
+        inv_alpha - ws * at_t.inverse - w * at_tx.inverse + v * delta[0] * delta[1],
+        v * delta[0] * delta[2],
+        v * delta[0] * delta[3],
+        -p.r * inv_alpha * inv_alpha
+            + rx * (ws * at_t.inverse * at_t.inverse + w * at_tx.inverse * at_tx.inverse)
+            + v * delta[1] * delta[1],
+        v * delta[1] * delta[2],
+        v * delta[1] * delta[3],
+        lv.h_aa - w * inv_a * inv_a + v * delta[2] * delta[2],
+        lv.h_aa + v * delta[2] * delta[3],
+        lv.h_bb + w * lv.inv_bx1 * lv.inv_bx1 + v * delta[3] * delta[3],
+    ]
+}
+
+/// Σ wᵢ of [`row_with_hessian`] over the grouped rows: the total log-likelihood, its gradient
+/// and its Hessian over (r, α, a, b).
+fn log_likelihood_gradient_hessian(
+    p: &BgNbdParams,
+    data: &GroupedSummaries,
+) -> (f64, [f64; 4], [[f64; 4]; 4]) {
+    let levels: Vec<LevelTerms> = data.x_levels().iter().map(|&x| level_terms(p, x)).collect();
+    let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| time_terms(p.alpha, t)).collect();
+    let (rows, x_level_of_row, time_levels_of_row) =
+        (data.rows(), data.x_level_of_row(), data.time_levels_of_row());
+    let sums = crate::parallel::sum_blocks(rows.len(), |range| {
+        let mut acc = [0.0; 15];
+        for i in range {
+            let (s, [tx, t]) = (&rows[i], time_levels_of_row[i]);
+            let terms = row_with_hessian(p, &levels[x_level_of_row[i]], s.x, times[tx], times[t]);
+            for (a, term) in acc.iter_mut().zip(terms) {
+                *a += s.weight * term;
+            }
+        }
+        acc
+    });
+    // The packed upper triangle, row by row: (0,0) (0,1) (0,2) (0,3) (1,1) … (3,3).
+    const UPPER: [(usize, usize); 10] =
+        [(0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3)];
+    let mut hessian = [[0.0; 4]; 4];
+    for (&(i, j), &value) in UPPER.iter().zip(&sums[5..]) {
+        hessian[i][j] = value;
+        hessian[j][i] = value;
+    }
+    (sums[0], [sums[1], sums[2], sums[3], sums[4]], hessian)
 }
 
 /// Total log-likelihood and its gradient over (r, α, a, b).
@@ -232,8 +314,33 @@ pub fn fit_with_progress(
         objective: &objective,
         build: &BgNbdParams::from_values,
         pilots: &pilots,
+        newton: Some(&|theta: &[f64]| mean_objective_with_hessian(theta, data, n)),
     };
     fit::run(problem, options, progress)
+}
+
+/// The mean negative log-likelihood over log-parameters θ = ln p, its gradient and its Hessian:
+/// ∂²f/∂θᵢ∂θⱼ = −(pᵢ pⱼ Hᵢⱼ + δᵢⱼ pᵢ gᵢ) / n from the natural-scale gradient g and Hessian H.
+fn mean_objective_with_hessian(
+    theta: &[f64],
+    data: &GroupedSummaries,
+    n: f64,
+) -> (f64, Vec<f64>, Vec<Vec<f64>>) {
+    let p = BgNbdParams::from_values(&theta.iter().map(|v| v.exp()).collect::<Vec<_>>());
+    let (ll, g, h) = log_likelihood_gradient_hessian(&p, data);
+    let natural = [p.r, p.alpha, p.a, p.b];
+    let grad = (0..4).map(|i| -g[i] * natural[i] / n).collect();
+    let hessian = (0..4)
+        .map(|i| {
+            (0..4)
+                .map(|j| {
+                    let diagonal = if i == j { natural[i] * g[i] } else { 0.0 };
+                    -(natural[i] * natural[j] * h[i][j] + diagonal) / n
+                })
+                .collect()
+        })
+        .collect();
+    (-ll / n, grad, hessian)
 }
 
 /// The mean negative log-likelihood over log-parameters and its gradient.
@@ -366,5 +473,77 @@ pub(crate) fn one_minus(ln_prefactor: f64, f: SignedLog) -> f64 {
         1.0 + ln_g.exp()
     } else {
         1.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn simulated(customers: usize) -> GroupedSummaries {
+        let truth = BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let customers = crate::simulate::bgnbd_customers(&truth, customers, 1.0, 39.0, &mut rng);
+        GroupedSummaries::from_customers(&customers).unwrap()
+    }
+
+    #[test]
+    fn the_analytic_hessian_agrees_with_differences_of_the_analytic_gradient() {
+        let data = simulated(3_000);
+        for p in [
+            BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap(),
+            BgNbdParams::new(1.3, 0.7, 2.5, 0.4).unwrap(),
+        ] {
+            let (ll, gradient_total, hessian) = log_likelihood_gradient_hessian(&p, &data);
+            let (ll_plain, gradient_plain) = log_likelihood_and_gradient(&p, &data);
+            assert!((ll - ll_plain).abs() < 1e-9 * ll.abs());
+            for (a, b) in gradient_total.iter().zip(gradient_plain) {
+                assert!((a - b).abs() < 1e-9 * b.abs().max(1.0));
+            }
+            let natural = [p.r, p.alpha, p.a, p.b];
+            for j in 0..4 {
+                // Central differences of the analytic gradient along parameter j.
+                let h = 1e-6 * natural[j];
+                let moved = |sign: f64| {
+                    let mut v = natural;
+                    v[j] += sign * h;
+                    log_likelihood_and_gradient(&BgNbdParams::from_values(&v), &data).1
+                };
+                let (up, down) = (moved(1.0), moved(-1.0));
+                for i in 0..4 {
+                    let difference = (up[i] - down[i]) / (2.0 * h);
+                    let scale = hessian[i][j].abs().max(1.0);
+                    assert!(
+                        (hessian[i][j] - difference).abs() < 1e-5 * scale,
+                        "H[{i}][{j}] = {} against {difference} at {p:?}",
+                        hessian[i][j]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn newton_from_the_pilot_reaches_the_optimum_bfgs_reaches() {
+        // Enough distinct rows for a pilot fit, which Newton's method starts from.
+        let data = simulated(20_000);
+        assert!(data.pilot_sample().is_some());
+        let fitted = fit(&data, &FitOptions::default()).unwrap();
+        let n = data.total_weight();
+        let objective = |theta: &[f64]| mean_objective(theta, &data, n);
+        let value = |theta: &[f64]| objective(theta).0;
+        let plain = crate::optim::minimize(
+            &Objective { value: &value, value_and_gradient: &objective },
+            BgNbdParams { r: 1.0, alpha: 1.0, a: 1.0, b: 1.0 }.to_log(),
+            None,
+            1000,
+            1e-9,
+            &mut |_| {},
+        );
+        assert!(fitted.converged && plain.converged);
+        assert!((fitted.log_likelihood + plain.value * n).abs() < 1e-8 * fitted.log_likelihood.abs());
+        let errors = fitted.standard_errors.expect("positive-definite Hessian");
+        assert!(errors.r > 0.0 && errors.alpha > 0.0 && errors.a > 0.0 && errors.b > 0.0);
     }
 }

@@ -96,13 +96,46 @@ impl GroupedSummaries {
                 weight_at_first[first] = weight;
             }
         }
+        let distinct = rows.iter().zip(&weight_at_first).filter(|(_, w)| !w.is_nan());
+        Ok(Self::from_distinct(distinct.map(|(summary, &weight)| WeightedSummary { weight, ..*summary })))
+    }
+
+    /// Rows given as indices into `x_levels` and `time_levels` (`[x, t_x, T]`) with their
+    /// weights, already distinct and of positive weight (as [`crate::patterns::PatternGrouper`]
+    /// makes them), in the order to keep; each is validated.
+    pub(crate) fn from_levels(
+        x_levels: Vec<f64>,
+        time_levels: Vec<f64>,
+        rows: impl Iterator<Item = ([u32; 3], f64)>,
+    ) -> Result<Self, ModelError> {
+        let mut grouped = GroupedSummaries { x_levels, time_levels, ..GroupedSummaries::default() };
+        let capacity = rows.size_hint().0;
+        grouped.rows.reserve(capacity);
+        grouped.x_level_of_row.reserve(capacity);
+        grouped.time_levels_of_row.reserve(capacity);
+        for (index, ([x, t_x, big_t], weight)) in rows.enumerate() {
+            let (x, t_x, big_t) = (x as usize, t_x as usize, big_t as usize);
+            let summary = WeightedSummary {
+                x: grouped.x_levels[x],
+                t_x: grouped.time_levels[t_x],
+                big_t: grouped.time_levels[big_t],
+                weight,
+            };
+            validate(index, &summary)?;
+            grouped.rows.push(summary);
+            grouped.x_level_of_row.push(x);
+            grouped.time_levels_of_row.push([t_x, big_t]);
+        }
+        Ok(grouped)
+    }
+
+    /// Indexes rows already known to be distinct, valid and of positive weight: the `x` levels
+    /// and the time levels.
+    fn from_distinct(rows: impl Iterator<Item = WeightedSummary>) -> Self {
         let mut grouped = GroupedSummaries::default();
         let mut level_index: FastMap<u64, usize> = FastMap::default();
         let mut time_index: FastMap<u64, usize> = FastMap::default();
-        for (summary, &weight) in rows.iter().zip(&weight_at_first) {
-            if weight.is_nan() {
-                continue;
-            }
+        for summary in rows {
             let level = *level_index.entry(key_bits(summary.x)).or_insert_with(|| {
                 grouped.x_levels.push(summary.x);
                 grouped.x_levels.len() - 1
@@ -114,11 +147,11 @@ impl GroupedSummaries {
                 })
             };
             let times = [time_level(summary.t_x), time_level(summary.big_t)];
-            grouped.rows.push(WeightedSummary { weight, ..*summary });
+            grouped.rows.push(summary);
             grouped.x_level_of_row.push(level);
             grouped.time_levels_of_row.push(times);
         }
-        Ok(grouped)
+        grouped
     }
 
     /// The distinct weighted rows.
@@ -333,7 +366,7 @@ fn shard_of((x, t_x, big_t): (u64, u64, u64), shards: usize) -> usize {
 }
 
 /// Bit pattern used as a grouping key; −0.0 and 0.0 group together.
-fn key_bits(v: f64) -> u64 {
+pub(crate) fn key_bits(v: f64) -> u64 {
     if v == 0.0 { 0 } else { v.to_bits() }
 }
 

@@ -139,6 +139,7 @@ pub fn fit_with_progress(
         objective: &objective,
         build: &GammaGammaParams::from_values,
         pilots: &[],
+        newton: None,
     };
     fit::run(problem, options, progress)
 }

@@ -32,6 +32,7 @@ pub mod mbgnbd;
 mod optim;
 mod parallel;
 pub mod pareto_nbd;
+pub mod patterns;
 pub mod simulate;
 pub mod special;
 

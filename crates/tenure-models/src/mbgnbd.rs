@@ -137,6 +137,7 @@ pub fn fit_with_progress(
         objective: &objective,
         build: &MbgNbdParams::from_values,
         pilots: &pilots,
+        newton: None,
     };
     fit::run(problem, options, progress)
 }

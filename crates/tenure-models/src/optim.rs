@@ -16,6 +16,9 @@
 pub(crate) type ValueAndGradient<'a> = dyn Fn(&[f64]) -> (f64, Vec<f64>) + 'a;
 
 /// An objective to minimise; a non-finite value marks an infeasible point.
+/// The value, its gradient and its Hessian (a dense symmetric matrix).
+pub(crate) type ValueGradientHessian<'a> = dyn Fn(&[f64]) -> (f64, Vec<f64>, Vec<Vec<f64>>) + 'a;
+
 pub(crate) struct Objective<'a> {
     /// The value alone (used by the line search, where a gradient would be wasted).
     pub value: &'a dyn Fn(&[f64]) -> f64,
@@ -105,6 +108,48 @@ pub(crate) fn minimize(
         });
     }
     polish(f, x, value, grad, iterations, gradient_tolerance)
+}
+
+/// Newton's method with the exact Hessian, from a start near the optimum (a pilot's): each step
+/// solves H s = −g and is halved until the value does not rise beyond rounding and the gradient
+/// shrinks (near the optimum the first try is taken, and the gradient falls quadratically).
+/// Returns `None` — the caller then uses [`minimize`] — when the Hessian is not positive
+/// definite at the start or a step cannot be taken before the tolerance is met.
+pub(crate) fn newton(
+    f: &ValueGradientHessian<'_>,
+    x0: Vec<f64>,
+    max_iterations: usize,
+    gradient_tolerance: f64,
+    progress: &mut dyn FnMut(&Progress),
+) -> Option<Outcome> {
+    let (mut x, (mut value, mut grad, mut hessian)) = (x0.clone(), f(&x0));
+    let mut iterations = 0;
+    while iterations < max_iterations && max_abs(&grad) > gradient_tolerance {
+        let step = cholesky_solve(&hessian, &grad)?;
+        let noise = VALUE_NOISE * value.abs().max(1.0);
+        let mut scale = 1.0;
+        let accepted = loop {
+            let candidate: Vec<f64> = x.iter().zip(&step).map(|(a, s)| a - scale * s).collect();
+            let (v, g, h) = f(&candidate);
+            if v.is_finite() && v <= value + noise && max_abs(&g) < max_abs(&grad) {
+                break Some((candidate, v, g, h));
+            }
+            scale *= 0.5;
+            if scale < 1e-6 {
+                break None;
+            }
+        };
+        (x, value, grad, hessian) = accepted?;
+        iterations += 1;
+        progress(&Progress {
+            iteration: iterations,
+            mean_negative_log_likelihood: value,
+            gradient_max_abs: max_abs(&grad),
+        });
+    }
+    let converged = value.is_finite() && max_abs(&grad) <= gradient_tolerance;
+    let hessian = cholesky(&hessian).map(|_| hessian);
+    Some(Outcome { x, value, iterations, converged, hessian })
 }
 
 /// Newton steps on the finite-difference Hessian; also returns that Hessian for standard errors.

@@ -279,6 +279,7 @@ pub fn fit_with_progress(
         objective: &objective,
         build: &ParetoNbdParams::from_values,
         pilots: &pilots,
+        newton: None,
     };
     fit::run(problem, options, progress)
 }

@@ -117,6 +117,31 @@ fn asymptotic_digamma(x: f64) -> f64 {
     x.ln() - 0.5 / x - series
 }
 
+/// The trigamma function ψ′(x) = d² ln Γ(x) / dx², for x > 0 (NaN elsewhere): the curvature
+/// terms of the likelihoods' Hessians.
+///
+/// Shifted up to [`ASYMPTOTIC_FROM`] with ψ′(x) = ψ′(x + 1) + 1/x² (A&S 6.4.6), then the
+/// asymptotic series 1/x + 1/(2x²) + Σ B₂ₖ / x²ᵏ⁺¹ (A&S 6.4.12) to the x⁻¹⁵ term.
+pub fn trigamma(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let mut shifted = x;
+    let mut sum = 0.0;
+    while shifted < ASYMPTOTIC_FROM {
+        sum += 1.0 / (shifted * shifted);
+        shifted += 1.0;
+    }
+    // B₂ₖ for k = 1..7.
+    const BERNOULLI: [f64; 7] =
+        [1.0 / 6.0, -1.0 / 30.0, 1.0 / 42.0, -1.0 / 30.0, 5.0 / 66.0, -691.0 / 2730.0, 7.0 / 6.0];
+    let inverse = 1.0 / shifted;
+    let inverse_square = inverse * inverse;
+    let series =
+        BERNOULLI.iter().rev().fold(0.0, |acc, b| acc * inverse_square + b) * inverse_square * inverse;
+    sum + inverse + 0.5 * inverse_square + series
+}
+
 /// ln(eᵃ + eᵇ) without overflow; either argument may be −∞.
 pub fn log_add_exp(a: f64, b: f64) -> f64 {
     let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
@@ -248,6 +273,20 @@ mod tests {
         let euler = 0.577_215_664_901_532_9;
         assert!((digamma(1.0) + euler).abs() < TIGHT);
         assert!((digamma(0.5) + euler + 2.0 * 2.0_f64.ln()).abs() < TIGHT);
+    }
+
+    #[test]
+    fn trigamma_matches_known_values_and_the_slope_of_digamma() {
+        // ψ′(1) = π²/6, ψ′(1/2) = π²/2 (A&S 6.4.2, 6.4.4); ψ′(x) = ψ′(x + 1) + 1/x².
+        assert!((trigamma(1.0) - PI * PI / 6.0).abs() < TIGHT);
+        assert!((trigamma(0.5) - PI * PI / 2.0).abs() < TIGHT);
+        assert!((trigamma(3.25) - trigamma(4.25) - 1.0 / (3.25 * 3.25)).abs() < TIGHT);
+        for x in [0.01, 0.243, 0.793, 2.426, 7.5, 11.9, 12.1, 300.0, 1e6] {
+            let h = 1e-5 * x;
+            let slope = (digamma(x + h) - digamma(x - h)) / (2.0 * h);
+            assert!((trigamma(x) - slope).abs() < 1e-6 * trigamma(x), "x = {x}");
+        }
+        assert!(trigamma(0.0).is_nan() && trigamma(-1.5).is_nan());
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod score;
 mod stored;
 mod summary;
 mod summary_file;
+mod summary_scan;
 
 pub use days::PurchaseDays;
 pub use evaluate::{

@@ -13,6 +13,7 @@ use tenure_models::gamma_gamma::SpendSummary;
 use tenure_models::{GroupedSummaries, Progress, WeightedSummary};
 
 use super::fit::{FitReport, ModelKind, fit_discrete, fit_spend, fit_transactions};
+use super::summary_scan::{Layout, Scan, scan};
 use crate::AppError;
 
 /// Fits `model` on the summary file at `path`.
@@ -36,6 +37,7 @@ type Column = (usize, String);
 /// reader positioned at the first row. Rows stream through one reused record: a million-row file
 /// is never held as text.
 struct SummaryCsv {
+    path: std::path::PathBuf,
     file: String,
     names: Vec<String>,
     header: Vec<String>,
@@ -56,7 +58,7 @@ impl SummaryCsv {
             .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
         let header = names.iter().map(|h| h.to_lowercase()).collect();
-        Ok(SummaryCsv { file, names, header, reader })
+        Ok(SummaryCsv { path: path.to_path_buf(), file, names, header, reader })
     }
 
     /// The first of `names` in the header, if any.
@@ -103,9 +105,23 @@ impl SummaryCsv {
         }
     }
 
+    /// The `(x, t_x, T)` rows, grouped: by the fast scan, or through the csv crate when the file
+    /// has quotes.
     fn continuous(&mut self) -> Result<GroupedSummaries, AppError> {
         let columns =
             [self.require(&["frequency", "x"])?, self.require(&["recency", "t_x"])?, self.require(&["t"])?];
+        let [x, t_x, big_t] = columns.clone();
+        let layout = Layout {
+            file: self.file.clone(),
+            fields: self.names.len(),
+            x,
+            t_x,
+            big_t,
+            weight: self.find(&["weights", "weight"]),
+        };
+        if let Scan::Grouped(grouped) = scan(&self.path, &layout)? {
+            return Ok(grouped);
+        }
         let (file, recency) = (self.file.clone(), columns[1].1.clone());
         let mut rows = Vec::new();
         self.for_each_row(&columns, &mut |[x, t_x, big_t], weight, line| {
