@@ -8,7 +8,9 @@
 #
 # Usage: bench/models/run.sh [CUSTOMERS]            (default 1000000)
 # Env:   BENCH_DIR (default bench/models/out), CARGO_TARGET_DIR (default target),
-#        SKIP_LIFETIMES_PARETO_1M=1 to leave out the slowest job (about a minute).
+#        SKIP_LIFETIMES_PARETO_1M=1 to leave out the slowest job (about a minute),
+#        REPEATS (default 5): runs of each job, the median is shown (lifetimes' Pareto/NBD on the
+#        simulated file runs once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CUSTOMERS=${1:-1000000}
@@ -26,9 +28,8 @@ cargo build --release --quiet -p tenure-models --example simulate_summary --exam
 SIMULATE="$TARGET/release/examples/simulate_summary"
 TENURE_JOB=("$TARGET/release/examples/fit_summary")
 TENURE_SIDE="release example crates/tenure-models/examples/fit_summary.rs"
-# Use the CLI once it exists (issue 4 §5): `tenure model fit --model M --summary FILE --json`.
-if grep -q 'Model' crates/tenure/src/cli.rs && cargo build --release --quiet -p tenure 2>/dev/null &&
-    "$TARGET/release/tenure" model fit --help >/dev/null 2>&1; then
+# The CLI, `tenure model fit --model M --summary FILE --json`: the whole job as a user runs it.
+if cargo build --release --quiet -p tenure && "$TARGET/release/tenure" model fit --help >/dev/null 2>&1; then
     TENURE_SIDE="tenure model fit (CLI)"
     TENURE_CLI="$TARGET/release/tenure"
 fi
@@ -37,26 +38,32 @@ SIM="$WORK/simulated_${CUSTOMERS}.csv"
 "$SIMULATE" "$CUSTOMERS" 1 >"$SIM"
 rm -f "$WORK/times.txt"
 rm -f "$WORK/walls.txt"
-timed() { # NAME COMMAND…: stdout to $WORK/NAME.json; appends "NAME seconds KiB" to times.txt and
-    # "NAME start end" (microsecond clock, for jobs shorter than time's 10 ms) to walls.txt
-    local name=$1 start
-    shift
-    start=$EPOCHREALTIME
-    /usr/bin/time -f "$name %e %M" -a -o "$WORK/times.txt" "$@" >"$WORK/$name.json"
-    echo "$name $start $EPOCHREALTIME" >>"$WORK/walls.txt"
+REPEATS=${REPEATS:-5}
+timed() { # RUNS NAME COMMAND…: runs it RUNS times; stdout to $WORK/NAME.json; appends
+    # "NAME seconds KiB" to times.txt and "NAME start end" (microsecond clock, for jobs shorter
+    # than time's 10 ms) to walls.txt per run (summarize.py takes the median run)
+    local runs=$1 name=$2 start
+    shift 2
+    for _ in $(seq "$runs"); do
+        start=$EPOCHREALTIME
+        /usr/bin/time -f "$name %e %M" -a -o "$WORK/times.txt" "$@" >"$WORK/$name.json"
+        echo "$name $start $EPOCHREALTIME" >>"$WORK/walls.txt"
+    done
 }
 for data in cdnow sim; do
     file=data/cdnow/cdnow_customers_summary.csv
     [ "$data" = sim ] && file=$SIM
     for model in bgnbd pareto-nbd; do
         if [ -n "${TENURE_CLI:-}" ]; then
-            timed "tenure-cli-$data-$model" "$TENURE_CLI" model fit --model "$model" --summary "$file" --json
+            timed "$REPEATS" "tenure-cli-$data-$model" "$TENURE_CLI" model fit --model "$model" --summary "$file" --json
         fi
-        timed "tenure-$data-$model" "${TENURE_JOB[@]}" "$model" "$file"
+        timed "$REPEATS" "tenure-$data-$model" "${TENURE_JOB[@]}" "$model" "$file"
         if [ "$data-$model" = sim-pareto-nbd ] && [ -n "${SKIP_LIFETIMES_PARETO_1M:-}" ]; then
             continue
         fi
-        timed "lifetimes-$data-$model" "$VENV/bin/python" bench/models/lifetimes_job.py "$model" "$file"
+        runs=$REPEATS
+        [ "$data-$model" = sim-pareto-nbd ] && runs=1 # about a minute a run
+        timed "$runs" "lifetimes-$data-$model" "$VENV/bin/python" bench/models/lifetimes_job.py "$model" "$file"
     done
 done
 echo "Tenure side: $TENURE_SIDE" >&2

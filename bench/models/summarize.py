@@ -3,9 +3,11 @@ directory into the Markdown table of bench/RESULTS.md (standard library only).
 
 Columns: "job s" is the wall time of the whole process measured from outside (microsecond clock);
 "read + group + fit s" is what the job reports for those phases from inside (lifetimes: after
-its imports; the CLI reports no phases, so its job time is used); peak MiB is time's maximum RSS."""
+its imports; the CLI reports no phases, so its job time is used); peak MiB is time's maximum RSS.
+Jobs run several times (run.sh's REPEATS): the median wall time and the largest peak are shown."""
 
 import json
+import statistics
 import pathlib
 import sys
 
@@ -13,11 +15,13 @@ work, customers = pathlib.Path(sys.argv[1]), int(sys.argv[2])
 peaks = {}
 for line in (work / "times.txt").read_text().splitlines():
     name, _seconds, kib = line.split()
-    peaks[name] = int(kib)
-walls = {}
+    peaks[name] = max(peaks.get(name, 0), int(kib))
+runs = {}
 for line in (work / "walls.txt").read_text().splitlines():
     name, start, end = line.split()
-    walls[name] = float(end) - float(start)
+    runs.setdefault(name, []).append(float(end) - float(start))
+# The median run of each job (the JSON phases are the last run's).
+walls = {name: statistics.median(times) for name, times in runs.items()}
 
 
 def load(name):

@@ -24,38 +24,45 @@ const TIME_BITS: u32 = 21;
 /// Radix sort digit: 2,048 counters fit in the first-level cache.
 const DIGIT_BITS: u32 = 11;
 
-/// Interned values: each distinct value (by bit pattern, −0 = 0) gets the next id. Whole
-/// numbers below [`DIRECT_BELOW`] (counts of purchases, times in days) are looked up in a plain
-/// array; other values in a small open-addressing table (linear probing, Fibonacci hashing),
-/// which costs a few nanoseconds where the general hash map cost several times that.
+/// Interned values: each distinct value (by bit pattern, −0 = 0) gets the next id. Values below
+/// [`HUNDREDTHS_BELOW`]` / 100` are looked up by their number of hundredths in a plain array
+/// (purchase counts, times in days and the published summaries' weeks have at most two decimals,
+/// so each owns its slot); others in a small open-addressing table (linear probing, Fibonacci
+/// hashing). Either costs a few nanoseconds where a general hash map cost several times that.
 #[derive(Debug, Clone)]
 struct Levels {
-    direct: Vec<u32>,
+    hundredths: Vec<u32>,
     slots: Vec<(u64, u32)>,
     values: Vec<f64>,
 }
 
-/// Whole values below this are interned through [`Levels::direct`].
-const DIRECT_BELOW: usize = 4096;
-/// An empty slot of [`Levels::direct`] or [`Levels::slots`].
+/// Values with this many hundredths or more go to [`Levels::slots`]: bounds the array at 4 MB.
+const HUNDREDTHS_BELOW: usize = 1 << 20;
+/// An empty slot of [`Levels::hundredths`] or [`Levels::slots`].
 const FREE: u32 = u32::MAX;
 
 impl Default for Levels {
     fn default() -> Self {
-        Levels { direct: vec![FREE; DIRECT_BELOW], slots: vec![(0, FREE); 1024], values: Vec::new() }
+        Levels { hundredths: Vec::new(), slots: vec![(0, FREE); 1024], values: Vec::new() }
     }
 }
 
 impl Levels {
     fn id(&mut self, value: f64) -> u32 {
-        // `as` truncates (cvttsd2si); `fract` would call libm's `trunc` on baseline x86-64.
-        if value >= 0.0 && value < DIRECT_BELOW as f64 && f64::from(value as u32) == value {
-            let slot = &mut self.direct[value as usize];
-            if *slot == FREE {
-                *slot = self.values.len() as u32;
-                self.values.push(value);
+        if let Some(k) = hundredths_slot(value) {
+            if k >= self.hundredths.len() {
+                self.hundredths.resize((k + 1).next_power_of_two().min(HUNDREDTHS_BELOW), FREE);
             }
-            return *slot;
+            let id = self.hundredths[k];
+            if id == FREE {
+                self.hundredths[k] = self.values.len() as u32;
+                self.values.push(value);
+                return id_of_last(&self.values);
+            }
+            if key_bits(self.values[id as usize]) == key_bits(value) {
+                return id;
+            }
+            // Another value rounds to the same hundredths (it has more decimals): the table.
         }
         let bits = key_bits(value);
         let mask = self.slots.len() - 1;
@@ -99,6 +106,19 @@ impl Levels {
         }
         id
     }
+}
+
+/// The slot of [`Levels::hundredths`] for `value`: its number of hundredths, rounded. The first
+/// value to reach a slot owns it; another value rounding to the same slot (one with more
+/// decimals) is told apart by comparing the owner's bits, and goes to the hash table. Values of at
+/// most two decimals, what the files hold, always own their slot. No division and no `round`
+/// (a libm call on baseline x86-64): a multiplication and a truncating cast.
+fn hundredths_slot(value: f64) -> Option<usize> {
+    (0.0..(HUNDREDTHS_BELOW as f64 / 100.0 - 0.01)).contains(&value).then(|| (value * 100.0 + 0.5) as usize)
+}
+
+fn id_of_last(values: &[f64]) -> u32 {
+    (values.len() - 1) as u32
 }
 
 /// Pending rows a part sorts into its patterns at once: bounds a part's memory (about 3 MB of
@@ -389,6 +409,24 @@ mod tests {
         expected.sort_by_key(|r| r.0);
         radix_sort(&mut items, |r| r.0, 17);
         assert_eq!(items, expected);
+    }
+
+    #[test]
+    fn values_of_two_decimals_and_others_get_one_id_each() {
+        let mut levels = Levels::default();
+        let values = [0.0, 38.86, 38.0, 20.81, 30.428_571_428_571_43, 1e9, 0.5, 10_485.75, 10_485.76, 3.0];
+        let ids: Vec<u32> = values.iter().map(|&v| levels.id(v)).collect();
+        assert_eq!(ids, (0..values.len() as u32).collect::<Vec<_>>());
+        assert_eq!(values.iter().map(|&v| levels.id(v)).collect::<Vec<_>>(), ids, "the same ids again");
+        assert_eq!(levels.id(-0.0), 0);
+        assert_eq!(levels.id("38.860".parse().unwrap()), 1);
+        // Values sharing a slot: the owner and the others keep their own ids.
+        let mut shared = Levels::default();
+        assert_eq!([shared.id(0.014), shared.id(0.01), shared.id(0.006), shared.id(0.01), shared.id(0.014)], [0, 1, 2, 1, 0]);
+        for k in 0..200_000_usize {
+            let value = k as f64 / 100.0;
+            assert_eq!(hundredths_slot(value), Some(k), "{value}");
+        }
     }
 
     #[test]
