@@ -119,7 +119,7 @@ fn hundredths_slot(value: f64) -> Option<usize> {
     // Through i64: one truncating instruction (a cast to usize checks for values ≥ 2⁶³).
     (0.0..(HUNDREDTHS_BELOW as f64 / 100.0 - 0.01))
         .contains(&value)
-        .then(|| (value * 100.0 + 0.5) as i64 as usize)
+        .then_some((value * 100.0 + 0.5) as i64 as usize)
 }
 
 /// Pending rows a part sorts into its patterns at once: bounds a part's memory (about 2 MB of

@@ -83,7 +83,7 @@ fn scan_ranges(
             Range::Quoted => return Ok(Scan::Quoted),
             Range::Bad { line, error } => return Err(error.located(layout, lines_before + line)),
             Range::Rows { part, lines } => {
-                grouper.absorb(part).map_err(|e| AppError::Invalid(format!("{}: {e}", layout.file)))?;
+                grouper.absorb(*part).map_err(|e| AppError::Invalid(format!("{}: {e}", layout.file)))?;
                 lines_before += lines;
             }
         }
@@ -108,7 +108,7 @@ fn first_line_end(path: &Path) -> std::io::Result<Option<u64>> {
 /// What one range of lines gave.
 enum Range {
     /// Its rows, grouped, and its number of lines.
-    Rows { part: PatternPart, lines: u64 },
+    Rows { part: Box<PatternPart>, lines: u64 },
     /// The first bad row, at `line` of the range (1-based).
     Bad { line: u64, error: RowError },
     /// A quote: the whole file goes the careful way.
@@ -142,7 +142,7 @@ fn read_range(
             // newline, our first line starts at `start`).
             let Some(newline) = buffer.iter().position(|&b| b == b'\n') else {
                 if at_end {
-                    return Ok(Range::Rows { part, lines });
+                    return Ok(Range::Rows { part: Box::new(part), lines });
                 }
                 continue;
             };
@@ -152,7 +152,7 @@ fn read_range(
         }
         if offset >= end {
             // The line cut at `start` ran past the whole range.
-            return Ok(Range::Rows { part, lines });
+            return Ok(Range::Rows { part: Box::new(part), lines });
         }
         // Whole lines, and only those that start before `end` (the one holding byte `end − 1`
         // is the last: it ends at the first newline from there, which the whole lines hold).
@@ -175,7 +175,7 @@ fn read_range(
         if last || at_end || offset + usable as u64 >= end {
             part.flush();
             return Ok(Range::Rows {
-                part,
+                part: Box::new(part),
                 lines: lines + u64::from(block.last().is_some_and(|&b| b != b'\n')),
             });
         }
