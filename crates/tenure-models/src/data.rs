@@ -285,7 +285,8 @@ impl GroupedSummaries {
             seen += 1;
             seen.is_multiple_of(step).then_some(WeightedSummary { weight: row.weight * step_weight, ..*row })
         });
-        Some(GroupedSummaries::from_weighted(sample.collect::<Vec<_>>()).expect("rows were validated"))
+        // A subset of distinct, validated rows: only the levels need indexing again.
+        Some(GroupedSummaries::from_distinct(sample))
     }
 }
 
