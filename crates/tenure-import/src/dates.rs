@@ -2,9 +2,12 @@
 //!
 //! Date-only values (CDNOW `YYYYMMDD`, Etsy `MM/DD/YY`) become 12:00:00 UTC of that day, so the
 //! calendar day stays the same in every shop time zone from UTC−11 to UTC+11. Local times without
-//! a zone (OpenCart `date_added`, WooCommerce `date_created_gmt`) are read as UTC.
+//! a zone (OpenCart `date_added`, generic CSV date-times without an offset) are read in the zone
+//! the import is given (`--source-time-zone`, UTC by default); WooCommerce's `date_created_gmt`
+//! is UTC by name.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use tenure_domain::Timestamp;
 
 /// 12:00:00 UTC on `date`: the instant that stands for a date-only value.
@@ -50,25 +53,51 @@ pub(crate) fn with_offset(text: &str) -> Option<Timestamp> {
 
 /// `2024-01-01 10:00:00` or `2024-01-01T10:00:00(.fff)`, without a zone: read as UTC.
 pub(crate) fn naive_utc(text: &str) -> Option<Timestamp> {
+    naive(text).map(|time| time.and_utc())
+}
+
+/// The same, read as a wall-clock time in `zone` ([`local_to_utc`]).
+pub(crate) fn naive_in(text: &str, zone: Tz) -> Option<Timestamp> {
+    naive(text).map(|time| local_to_utc(time, zone))
+}
+
+fn naive(text: &str) -> Option<NaiveDateTime> {
     ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .map(|time| time.and_utc())
 }
 
-/// ISO 8601: a date (noon UTC), a date-time without offset (UTC) or with one (`Z`, `+02:00`).
-pub(crate) fn iso8601(text: &str) -> Option<Timestamp> {
+/// The instant a clock in `zone` showed `local`. When clocks go back, the hour shown twice is
+/// read as its first occurrence; when they go forward, a time in the skipped hour (which a
+/// server's clock cannot show, but a typed or converted one can) is read with the offset before
+/// the change, so 02:30 on a spring-forward day in Berlin is 01:30 UTC.
+pub(crate) fn local_to_utc(local: NaiveDateTime, zone: Tz) -> Timestamp {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(time) | LocalResult::Ambiguous(time, _) => time.with_timezone(&Utc),
+        LocalResult::None => {
+            // An hour earlier exists (no zone skips more than an hour at a time but a few that
+            // skipped a day, for which this still gives a time on the right side).
+            let before = zone.from_local_datetime(&(local - Duration::hours(1))).earliest();
+            before.map_or_else(|| local.and_utc(), |time| time.with_timezone(&Utc) + Duration::hours(1))
+        }
+    }
+}
+
+/// ISO 8601: a date (noon UTC), a date-time without offset (in `zone`) or with one (`Z`,
+/// `+02:00`).
+pub(crate) fn iso8601(text: &str, zone: Tz) -> Option<Timestamp> {
     with_offset(text)
-        .or_else(|| naive_utc(text))
+        .or_else(|| naive_in(text, zone))
         .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(noon_utc))
 }
 
-/// `text` in a chrono `strftime` format: with an offset, as a UTC date-time, or as a date (noon).
-pub(crate) fn with_format(text: &str, format: &str) -> Option<Timestamp> {
+/// `text` in a chrono `strftime` format: with an offset, as a date-time in `zone`, or as a date
+/// (noon UTC).
+pub(crate) fn with_format(text: &str, format: &str, zone: Tz) -> Option<Timestamp> {
     DateTime::parse_from_str(text, format)
         .map(|time| time.with_timezone(&Utc))
         .ok()
-        .or_else(|| NaiveDateTime::parse_from_str(text, format).ok().map(|time| time.and_utc()))
+        .or_else(|| NaiveDateTime::parse_from_str(text, format).ok().map(|time| local_to_utc(time, zone)))
         .or_else(|| NaiveDate::parse_from_str(text, format).ok().map(noon_utc))
 }
 
@@ -124,16 +153,54 @@ mod tests {
 
     #[test]
     fn iso8601_accepts_dates_and_times_with_or_without_offset() {
-        assert_eq!(iso8601("2024-03-02"), Some(utc("2024-03-02T12:00:00Z")));
-        assert_eq!(iso8601("2024-03-02T08:00:00Z"), Some(utc("2024-03-02T08:00:00Z")));
-        assert_eq!(iso8601("2024-03-02 08:00:00"), Some(utc("2024-03-02T08:00:00Z")));
-        assert_eq!(iso8601("2024-03-02T08:00:00-01:00"), Some(utc("2024-03-02T09:00:00Z")));
-        assert_eq!(iso8601("yesterday"), None);
+        let utc_zone = Tz::UTC;
+        assert_eq!(iso8601("2024-03-02", utc_zone), Some(utc("2024-03-02T12:00:00Z")));
+        assert_eq!(iso8601("2024-03-02T08:00:00Z", utc_zone), Some(utc("2024-03-02T08:00:00Z")));
+        assert_eq!(iso8601("2024-03-02 08:00:00", utc_zone), Some(utc("2024-03-02T08:00:00Z")));
+        assert_eq!(iso8601("2024-03-02T08:00:00-01:00", utc_zone), Some(utc("2024-03-02T09:00:00Z")));
+        assert_eq!(iso8601("yesterday", utc_zone), None);
+        // Only the time without an offset moves with the zone; a date stays noon UTC.
+        let berlin = Tz::Europe__Berlin;
+        assert_eq!(iso8601("2024-03-02 08:00:00", berlin), Some(utc("2024-03-02T07:00:00Z")));
+        assert_eq!(iso8601("2024-03-02T08:00:00Z", berlin), Some(utc("2024-03-02T08:00:00Z")));
+        assert_eq!(iso8601("2024-03-02", berlin), Some(utc("2024-03-02T12:00:00Z")));
     }
 
     #[test]
     fn custom_formats_read_dates_and_times() {
-        assert_eq!(with_format("02.03.2024", "%d.%m.%Y"), Some(utc("2024-03-02T12:00:00Z")));
-        assert_eq!(with_format("02/03/2024 14:05", "%d/%m/%Y %H:%M"), Some(utc("2024-03-02T14:05:00Z")));
+        assert_eq!(with_format("02.03.2024", "%d.%m.%Y", Tz::UTC), Some(utc("2024-03-02T12:00:00Z")));
+        assert_eq!(
+            with_format("02/03/2024 14:05", "%d/%m/%Y %H:%M", Tz::UTC),
+            Some(utc("2024-03-02T14:05:00Z"))
+        );
+        let new_york = Tz::America__New_York;
+        assert_eq!(
+            with_format("02/03/2024 14:05", "%d/%m/%Y %H:%M", new_york),
+            Some(utc("2024-03-02T19:05:00Z"))
+        );
+    }
+
+    #[test]
+    fn local_times_follow_the_zones_daylight_saving_rules() {
+        let berlin = Tz::Europe__Berlin;
+        let at = |text: &str| naive_in(text, berlin);
+        assert_eq!(at("2024-01-15 23:30:00"), Some(utc("2024-01-15T22:30:00Z")), "winter: UTC+1");
+        assert_eq!(at("2024-07-15 23:30:00"), Some(utc("2024-07-15T21:30:00Z")), "summer: UTC+2");
+        // 2024-03-31 02:00 → 03:00: 02:30 does not exist; read with the offset before (+1).
+        assert_eq!(at("2024-03-31 02:30:00"), Some(utc("2024-03-31T01:30:00Z")));
+        assert_eq!(at("2024-03-31 03:30:00"), Some(utc("2024-03-31T01:30:00Z")));
+        // 2024-10-27 03:00 → 02:00: 02:30 happens twice; the first is taken (+2).
+        assert_eq!(at("2024-10-27 02:30:00"), Some(utc("2024-10-27T00:30:00Z")));
+        let new_york = |text: &str| naive_in(text, Tz::America__New_York);
+        assert_eq!(
+            new_york("2024-11-03 01:30:00"),
+            Some(utc("2024-11-03T05:30:00Z")),
+            "EDT, the first 01:30"
+        );
+        assert_eq!(
+            new_york("2024-03-10 02:30:00"),
+            Some(utc("2024-03-10T07:30:00Z")),
+            "the skipped hour, read as EST"
+        );
     }
 }

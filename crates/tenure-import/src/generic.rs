@@ -61,6 +61,8 @@ pub(crate) struct GenericSource {
     table: Table,
     columns: Columns,
     date_format: Option<String>,
+    /// The zone of date-times written without an offset.
+    time_zone: chrono_tz::Tz,
     fixed_currency: Currency,
     status_values: BTreeMap<String, OrderStatus>,
     ids: DerivedIds,
@@ -70,7 +72,12 @@ pub(crate) struct GenericSource {
 
 impl GenericSource {
     /// Checks `mapping` and opens `input`; derived ids keep `counters`.
-    pub fn open(input: Input, mapping: &CsvMapping, counters: IdCounters) -> Result<Self, ImportError> {
+    pub fn open(
+        input: Input,
+        mapping: &CsvMapping,
+        counters: IdCounters,
+        time_zone: chrono_tz::Tz,
+    ) -> Result<Self, ImportError> {
         mapping.validate()?;
         let table = Table::open(input)?;
         let columns = Columns::find(&table.file, &table.headers, mapping)?;
@@ -83,6 +90,7 @@ impl GenericSource {
             table,
             columns,
             date_format: mapping.date_format.clone(),
+            time_zone,
             fixed_currency: mapping.fixed_currency()?,
             status_values,
             ids: DerivedIds::new(counters),
@@ -130,11 +138,16 @@ impl GenericSource {
     fn placed_at(&self, at: &At<'_>, row: &Row) -> Result<tenure_domain::Timestamp, RowError> {
         let column = &self.columns.date;
         match &self.date_format {
-            Some(format) => at.time(&column.name, row.get(column), |text| with_format(text, format), format),
+            Some(format) => at.time(
+                &column.name,
+                row.get(column),
+                |text| with_format(text, format, self.time_zone),
+                format,
+            ),
             None => at.time(
                 &column.name,
                 row.get(column),
-                iso8601,
+                |text| iso8601(text, self.time_zone),
                 "an ISO 8601 date like 2024-05-01 or 2024-05-01T10:00:00Z",
             ),
         }

@@ -101,6 +101,11 @@ pub struct ImportOptions {
     /// by default; [`IdCounters::Ordered`] for bounded memory from a caller that can read an
     /// input again when it turns out unordered.
     pub id_counters: IdCounters,
+    /// The zone of times written without one: OpenCart's `date_added` (the shop server's local
+    /// time) and a generic CSV's date-times without an offset. UTC by default. Times that carry
+    /// their zone (Shopify, WooCommerce's `date_created_gmt`) and dates without a time (noon
+    /// UTC) do not depend on it.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for ImportOptions {
@@ -109,6 +114,7 @@ impl Default for ImportOptions {
             opencart_sale_statuses: vec![5, 3, 1, 2, 12],
             csv_mapping: None,
             id_counters: IdCounters::All,
+            time_zone: chrono_tz::Tz::UTC,
         }
     }
 }

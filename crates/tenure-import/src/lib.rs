@@ -33,9 +33,11 @@
 //! - **Date-only values** (CDNOW `YYYYMMDD`, Etsy `MM/DD/YY`, ISO dates in a generic CSV) become
 //!   **12:00:00 UTC** of that day, so the calendar day is the same in every shop time zone from
 //!   UTC−11 to UTC+11.
-//! - Times without a zone (OpenCart `date_added`, WooCommerce `date_created_gmt`, generic CSV
-//!   date-times without offset) are read as UTC. OpenCart stores the server's local time there,
-//!   which on most hosts is UTC; a shop on another server zone is off by that many hours.
+//! - Times without a zone (OpenCart `date_added`, generic CSV date-times without offset) are read
+//!   in [`ImportOptions::time_zone`] (UTC unless given): OpenCart stores the server's local time
+//!   there. Daylight-saving changes follow the zone's rules (a repeated hour is read as its first
+//!   occurrence, a skipped one with the offset before the change). WooCommerce's
+//!   `date_created_gmt` is UTC by name.
 //! - Shopify `Created at` carries its offset and is converted to UTC.
 //!
 //! # Customers and orders per format
@@ -137,11 +139,18 @@ fn open(format: Format, input: Input, options: &ImportOptions) -> Result<Box<dyn
         Format::Cdnow => Box::new(cdnow::CdnowSource::open(input, options.id_counters)?),
         Format::Etsy => Box::new(etsy::EtsySource::open(input, etsy_items::ItemsByOrder::default())?),
         Format::Shopify => Box::new(shopify::ShopifySource::open(input)?),
-        Format::Opencart => Box::new(opencart::OpencartSource::open(input, &options.opencart_sale_statuses)?),
+        Format::Opencart => Box::new(opencart::OpencartSource::open(
+            input,
+            &options.opencart_sale_statuses,
+            options.time_zone,
+        )?),
         Format::Woocommerce => Box::new(woocommerce::WooSource::open(input)?),
-        Format::Csv => {
-            Box::new(generic::GenericSource::open(input, csv_mapping(options)?, options.id_counters)?)
-        }
+        Format::Csv => Box::new(generic::GenericSource::open(
+            input,
+            csv_mapping(options)?,
+            options.id_counters,
+            options.time_zone,
+        )?),
     })
 }
 

@@ -6,7 +6,7 @@
 use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderRecord, OrderStatus};
 
 use crate::Input;
-use crate::dates::naive_utc;
+use crate::dates::naive_in;
 use crate::error::{ImportError, RowError};
 use crate::fields::{At, full_name};
 use crate::headers::{Column, ColumnSpec, Headers};
@@ -61,15 +61,18 @@ pub(crate) struct OpencartSource {
     table: Table,
     columns: Columns,
     sale_statuses: Vec<u32>,
+    /// The zone of `date_added` (the shop server's clock).
+    time_zone: chrono_tz::Tz,
     abandoned: u64,
 }
 
 impl OpencartSource {
-    /// Opens `input`; `sale_statuses` are the status ids that count as paid.
-    pub fn open(input: Input, sale_statuses: &[u32]) -> Result<Self, ImportError> {
+    /// Opens `input`; `sale_statuses` are the status ids that count as paid, `time_zone` the
+    /// zone of the server's clock that wrote `date_added`.
+    pub fn open(input: Input, sale_statuses: &[u32], time_zone: chrono_tz::Tz) -> Result<Self, ImportError> {
         let table = Table::open(input)?;
         let columns = Columns::find(&table.headers)?;
-        Ok(OpencartSource { table, columns, sale_statuses: sale_statuses.to_vec(), abandoned: 0 })
+        Ok(OpencartSource { table, columns, sale_statuses: sale_statuses.to_vec(), time_zone, abandoned: 0 })
     }
 
     /// The order of `row`, or `Ok(None)` for an abandoned checkout.
@@ -90,7 +93,7 @@ impl OpencartSource {
         let placed_at = at.time(
             &columns.date_added.name,
             row.get(&columns.date_added),
-            naive_utc,
+            |text| naive_in(text, self.time_zone),
             "YYYY-MM-DD HH:MM:SS",
         )?;
         let order = OrderRecord {
@@ -182,7 +185,8 @@ mod tests {
 
     fn source() -> OpencartSource {
         let header = "order_id,customer_id,email,total,order_status_id,currency_code,date_added\n";
-        OpencartSource::open(Input::from_bytes("oc.csv", header), &[5, 3, 1, 2, 12]).unwrap()
+        OpencartSource::open(Input::from_bytes("oc.csv", header), &[5, 3, 1, 2, 12], chrono_tz::Tz::UTC)
+            .unwrap()
     }
 
     #[test]
@@ -197,6 +201,24 @@ mod tests {
                 Paid, Paid, Paid, Paid, Paid, Cancelled, Cancelled, Failed, Failed, Failed, Refunded,
                 Refunded, Pending, Pending
             ]
+        );
+    }
+
+    #[test]
+    fn date_added_is_the_servers_wall_clock_in_the_zone_given() {
+        let text = "order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
+                    7,3,a@example.com,10.00,5,EUR,2024-01-15 23:30:00\n\
+                    8,3,a@example.com,10.00,5,EUR,2024-07-15 23:30:00\n";
+        let placed = |zone| {
+            let mut source = OpencartSource::open(Input::from_bytes("oc.csv", text), &[5], zone).unwrap();
+            std::iter::from_fn(|| source.next_record())
+                .map(|r| r.unwrap().order.placed_at.to_rfc3339())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(placed(chrono_tz::Tz::UTC), ["2024-01-15T23:30:00+00:00", "2024-07-15T23:30:00+00:00"]);
+        assert_eq!(
+            placed(chrono_tz::Tz::Europe__Berlin),
+            ["2024-01-15T22:30:00+00:00", "2024-07-15T21:30:00+00:00"]
         );
     }
 

@@ -263,3 +263,33 @@ fn format_auto_recognises_an_export_and_a_wrong_format_is_named() {
     let unknown = tenure(&db).args(["import", "--format", "auto"]).arg(data("README.md")).output().unwrap();
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("cannot tell the format"));
 }
+
+#[test]
+fn opencart_times_are_read_in_the_source_time_zone_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("oc_order.csv");
+    // 23:30 on the shop server's clock in New York (EST, UTC−5) is 04:30 UTC the next day.
+    std::fs::write(
+        &file,
+        "order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
+         101,7,ny@example.com,25.00,5,USD,2024-01-15 23:30:00\n",
+    )
+    .unwrap();
+    let db = sqlite_url(&dir);
+    let file = file.to_str().unwrap();
+    let args =
+        ["import", "--format", "opencart", "--no-refresh", "--source-time-zone", "America/New_York", file];
+    run(tenure(&db).args(args));
+    assert_eq!(json(&db, &["stats", "--json"])["first_order_at"], "2024-01-16T04:30:00Z");
+
+    let refused = tenure(&db)
+        .args(["import", "--format", "opencart", "--source-time-zone", "Mars/Olympus_Mons", file])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("--source-time-zone") && message.contains("unknown time zone `Mars/Olympus_Mons`"),
+        "{message}"
+    );
+}

@@ -36,6 +36,11 @@ impl ShopTimeZone {
         })
     }
 
+    /// The zone itself (for the importers' times written without one).
+    pub fn zone(&self) -> Tz {
+        self.0
+    }
+
     /// The IANA name.
     pub fn name(&self) -> &'static str {
         self.0.name()

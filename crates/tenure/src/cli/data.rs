@@ -50,6 +50,12 @@ pub struct ImportArgs {
     /// OpenCart order_status_ids that count as sales (default: OpenCart's 5,3,1,2,12).
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub opencart_sale_statuses: Option<Vec<u32>>,
+    /// Time zone of times the files write without one (an IANA name): OpenCart's date_added is
+    /// the shop server's clock, a CSV's date-times may lack an offset. Default UTC. Times with an
+    /// offset (Shopify) or named GMT (WooCommerce), and dates without a time, do not depend on it.
+    /// Import a source with the same zone every time: its orders keep the times first stored.
+    #[arg(long, value_name = "TZ", default_value = "UTC")]
+    pub source_time_zone: String,
     /// Do not refit the model scores (probability alive, CLV) after the import.
     #[arg(long)]
     pub no_refresh: bool,

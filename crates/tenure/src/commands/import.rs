@@ -91,6 +91,9 @@ fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
     if let Some(statuses) = &args.opencart_sale_statuses {
         options.opencart_sale_statuses.clone_from(statuses);
     }
+    options.time_zone = tenure_app::reports::ShopTimeZone::parse(&args.source_time_zone)
+        .context("--source-time-zone")?
+        .zone();
     options.csv_mapping = match (&args.map, &args.mapping) {
         (Some(pairs), _) => Some(CsvMapping::from_pairs(pairs)?),
         (None, Some(path)) => {
