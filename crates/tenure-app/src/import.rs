@@ -29,8 +29,43 @@ pub struct ImportRequest {
     pub source: Option<SourceName>,
     /// Import the valid rows and list the bad ones, instead of refusing the whole import.
     pub skip_invalid: bool,
-    /// Format options (OpenCart sale statuses, CSV mapping).
+    /// Format options (OpenCart sale statuses, CSV mapping); their `time_zone` is replaced by
+    /// the zone [`ImportRequest::time_zone`] resolves to.
     pub options: ImportOptions,
+    /// The zone of times the files write without one (OpenCart's `date_added`). Named here, it is
+    /// remembered for the source; `None` uses the source's remembered zone, or UTC.
+    pub time_zone: Option<chrono_tz::Tz>,
+}
+
+impl ImportRequest {
+    /// The source the records go to: the one named, or the format's name.
+    fn source(&self) -> SourceName {
+        match &self.source {
+            Some(source) => source.clone(),
+            None => SourceName::parse(self.format.as_str()).expect("format names are valid source names"),
+        }
+    }
+}
+
+/// The zone of this import's zone-less times: the request's, which is then remembered for the
+/// source (before the import, so that a refused import's next attempt reads alike), else the one
+/// remembered, else UTC.
+fn resolve_time_zone(
+    store: &mut dyn Store,
+    request: &ImportRequest,
+    now: Timestamp,
+) -> Result<chrono_tz::Tz, AppError> {
+    let source = request.source();
+    if let Some(zone) = request.time_zone {
+        store.set_source_time_zone(&source, zone.name(), now)?;
+        return Ok(zone);
+    }
+    match store.source_time_zone(&source)? {
+        Some(name) => name.parse().map_err(|_| {
+            AppError::Invalid(format!("source `{source}` has an unknown time zone `{name}` on record"))
+        }),
+        None => Ok(chrono_tz::Tz::UTC),
+    }
 }
 
 /// One rejected row, as reported to the user.
@@ -138,8 +173,9 @@ pub fn import_files(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<ImportReport, AppError> {
+    let time_zone = resolve_time_zone(store, request, now)?;
     for id_counters in [IdCounters::Ordered, IdCounters::All] {
-        let options = ImportOptions { id_counters, ..request.options.clone() };
+        let options = ImportOptions { id_counters, time_zone, ..request.options.clone() };
         let bytes_read = Arc::new(AtomicU64::new(0));
         let (inputs, total_bytes) = open_inputs(&request.paths, &bytes_read)?;
         let watched = Watched { inputs, total_bytes, bytes_read };
@@ -165,7 +201,8 @@ pub fn import_inputs(
     now: Timestamp,
 ) -> Result<ImportReport, AppError> {
     let watched = Watched { inputs, total_bytes: 0, bytes_read: Arc::new(AtomicU64::new(0)) };
-    let options = ImportOptions { id_counters: IdCounters::All, ..request.options.clone() };
+    let time_zone = resolve_time_zone(store, request, now)?;
+    let options = ImportOptions { id_counters: IdCounters::All, time_zone, ..request.options.clone() };
     match import_watched(store, request, &options, watched, now, &NoProgress)? {
         Imported::Report(report) => Ok(report),
         Imported::Unordered => Err(never_unordered()),
@@ -196,10 +233,7 @@ fn import_watched(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<Imported, AppError> {
-    let source = match &request.source {
-        Some(source) => source.clone(),
-        None => SourceName::parse(request.format.as_str()).expect("format names are valid source names"),
-    };
+    let source = request.source();
     let mut records = tenure_import::records(request.format, watched.inputs, options)?;
     progress.start(watched.total_bytes);
     let mut report = ImportReport { source: source.to_string(), ..ImportReport::default() };

@@ -18,6 +18,7 @@ fn import(store: &mut dyn Store, path: PathBuf) -> ImportReport {
         source: None,
         skip_invalid: false,
         options: ImportOptions::default(),
+        time_zone: None,
     };
     import_files(store, &request, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(), &NoProgress).unwrap()
 }

@@ -49,6 +49,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "identities_by_customer_source",
         sql: include_str!("../migrations/postgres/0007_identities_by_customer_source.sql"),
     },
+    Migration {
+        version: 8,
+        name: "source_time_zones",
+        sql: include_str!("../migrations/postgres/0008_source_time_zones.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

@@ -96,7 +96,7 @@ pub(crate) fn remove_webhook(conn: &mut dyn Conn, source: &SourceName) -> Result
 pub(crate) fn list(conn: &mut dyn Conn) -> Result<Vec<SourceInfo>, StoreError> {
     let rows = conn.query(
         "SELECT s.name, s.webhook_kind, s.created_at, s.webhook_added_at, \
-         (SELECT COUNT(*) FROM orders o WHERE o.source_id = s.id) FROM sources s ORDER BY s.name",
+         (SELECT COUNT(*) FROM orders o WHERE o.source_id = s.id), s.time_zone FROM sources s ORDER BY s.name",
         &[],
     )?;
     rows.iter()
@@ -107,9 +107,34 @@ pub(crate) fn list(conn: &mut dyn Conn) -> Result<Vec<SourceInfo>, StoreError> {
                 created_at: row.time(2)?,
                 webhook_added_at: row.opt_time(3)?,
                 orders: u64::try_from(row.int(4)?).unwrap_or(0),
+                time_zone: row.opt_text(5)?,
             })
         })
         .collect()
+}
+
+/// The zone `source`'s files write their times in, if an import named one.
+pub(crate) fn time_zone(conn: &mut dyn Conn, source: &SourceName) -> Result<Option<String>, StoreError> {
+    let row =
+        conn.query_opt("SELECT time_zone FROM sources WHERE name = $1", &[Value::from(source.as_str())])?;
+    row.map_or(Ok(None), |row| row.opt_text(0))
+}
+
+/// Remembers `zone` as the zone of `source`'s times (the source is created if new).
+pub(crate) fn set_time_zone(
+    conn: &mut dyn Conn,
+    source: &SourceName,
+    zone: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let params = [Value::from(zone), Value::from(source.as_str())];
+    if conn.execute("UPDATE sources SET time_zone = $1 WHERE name = $2", &params)? == 0 {
+        conn.execute(
+            "INSERT INTO sources (name, created_at, time_zone) VALUES ($1, $2, $3)",
+            &[Value::from(source.as_str()), Value::Time(now), Value::from(zone)],
+        )?;
+    }
+    Ok(())
 }
 
 fn kind(row: &Row, index: usize) -> Result<WebhookKind, StoreError> {

@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "identities_by_customer_source",
         sql: include_str!("../migrations/sqlite/0007_identities_by_customer_source.sql"),
     },
+    Migration {
+        version: 8,
+        name: "source_time_zones",
+        sql: include_str!("../migrations/sqlite/0008_source_time_zones.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.

@@ -134,6 +134,15 @@ pub trait Store: Send {
     fn remove_webhook(&mut self, source: &SourceName) -> Result<(), StoreError>;
     /// Every source, by name, with its webhook kind (never its secret) and order count.
     fn sources(&mut self) -> Result<Vec<SourceInfo>, StoreError>;
+    /// The zone (IANA name) `source`'s files write their times in, once an import named one.
+    fn source_time_zone(&mut self, source: &SourceName) -> Result<Option<String>, StoreError>;
+    /// Remembers `zone` for `source` (created if new); the caller has checked the name.
+    fn set_source_time_zone(
+        &mut self,
+        source: &SourceName,
+        zone: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
 }
 
 /// An import in progress: one open write transaction.
@@ -494,6 +503,19 @@ impl<B: Backend> Store for Engine<B> {
 
     fn sources(&mut self) -> Result<Vec<SourceInfo>, StoreError> {
         sources::list(&mut self.checked_read()?)
+    }
+
+    fn source_time_zone(&mut self, source: &SourceName) -> Result<Option<String>, StoreError> {
+        sources::time_zone(&mut self.checked_read()?, source)
+    }
+
+    fn set_source_time_zone(
+        &mut self,
+        source: &SourceName,
+        zone: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write_retrying(|tx| sources::set_time_zone(tx, source, zone, now))
     }
 }
 

@@ -120,4 +120,6 @@ pub struct SourceInfo {
     pub webhook_added_at: Option<Timestamp>,
     /// Its orders, of any status.
     pub orders: u64,
+    /// The zone of times its files write without one (an IANA name), once an import named it.
+    pub time_zone: Option<String>,
 }

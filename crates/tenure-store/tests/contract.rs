@@ -544,6 +544,25 @@ fn webhook_sources_are_added_listed_and_removed_keeping_their_data(store: &mut d
     store.add_webhook(&source("shopify"), WebhookKind::Woocommerce, &secret, now()).unwrap();
 }
 
+fn a_source_remembers_the_time_zone_of_its_files(store: &mut dyn Store) {
+    assert_eq!(store.source_time_zone(&source("opencart")).unwrap(), None, "an unknown source");
+    import(store, "opencart", &[record("a", None, "1", 1, 100)]);
+    assert_eq!(store.source_time_zone(&source("opencart")).unwrap(), None, "none named yet");
+    store.set_source_time_zone(&source("opencart"), "Europe/Berlin", now()).unwrap();
+    store.set_source_time_zone(&source("csv"), "America/New_York", now()).unwrap();
+    store.set_source_time_zone(&source("opencart"), "Europe/Vienna", now()).unwrap();
+    assert_eq!(store.source_time_zone(&source("opencart")).unwrap().as_deref(), Some("Europe/Vienna"));
+    let listed: Vec<_> =
+        store.sources().unwrap().into_iter().map(|s| (s.name, s.time_zone, s.orders)).collect();
+    assert_eq!(
+        listed,
+        [
+            ("csv".to_string(), Some("America/New_York".to_string()), 0),
+            ("opencart".to_string(), Some("Europe/Vienna".to_string()), 1)
+        ]
+    );
+}
+
 fn deliver(
     store: &mut dyn Store,
     source_name: &str,
@@ -642,6 +661,7 @@ contract!(
     an_order_write_follows_the_import_rules_for_customers_and_known_orders,
     an_idempotency_key_replays_its_response_and_refuses_another_body,
     webhook_sources_are_added_listed_and_removed_keeping_their_data,
+    a_source_remembers_the_time_zone_of_its_files,
     a_delivery_writes_its_order_once_and_a_repeat_changes_nothing,
     a_delivery_to_a_source_without_webhooks_writes_nothing,
 );

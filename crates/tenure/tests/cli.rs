@@ -282,6 +282,20 @@ fn opencart_times_are_read_in_the_source_time_zone_given() {
     run(tenure(&db).args(args));
     assert_eq!(json(&db, &["stats", "--json"])["first_order_at"], "2024-01-16T04:30:00Z");
 
+    // The zone is remembered for the source: a later export without the flag reads alike.
+    let later = dir.path().join("oc_order_later.csv");
+    std::fs::write(
+        &later,
+        "order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
+         100,7,ny@example.com,25.00,5,USD,2024-01-14 23:30:00\n",
+    )
+    .unwrap();
+    run(tenure(&db).args(["import", "--format", "opencart", "--no-refresh"]).arg(&later));
+    assert_eq!(json(&db, &["stats", "--json"])["first_order_at"], "2024-01-15T04:30:00Z");
+    let sources = json(&db, &["source", "list", "--json"]);
+    assert_eq!(sources[0]["name"], "opencart");
+    assert_eq!(sources[0]["time_zone"], "America/New_York");
+
     let refused = tenure(&db)
         .args(["import", "--format", "opencart", "--source-time-zone", "Mars/Olympus_Mons", file])
         .output()

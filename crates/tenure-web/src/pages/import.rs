@@ -187,6 +187,7 @@ fn prepare(upload: Upload) -> Result<(ImportRequest, Vec<Input>), AppError> {
         source,
         skip_invalid: upload.skip_invalid,
         options: ImportOptions::default(),
+        time_zone: None,
     };
     let inputs = upload.files.into_iter().map(|(name, bytes)| Input::from_bytes(name, bytes)).collect();
     Ok((request, inputs))

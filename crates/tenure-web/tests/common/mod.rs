@@ -65,6 +65,7 @@ pub fn sample_store() -> (tempfile::TempDir, String, Box<dyn tenure_store::Store
         source: None,
         skip_invalid: false,
         options: ImportOptions::default(),
+        time_zone: None,
     };
     assert!(import_files(store.as_mut(), &request, now, &NoProgress).unwrap().committed);
     (dir, url, store)

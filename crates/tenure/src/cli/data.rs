@@ -51,11 +51,12 @@ pub struct ImportArgs {
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub opencart_sale_statuses: Option<Vec<u32>>,
     /// Time zone of times the files write without one (an IANA name): OpenCart's date_added is
-    /// the shop server's clock, a CSV's date-times may lack an offset. Default UTC. Times with an
-    /// offset (Shopify) or named GMT (WooCommerce), and dates without a time, do not depend on it.
-    /// Import a source with the same zone every time: its orders keep the times first stored.
-    #[arg(long, value_name = "TZ", default_value = "UTC")]
-    pub source_time_zone: String,
+    /// the shop server's clock, a CSV's date-times may lack an offset. Remembered for the source:
+    /// later imports (and dashboard uploads) of it use it unless another is named; UTC until one
+    /// is. Times with an offset (Shopify) or named GMT (WooCommerce), and dates without a time,
+    /// do not depend on it.
+    #[arg(long, value_name = "TZ")]
+    pub source_time_zone: Option<String>,
     /// Do not refit the model scores (probability alive, CLV) after the import.
     #[arg(long)]
     pub no_refresh: bool,

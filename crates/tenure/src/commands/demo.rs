@@ -71,6 +71,7 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
         source: None,
         skip_invalid: false,
         options: ImportOptions::default(),
+        time_zone: None,
     };
     let input = Input::from_bytes("CDNOW_master.txt (bundled)", CDNOW_MASTER);
     let mut report = import_inputs(store.as_mut(), &request, vec![input], chrono::Utc::now())

@@ -21,6 +21,12 @@ pub fn run(url: &str, timezone: &str, args: &ImportArgs) -> anyhow::Result<ExitC
         source: args.source.as_deref().map(SourceName::parse).transpose()?,
         skip_invalid: args.skip_invalid,
         options: options(args)?,
+        time_zone: match &args.source_time_zone {
+            Some(name) => {
+                Some(tenure_app::reports::ShopTimeZone::parse(name).context("--source-time-zone")?.zone())
+            }
+            None => None,
+        },
     };
     let mut store = super::open_store(url)?;
     let mut report = import_files(store.as_mut(), &request, chrono::Utc::now(), &Display::new(args.progress))
@@ -91,9 +97,6 @@ fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
     if let Some(statuses) = &args.opencart_sale_statuses {
         options.opencart_sale_statuses.clone_from(statuses);
     }
-    options.time_zone = tenure_app::reports::ShopTimeZone::parse(&args.source_time_zone)
-        .context("--source-time-zone")?
-        .zone();
     options.csv_mapping = match (&args.map, &args.mapping) {
         (Some(pairs), _) => Some(CsvMapping::from_pairs(pairs)?),
         (None, Some(path)) => {

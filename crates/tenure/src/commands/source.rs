@@ -35,13 +35,15 @@ pub fn run(url: &str, command: SourceCommand) -> anyhow::Result<ExitCode> {
             if json {
                 output::print_json(&sources)?;
             } else {
-                let mut table = output::table(&["name", "webhooks", "since", "orders", "created"]);
+                let mut table =
+                    output::table(&["name", "webhooks", "since", "orders", "time zone", "created"]);
                 for s in &sources {
                     table.add_row(vec![
                         s.name.clone(),
                         s.webhook.map_or_else(|| "—".to_string(), |kind| kind.to_string()),
                         output::time(s.webhook_added_at),
                         output::count(s.orders),
+                        s.time_zone.clone().unwrap_or_else(|| "UTC (none named)".to_string()),
                         output::time(Some(s.created_at)),
                     ]);
                 }
