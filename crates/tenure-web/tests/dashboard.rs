@@ -371,6 +371,29 @@ async fn a_good_upload_adds_its_orders_and_refits_the_scores() {
 }
 
 #[tokio::test]
+async fn an_opencart_upload_reads_its_times_in_the_zone_remembered_for_the_source() {
+    let dashboard = dashboard();
+    let source = tenure_domain::SourceName::parse("opencart").unwrap();
+    let now = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    open(&dashboard).set_source_time_zone(&source, "Europe/Berlin", now).unwrap();
+    let mut admin = dashboard.signed_in(Role::Admin).await;
+    admin.get("/import").await;
+    let token = admin.token();
+    let export = b"order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
+                   501,77,berlin@example.com,19.00,5,USD,2030-07-01 00:30:00\n";
+    let answer = admin
+        .post_multipart(
+            "/import",
+            &[field("csrf", &token), file("file", "oc_order.csv", export), field("format", "opencart")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // 00:30 on a Berlin server in summer (UTC+2) is 22:30 UTC the day before.
+    let last = open(&dashboard).stats().unwrap().last_order_at.unwrap();
+    assert_eq!(last, chrono::Utc.with_ymd_and_hms(2030, 6, 30, 22, 30, 0).unwrap());
+}
+
+#[tokio::test]
 async fn an_upload_with_one_bad_line_writes_nothing_and_names_the_line() {
     let dashboard = dashboard();
     let mut admin = dashboard.signed_in(Role::Admin).await;
