@@ -128,7 +128,7 @@ const FLUSH_ROWS: usize = 1 << 17;
 
 /// The rows of one consecutive part of the input (one thread's), grouped as they come: level
 /// ids local to the part, pending rows sorted into the part's distinct patterns every
-/// [`FLUSH_ROWS`] rows.
+/// 131,072 rows.
 #[derive(Debug, Default)]
 pub struct PatternPart {
     x: Levels,

@@ -391,6 +391,26 @@ async fn an_opencart_upload_reads_its_times_in_the_zone_remembered_for_the_sourc
     // 00:30 on a Berlin server in summer (UTC+2) is 22:30 UTC the day before.
     let last = open(&dashboard).stats().unwrap().last_order_at.unwrap();
     assert_eq!(last, chrono::Utc.with_ymd_and_hms(2030, 6, 30, 22, 30, 0).unwrap());
+
+    // A zone named in the form is used and remembered; an unknown one is refused unread.
+    let later = b"order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
+                  502,77,berlin@example.com,19.00,5,USD,2030-08-01 00:30:00\n";
+    let upload = |zone: &'static str| {
+        [
+            field("csrf", &token),
+            file("file", "oc_order.csv", later),
+            field("format", "opencart"),
+            field("time_zone", zone),
+        ]
+    };
+    let refused = admin.post_multipart("/import", &upload("Atlantis/Capital")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("unknown time zone `Atlantis/Capital`"), "{}", refused.body);
+    let answer = admin.post_multipart("/import", &upload("America/New_York")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let last = open(&dashboard).stats().unwrap().last_order_at.unwrap();
+    assert_eq!(last, chrono::Utc.with_ymd_and_hms(2030, 8, 1, 4, 30, 0).unwrap(), "EDT, UTC−4");
+    assert_eq!(open(&dashboard).source_time_zone(&source).unwrap().as_deref(), Some("America/New_York"));
 }
 
 #[tokio::test]

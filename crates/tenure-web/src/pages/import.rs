@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use tenure_app::AppError;
 use tenure_app::import::{ImportReport, ImportRequest, import_inputs};
+use tenure_app::reports::ShopTimeZone;
 use tenure_domain::SourceName;
 use tenure_import::{Format, ImportOptions, Input};
 
@@ -81,6 +82,7 @@ struct Upload {
     files: Vec<(String, Vec<u8>)>,
     format: String,
     source: String,
+    time_zone: String,
     skip_invalid: bool,
 }
 
@@ -152,6 +154,7 @@ async fn read_upload(form: &mut Multipart) -> Result<Upload, AppError> {
             }
             "format" => upload.format = field.text().await.map_err(failed)?,
             "source" => upload.source = field.text().await.map_err(failed)?,
+            "time_zone" => upload.time_zone = field.text().await.map_err(failed)?,
             "skip_invalid" => upload.skip_invalid = !field.text().await.map_err(failed)?.is_empty(),
             _ => {}
         }
@@ -181,13 +184,18 @@ fn prepare(upload: Upload) -> Result<(ImportRequest, Vec<Input>), AppError> {
         "" => None,
         name => Some(SourceName::parse(name).map_err(|e| AppError::Invalid(e.to_string()))?),
     };
+    // Named here, the zone is remembered for the source, as `tenure import --source-time-zone`.
+    let time_zone = match upload.time_zone.trim() {
+        "" => None,
+        name => Some(ShopTimeZone::parse(name)?.zone()),
+    };
     let request = ImportRequest {
         format,
         paths: Vec::new(),
         source,
         skip_invalid: upload.skip_invalid,
         options: ImportOptions::default(),
-        time_zone: None,
+        time_zone,
     };
     let inputs = upload.files.into_iter().map(|(name, bytes)| Input::from_bytes(name, bytes)).collect();
     Ok((request, inputs))
