@@ -264,33 +264,32 @@ fn format_auto_recognises_an_export_and_a_wrong_format_is_named() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("cannot tell the format"));
 }
 
+/// A one-order OpenCart export in `dir`, placed at `date_added` on the shop server's clock.
+fn opencart_order(dir: &tempfile::TempDir, order_id: u32, date_added: &str) -> String {
+    let path = dir.path().join(format!("oc_order_{order_id}.csv"));
+    let text = format!(
+        "order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
+         {order_id},7,ny@example.com,25.00,5,USD,{date_added}\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
 #[test]
 fn opencart_times_are_read_in_the_source_time_zone_given() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("oc_order.csv");
-    // 23:30 on the shop server's clock in New York (EST, UTC−5) is 04:30 UTC the next day.
-    std::fs::write(
-        &file,
-        "order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
-         101,7,ny@example.com,25.00,5,USD,2024-01-15 23:30:00\n",
-    )
-    .unwrap();
     let db = sqlite_url(&dir);
-    let file = file.to_str().unwrap();
+    // 23:30 on the shop server's clock in New York (EST, UTC−5) is 04:30 UTC the next day.
+    let file = opencart_order(&dir, 101, "2024-01-15 23:30:00");
+    let file = file.as_str();
     let args =
         ["import", "--format", "opencart", "--no-refresh", "--source-time-zone", "America/New_York", file];
     run(tenure(&db).args(args));
     assert_eq!(json(&db, &["stats", "--json"])["first_order_at"], "2024-01-16T04:30:00Z");
 
     // The zone is remembered for the source: a later export without the flag reads alike.
-    let later = dir.path().join("oc_order_later.csv");
-    std::fs::write(
-        &later,
-        "order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
-         100,7,ny@example.com,25.00,5,USD,2024-01-14 23:30:00\n",
-    )
-    .unwrap();
-    run(tenure(&db).args(["import", "--format", "opencart", "--no-refresh"]).arg(&later));
+    let later = opencart_order(&dir, 100, "2024-01-14 23:30:00");
+    run(tenure(&db).args(["import", "--format", "opencart", "--no-refresh", later.as_str()]));
     assert_eq!(json(&db, &["stats", "--json"])["first_order_at"], "2024-01-15T04:30:00Z");
     let sources = json(&db, &["source", "list", "--json"]);
     assert_eq!(sources[0]["name"], "opencart");
