@@ -172,6 +172,44 @@ async fn the_segments_page_shows_the_segment_table_and_a_grid_of_the_same_custom
 }
 
 #[tokio::test]
+async fn with_model_scores_each_segment_shows_its_mean_probability_alive_and_total_clv() {
+    let dashboard = dashboard();
+    let mut browser = dashboard.signed_in(Role::Analyst).await;
+    let unscored = browser.get("/segments").await;
+    assert!(!unscored.body.contains("class=\"clv\""), "no CLV column without scores");
+    fit_scores(&dashboard);
+    let page = browser.get("/segments").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let all = purchases(&dashboard);
+    let as_of = all.last_day().unwrap();
+    let view = all.segments(as_of).unwrap();
+    // Independently: each segment's customers as its list names them, their stored scores summed.
+    let query = ScoreQuery { currency: "USD".into(), order: ScoreOrder::Customer, limit: None };
+    let scores: std::collections::HashMap<CustomerId, (f64, i64)> = open(&dashboard)
+        .scores(&query)
+        .unwrap()
+        .iter()
+        .map(|s| (s.customer, (s.probability_alive, s.clv_minor)))
+        .collect();
+    for row in &view.segments {
+        let selection = CustomerSelection::segment(&row.name, &SegmentRules::default()).unwrap();
+        let listed = all.customers_in(&selection, as_of, ActivityWindow::default()).unwrap();
+        let scored: Vec<(f64, i64)> =
+            listed.customers.iter().filter_map(|c| scores.get(&c.id).copied()).collect();
+        assert_eq!(row.clv_minor, Some(scored.iter().map(|s| s.1).sum::<i64>()), "{}", row.name);
+        let mean =
+            (!scored.is_empty()).then(|| scored.iter().map(|s| s.0).sum::<f64>() / scored.len() as f64);
+        match (row.mean_probability_alive, mean) {
+            (Some(shown), Some(expected)) => assert!((shown - expected).abs() < 1e-12, "{}", row.name),
+            (shown, expected) => assert_eq!(shown, expected, "{}", row.name),
+        }
+    }
+    assert!(view.segments.iter().any(|s| s.clv_minor.unwrap_or(0) > 0));
+    let clv: Vec<String> = view.segments.iter().map(|s| s.clv_minor.unwrap().to_string()).collect();
+    assert_eq!(values(table(&page.body, "segments"), "clv"), clv);
+}
+
+#[tokio::test]
 async fn a_segment_link_lists_that_segments_customers_for_an_agent() {
     let dashboard = dashboard();
     let mut agent = dashboard.signed_in(Role::Agent).await;

@@ -124,6 +124,9 @@ pub(crate) struct StoredAlive {
     pub(crate) as_of: Date,
     /// Per dense customer index.
     pub(crate) p_alive: Vec<f64>,
+    /// Per dense customer index: the stored CLV in minor units, `None` for a customer without a
+    /// score (bought first after the scores' day, or only in another currency).
+    pub(crate) clv_minor: Vec<Option<i64>>,
 }
 
 impl Purchases {
@@ -159,6 +162,11 @@ impl Purchases {
     }
 
     /// The stored probabilities alive usable on `as_of`.
+    /// The stored scores when they were computed on or before `as_of`.
+    pub(crate) fn stored_scores(&self, as_of: Date) -> Option<&StoredAlive> {
+        self.p_alive.as_ref().filter(|stored| stored.as_of <= as_of)
+    }
+
     pub(crate) fn stored_p_alive(&self, as_of: Date) -> Option<&[f64]> {
         self.p_alive.as_ref().filter(|stored| stored.as_of <= as_of).map(|stored| stored.p_alive.as_slice())
     }
@@ -225,10 +233,12 @@ fn stored_p_alive(
     let (year, month, day) = (first.as_of.year(), first.as_of.month(), first.as_of.day());
     let as_of = Date::from_ymd(year, month, day)
         .ok_or_else(|| AppError::Invalid(format!("stored scores have an invalid day {}", first.as_of)))?;
-    let by_customer: HashMap<CustomerId, f64> =
-        scores.iter().map(|s| (s.customer, s.probability_alive)).collect();
-    let p_alive = customers.iter().map(|id| by_customer.get(id).copied().unwrap_or(1.0)).collect();
-    Ok(Some(StoredAlive { as_of, p_alive }))
+    let by_customer: HashMap<CustomerId, (f64, i64)> =
+        scores.iter().map(|s| (s.customer, (s.probability_alive, s.clv_minor))).collect();
+    let scored: Vec<Option<(f64, i64)>> = customers.iter().map(|id| by_customer.get(id).copied()).collect();
+    let p_alive = scored.iter().map(|s| s.map_or(1.0, |(p, _)| p)).collect();
+    let clv_minor = scored.iter().map(|s| s.map(|(_, clv)| clv)).collect();
+    Ok(Some(StoredAlive { as_of, p_alive, clv_minor }))
 }
 
 /// The store's currency with the most revenue (the first code among equals); `None` when empty.

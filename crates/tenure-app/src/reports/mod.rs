@@ -75,11 +75,17 @@ impl Purchases {
         Ok(LifecycleReport::from_stages(as_of, &stages))
     }
 
-    /// Customers, revenue and flags per RFM segment at `as_of` (the scope's segment table).
+    /// Customers, revenue and flags per RFM segment at `as_of` (the scope's segment table), and,
+    /// when model scores are stored as of `as_of` or earlier, each segment's mean probability
+    /// alive and total CLV: where the value at risk sits.
     pub fn segments(&self, as_of: Date) -> Result<SegmentsView, AppError> {
         let facts = CustomerFacts::as_of(&self.columns, as_of);
         let assignment = segment_customers(&facts, &self.segment_params()).map_err(invalid)?;
-        Ok(SegmentsView::new(assignment.report(&facts), self))
+        let mut view = SegmentsView::new(assignment.report(&facts), self);
+        if let Some(stored) = self.stored_scores(as_of) {
+            view.add_scores(&assignment.segment, stored, self);
+        }
+        Ok(view)
     }
 
     /// Segmentation parameters: the scope's table, no influence data yet.

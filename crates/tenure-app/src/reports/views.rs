@@ -9,6 +9,7 @@ use serde::Serialize;
 use tenure_metrics::{CohortRow, CohortTable, Date, FlagCounts, Period, RetentionReport, SegmentsReport};
 
 use super::Purchases;
+use super::load::StoredAlive;
 use crate::AppError;
 
 /// `tenure report retention --json`: exactly the fields of issue 3's contract.
@@ -211,6 +212,14 @@ pub struct SegmentRow {
     /// The same in minor units.
     #[serde(skip)]
     pub revenue_minor: i64,
+    /// The mean stored probability alive of its customers with a model score; `null` without
+    /// scores (or without scored customers in it).
+    pub mean_probability_alive: Option<f64>,
+    /// The total stored CLV of its customers with a score, major units; `null` without scores.
+    pub clv: Option<f64>,
+    /// The same in minor units.
+    #[serde(skip)]
+    pub clv_minor: Option<i64>,
 }
 
 impl SegmentsView {
@@ -223,8 +232,33 @@ impl SegmentsView {
                 name: s.name,
                 customers: s.customers,
                 revenue_minor: s.revenue_minor,
+                mean_probability_alive: None,
+                clv: None,
+                clv_minor: None,
             })
             .collect();
         Self { as_of: report.as_of, segments, flags: report.flags }
+    }
+
+    /// Each segment's mean probability alive and total CLV over its scored customers
+    /// (`segment_of[c]` is customer c's segment).
+    pub(crate) fn add_scores(
+        &mut self,
+        segment_of: &[Option<u16>],
+        stored: &StoredAlive,
+        purchases: &Purchases,
+    ) {
+        let mut sums = vec![(0.0, 0_i64, 0_u64); self.segments.len()];
+        for ((segment, &p_alive), clv) in segment_of.iter().zip(&stored.p_alive).zip(&stored.clv_minor) {
+            if let (Some(segment), Some(clv)) = (segment, clv) {
+                let sum = &mut sums[usize::from(*segment)];
+                *sum = (sum.0 + p_alive, sum.1 + clv, sum.2 + 1);
+            }
+        }
+        for (row, (p_alive, clv, scored)) in self.segments.iter_mut().zip(sums) {
+            row.mean_probability_alive = (scored > 0).then(|| p_alive / scored as f64);
+            row.clv_minor = Some(clv);
+            row.clv = Some(purchases.major(clv as f64));
+        }
     }
 }

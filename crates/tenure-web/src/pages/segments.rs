@@ -30,6 +30,8 @@ struct SegmentsPage {
     segments: Vec<SegmentLine>,
     total: String,
     big_spenders: String,
+    /// Whether model scores are stored (the probability-alive and CLV columns are shown).
+    scored: bool,
 }
 
 /// One recency score's row of the grid.
@@ -55,6 +57,11 @@ struct SegmentLine {
     share: String,
     revenue: String,
     revenue_minor: i64,
+    /// Mean probability alive of the scored customers, as a percentage.
+    p_alive: String,
+    /// Total CLV of the scored customers.
+    clv: String,
+    clv_minor: i64,
 }
 
 /// Query of `GET /segments`.
@@ -102,10 +109,14 @@ fn page(layout: Layout, view: &SegmentsView, grid: &RfmGrid, currency: Option<Cu
                 share: percent((total > 0).then(|| s.customers as f64 / total as f64 * 100.0)),
                 revenue: money(s.revenue_minor, currency),
                 revenue_minor: s.revenue_minor,
+                p_alive: percent(s.mean_probability_alive.map(|p| p * 100.0)),
+                clv: s.clv_minor.map_or_else(|| "—".to_string(), |clv| money(clv, currency)),
+                clv_minor: s.clv_minor.unwrap_or(0),
             })
             .collect(),
         total: count(total),
         big_spenders: count(view.flags.big_spender),
+        scored: view.segments.iter().any(|s| s.clv_minor.is_some()),
     }
 }
 

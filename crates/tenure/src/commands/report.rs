@@ -292,14 +292,27 @@ fn show_segments(purchases: &Purchases, args: &SegmentArgs) -> anyhow::Result<()
     }
     caption(purchases, &format!("RFM segments on {}", view.as_of));
     let total: u64 = view.segments.iter().map(|s| s.customers).sum();
-    let mut table = output::table(&["segment", "customers", "share", "revenue"]);
+    // With model scores stored, where the value at risk sits: mean P(alive) and total CLV.
+    let scored = view.segments.iter().any(|s| s.clv_minor.is_some());
+    let mut headers = vec!["segment", "customers", "share", "revenue"];
+    if scored {
+        headers.extend(["P(alive)", "CLV"]);
+    }
+    let mut table = output::table(&headers);
     for segment in &view.segments {
-        table.add_row(vec![
+        let mut row = vec![
             segment.name.clone(),
             output::count(segment.customers),
             share(segment.customers, total),
             output::money_f64(Some(segment.revenue_minor as f64), purchases.currency()),
-        ]);
+        ];
+        if scored {
+            row.push(
+                segment.mean_probability_alive.map_or_else(|| "—".into(), |p| format!("{:.1} %", p * 100.0)),
+            );
+            row.push(output::money_f64(segment.clv_minor.map(|clv| clv as f64), purchases.currency()));
+        }
+        table.add_row(row);
     }
     println!("{table}");
     let influencers = view
