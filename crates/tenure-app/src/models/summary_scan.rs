@@ -31,7 +31,8 @@ pub(super) struct Layout {
 pub(super) enum Scan {
     /// Every row, validated and grouped.
     Grouped(GroupedSummaries),
-    /// The file has a quote (or an unusual header line): read it with the csv crate.
+    /// The file has a quote (or an unusual header line), or more distinct values than the packed
+    /// keys hold: read it with the csv crate and group it with a hash map.
     Quoted,
 }
 
@@ -83,7 +84,10 @@ fn scan_ranges(
             Range::Quoted => return Ok(Scan::Quoted),
             Range::Bad { line, error } => return Err(error.located(layout, lines_before + line)),
             Range::Rows { part, lines } => {
-                grouper.absorb(*part).map_err(|e| AppError::Invalid(format!("{}: {e}", layout.file)))?;
+                if grouper.absorb(*part).is_err() {
+                    // More than millions of distinct values: the careful way still groups them.
+                    return Ok(Scan::Quoted);
+                }
                 lines_before += lines;
             }
         }
