@@ -189,7 +189,13 @@ impl PatternPart {
             return;
         }
         if self.x.values.len() > 1 << X_BITS || self.time.values.len() > 1 << TIME_BITS {
+            // Such data are grouped another way (see `absorb`): keep no rows, sort nothing.
             self.overflow = true;
+        }
+        if self.overflow {
+            self.pending.clear();
+            self.weights = None;
+            return;
         }
         let widths = [bit_width(self.x.values.len()), bit_width(self.time.values.len())];
         let buffers = &mut self.buffers;

@@ -13,7 +13,7 @@ use tenure_models::gamma_gamma::SpendSummary;
 use tenure_models::{GroupedSummaries, Progress, WeightedSummary};
 
 use super::fit::{FitReport, ModelKind, fit_discrete, fit_spend, fit_transactions};
-use super::summary_scan::{Layout, Scan, scan};
+use super::summary_scan::{Layout, Scan, recency_problem, scan, summary_number};
 use crate::AppError;
 
 /// Fits `model` on the summary file at `path`.
@@ -125,10 +125,8 @@ impl SummaryCsv {
         let (file, recency) = (self.file.clone(), columns[1].1.clone());
         let mut rows = Vec::new();
         self.for_each_row(&columns, &mut |[x, t_x, big_t], weight, line| {
-            if t_x > big_t || big_t <= 0.0 {
-                return Err(AppError::Invalid(format!(
-                    "{file}:{line}: column {recency}: recency {t_x} must lie in [0, T] and T = {big_t} must be > 0"
-                )));
+            if let Some(reason) = recency_problem(t_x, big_t) {
+                return Err(AppError::Invalid(format!("{file}:{line}: column {recency}: {reason}")));
             }
             rows.push(WeightedSummary { x, t_x, big_t, weight });
             Ok(())
@@ -183,13 +181,8 @@ impl SummaryCsv {
 
 /// The number in `column` of `record`: finite and ≥ 0.
 fn number(file: &str, record: &csv::ByteRecord, line: u64, (index, name): &Column) -> Result<f64, AppError> {
-    let text = std::str::from_utf8(record.get(*index).unwrap_or(b"")).unwrap_or("");
-    let fail = |reason: String| AppError::Invalid(format!("{file}:{line}: column {name}: {reason}"));
-    let value: f64 = text.parse().map_err(|_| fail(format!("`{text}` is not a number")))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(fail(format!("`{text}` must be a finite number ≥ 0")));
-    }
-    Ok(value)
+    summary_number(record.get(*index).unwrap_or(b""))
+        .map_err(|reason| AppError::Invalid(format!("{file}:{line}: column {name}: {reason}")))
 }
 
 #[cfg(test)]

@@ -321,13 +321,7 @@ fn careful_line(line: &[u8], layout: &Layout) -> Result<[f64; 4], LineError> {
         return Err((None, format!("{fields} fields where the header has {}", layout.fields)));
     }
     let value = |cell: &[u8], (_, name): &(usize, String)| -> Result<f64, LineError> {
-        let fail =
-            |reason: &str| (Some(name.clone()), format!("`{}` {reason}", String::from_utf8_lossy(cell)));
-        let value = parse_number(cell).ok_or_else(|| fail("is not a number"))?;
-        if !value.is_finite() || value < 0.0 {
-            return Err(fail("must be a finite number ≥ 0"));
-        }
-        Ok(value)
+        summary_number(cell).map_err(|reason| (Some(name.clone()), reason))
     };
     let weight = layout.weight.as_ref().map_or(Ok(1.0), |column| value(cells[3], column))?;
     Ok([value(cells[0], &layout.x)?, value(cells[1], &layout.t_x)?, value(cells[2], &layout.big_t)?, weight])
@@ -339,14 +333,27 @@ fn add_row(
     layout: &Layout,
     rows: &mut PatternPart,
 ) -> Result<(), LineError> {
-    if t_x > big_t || big_t <= 0.0 {
-        return Err((
-            Some(layout.t_x.1.clone()),
-            format!("recency {t_x} must lie in [0, T] and T = {big_t} must be > 0"),
-        ));
+    if let Some(reason) = recency_problem(t_x, big_t) {
+        return Err((Some(layout.t_x.1.clone()), reason));
     }
     rows.push(x, t_x, big_t, weight);
     Ok(())
+}
+
+/// A summary file's number: finite and ≥ 0, else why not (both readers' wording).
+pub(super) fn summary_number(cell: &[u8]) -> Result<f64, String> {
+    let fail = |reason: &str| format!("`{}` {reason}", String::from_utf8_lossy(cell));
+    let value = parse_number(cell).ok_or_else(|| fail("is not a number"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(fail("must be a finite number ≥ 0"));
+    }
+    Ok(value)
+}
+
+/// Why `(t_x, T)` cannot be a summary — recency outside [0, T] or T not positive — or `None`.
+pub(super) fn recency_problem(t_x: f64, big_t: f64) -> Option<String> {
+    (t_x > big_t || big_t <= 0.0)
+        .then(|| format!("recency {t_x} must lie in [0, T] and T = {big_t} must be > 0"))
 }
 
 /// Powers of ten that are exact in an f64.
