@@ -172,6 +172,7 @@ pub fn fit_with_progress(
         build: &BgBbParams::from_values,
         pilots: &[],
         newton: None,
+        newton_pilot: None,
     };
     fit::run(problem, options, progress)
 }

@@ -12,7 +12,7 @@ use crate::ModelError;
 use crate::data::{GroupedSummaries, PairIndex, RowPrediction};
 use crate::fit::{self, Fit, FitOptions, Problem, Progress, check_positive};
 use crate::hyp2f1::{SignedLog, hyp2f1_signed_log};
-use crate::optim::Objective;
+use crate::optim::{self, Objective};
 use crate::special::{digamma, ln_beta, ln_gamma, logistic, trigamma};
 
 /// BG/NBD parameters, named as in the paper; all must be finite and > 0.
@@ -51,26 +51,26 @@ impl BgNbdParams {
 }
 
 /// Terms of the likelihood that depend on x alone, computed once per distinct x.
-struct LevelTerms {
+pub(crate) struct LevelTerms {
     /// ln Γ(r + x) − ln Γ(r) + ln B(a, b + x) − ln B(a, b).
-    ln_const: f64,
+    pub ln_const: f64,
     /// ∂ln_const/∂r, ∂/∂a, ∂/∂b.
-    d_r: f64,
-    d_a: f64,
-    d_b: f64,
-    /// ln(a / (b + x − 1)) for x > 0.
-    ln_drop: f64,
-    /// 1 / (b + x − 1) for x > 0.
-    inv_bx1: f64,
+    pub d_r: f64,
+    pub d_a: f64,
+    pub d_b: f64,
+    /// ln(a / (b + x − 1)) for x > 0, −∞ for x = 0.
+    pub ln_drop: f64,
+    /// 1 / (b + x − 1) for x > 0, 0 for x = 0.
+    pub inv_bx1: f64,
     /// ln α (the same for every level; kept here so that rows take no logarithm of their own).
-    ln_alpha: f64,
+    pub ln_alpha: f64,
     /// Second derivatives of ln_const: ∂²/∂r², ∂²/∂a² (= ∂²/∂a∂b) and ∂²/∂b².
-    h_rr: f64,
-    h_aa: f64,
-    h_bb: f64,
+    pub h_rr: f64,
+    pub h_aa: f64,
+    pub h_bb: f64,
 }
 
-fn level_terms(p: &BgNbdParams, x: f64) -> LevelTerms {
+pub(crate) fn level_terms(p: &BgNbdParams, x: f64) -> LevelTerms {
     let ab = p.a + p.b;
     let psi_abx = digamma(ab + x);
     let curvature_ab = trigamma(ab) - trigamma(ab + x);
@@ -136,69 +136,13 @@ pub(crate) fn mix_with_drop(survive: f64, drop: f64) -> (f64, f64) {
     (top + one_plus.ln(), w_drop)
 }
 
-/// One customer's log-likelihood, gradient and the upper triangle of its Hessian over
-/// (r, α, a, b), packed as `[ln L, ∂r, ∂α, ∂a, ∂b, rr, rα, ra, rb, αα, αa, αb, aa, ab, bb]`.
-///
-/// With S = −(r+x) ln(α+T), D = ln(a/(b+x−1)) − (r+x) ln(α+t_x) and w the weight of D in
-/// ln(eˢ + eᴰ): the second derivatives of that term are (1−w) S″ + w D″ + w(1−w) ΔΔᵀ with
-/// Δ = D′ − S′; the rest is ln_const's (trigamma terms) and r ln α's.
-fn row_with_hessian(
-    p: &BgNbdParams,
-    lv: &LevelTerms,
-    x: f64,
-    at_tx: TimeTerms,
-    at_t: TimeTerms,
-) -> [f64; 15] {
-    let rx = p.r + x;
-    let survive = -rx * at_t.ln;
-    let (mix, w) = mix_with_drop(survive, lv.ln_drop - rx * at_tx.ln);
-    let ws = 1.0 - w;
-    let v = w * ws;
-    let inv_a = 1.0 / p.a;
-    let inv_alpha = 1.0 / p.alpha;
-    let delta = [at_t.ln - at_tx.ln, rx * (at_t.inverse - at_tx.inverse), inv_a, -lv.inv_bx1];
-    [
-        lv.ln_const + p.r * lv.ln_alpha + mix,
-        lv.d_r + lv.ln_alpha - ws * at_t.ln - w * at_tx.ln,
-        p.r * inv_alpha - rx * (ws * at_t.inverse + w * at_tx.inverse),
-        lv.d_a + w * inv_a,
-        lv.d_b - w * lv.inv_bx1,
-        lv.h_rr + v * delta[0] * delta[0],
-        inv_alpha - ws * at_t.inverse - w * at_tx.inverse + v * delta[0] * delta[1],
-        v * delta[0] * delta[2],
-        v * delta[0] * delta[3],
-        -p.r * inv_alpha * inv_alpha
-            + rx * (ws * at_t.inverse * at_t.inverse + w * at_tx.inverse * at_tx.inverse)
-            + v * delta[1] * delta[1],
-        v * delta[1] * delta[2],
-        v * delta[1] * delta[3],
-        lv.h_aa - w * inv_a * inv_a + v * delta[2] * delta[2],
-        lv.h_aa + v * delta[2] * delta[3],
-        lv.h_bb + w * lv.inv_bx1 * lv.inv_bx1 + v * delta[3] * delta[3],
-    ]
-}
-
-/// Σ wᵢ of [`row_with_hessian`] over the grouped rows: the total log-likelihood, its gradient
-/// and its Hessian over (r, α, a, b).
+/// The total log-likelihood, its gradient and its Hessian over (r, α, a, b), summed over the
+/// grouped rows (`bgnbd_sums`).
 fn log_likelihood_gradient_hessian(
     p: &BgNbdParams,
     data: &GroupedSummaries,
 ) -> (f64, [f64; 4], [[f64; 4]; 4]) {
-    let levels: Vec<LevelTerms> = data.x_levels().iter().map(|&x| level_terms(p, x)).collect();
-    let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| time_terms(p.alpha, t)).collect();
-    let (rows, x_level_of_row, time_levels_of_row) =
-        (data.rows(), data.x_level_of_row(), data.time_levels_of_row());
-    let sums = crate::parallel::sum_blocks(rows.len(), |range| {
-        let mut acc = [0.0; 15];
-        for i in range {
-            let (s, [tx, t]) = (&rows[i], time_levels_of_row[i]);
-            let terms = row_with_hessian(p, &levels[x_level_of_row[i]], s.x, times[tx], times[t]);
-            for (a, term) in acc.iter_mut().zip(terms) {
-                *a += s.weight * term;
-            }
-        }
-        acc
-    });
+    let sums = crate::bgnbd_sums::sums::<true>(p, data);
     // The packed upper triangle, row by row: (0,0) (0,1) (0,2) (0,3) (1,1) … (3,3).
     const UPPER: [(usize, usize); 10] =
         [(0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3)];
@@ -212,8 +156,8 @@ fn log_likelihood_gradient_hessian(
 
 /// Total log-likelihood and its gradient over (r, α, a, b).
 fn log_likelihood_and_gradient(p: &BgNbdParams, data: &GroupedSummaries) -> (f64, [f64; 4]) {
-    let levels: Vec<LevelTerms> = data.x_levels().iter().map(|&x| level_terms(p, x)).collect();
-    weighted_row_sum(p.alpha, data, &levels, |level, x, t_x, t| row(p, level, x, t_x, t))
+    let sums = crate::bgnbd_sums::sums::<false>(p, data);
+    (sums[0], [sums[1], sums[2], sums[3], sums[4]])
 }
 
 /// Σ wᵢ (ln Lᵢ, ∇ln Lᵢ) over the grouped rows, for the models whose row terms split into a part
@@ -232,7 +176,7 @@ pub(crate) fn weighted_row_sum<L: Sync>(
         let mut acc = [0.0; 5];
         for i in range {
             let (s, [tx, t]) = (&rows[i], time_levels_of_row[i]);
-            let (l, g) = row(&levels[x_level_of_row[i]], s.x, times[tx], times[t]);
+            let (l, g) = row(&levels[x_level_of_row[i] as usize], s.x, times[tx as usize], times[t as usize]);
             acc[0] += s.weight * l;
             for (a, gi) in acc[1..].iter_mut().zip(g) {
                 *a += s.weight * gi;
@@ -272,8 +216,9 @@ pub fn fit(data: &GroupedSummaries, options: &FitOptions) -> Result<Fit<BgNbdPar
 
 /// Maximum-likelihood fit over log-parameters (so every estimate is positive), minimising the
 /// mean negative log-likelihood with BFGS and Newton polishing; `progress` is called once per
-/// iteration. Starts from r = 1, α = ΣT / Σ(x + 1), a = b = 1 (or, for large data, from a
-/// pilot fit on a sample of the rows).
+/// iteration. Starts from r = 1, α = ΣT / Σ(x + 1), a = b = 1. Large data are fitted by Newton's
+/// method on the exact Hessian, started from a BFGS fit of a small sample of the rows (refined
+/// by Newton's method on a tenth of the rows first when there are a hundred thousand or more).
 ///
 /// # Errors
 /// [`ModelError::EmptyData`] when there is nothing to fit; [`ModelError::NonFiniteStart`] if the
@@ -288,25 +233,25 @@ pub fn fit_with_progress(
         return Err(ModelError::EmptyData("BG/NBD needs at least one customer"));
     }
     let sum_t: f64 = data.rows().iter().map(|s| s.weight * s.big_t).sum();
-    let sum_x1: f64 = data.rows().iter().map(|s| s.weight * (s.x + 1.0)).sum();
+    let sum_x1: f64 = data.x_levels().iter().zip(data.x_level_weights()).map(|(x, w)| w * (x + 1.0)).sum();
     let start = BgNbdParams { r: 1.0, alpha: sum_t / sum_x1, a: 1.0, b: 1.0 };
     let objective = |theta: &[f64]| mean_objective(theta, data, n);
     let value = |theta: &[f64]| objective(theta).0;
     let objective = Objective { value: &value, value_and_gradient: &objective };
-    let samples = data.pilot_samples();
-    let sample_objectives: Vec<_> = samples
-        .iter()
-        .map(|sample| {
-            let n = sample.total_weight();
-            move |theta: &[f64]| mean_objective(theta, sample, n)
-        })
-        .collect();
-    let sample_values: Vec<_> = sample_objectives.iter().map(|f| move |theta: &[f64]| f(theta).0).collect();
-    let pilots: Vec<Objective> = sample_objectives
-        .iter()
-        .zip(&sample_values)
-        .map(|(f, v)| Objective { value: v, value_and_gradient: f })
-        .collect();
+    let (pilot, middle) = data.newton_pilot_samples();
+    let pilot_objective = pilot.as_ref().map(|sample| {
+        let n = sample.total_weight();
+        move |theta: &[f64]| mean_objective(theta, sample, n)
+    });
+    let pilot_value = pilot_objective.as_ref().map(|f| move |theta: &[f64]| f(theta).0);
+    let pilots: Vec<Objective> = match (&pilot_objective, &pilot_value) {
+        (Some(f), Some(v)) => vec![Objective { value: v, value_and_gradient: f }],
+        _ => Vec::new(),
+    };
+    let middle_objective = middle.as_ref().map(|sample| {
+        let n = sample.total_weight();
+        move |theta: &[f64]| mean_objective_with_hessian(theta, sample, n)
+    });
     let problem = Problem {
         model: "bgnbd",
         start: start.to_log(),
@@ -315,6 +260,7 @@ pub fn fit_with_progress(
         build: &BgNbdParams::from_values,
         pilots: &pilots,
         newton: Some(&|theta: &[f64]| mean_objective_with_hessian(theta, data, n)),
+        newton_pilot: middle_objective.as_ref().map(|f| f as &optim::ValueGradientHessian),
     };
     fit::run(problem, options, progress)
 }
@@ -528,7 +474,7 @@ mod tests {
     fn newton_from_the_pilot_reaches_the_optimum_bfgs_reaches() {
         // Enough distinct rows for a pilot fit, which Newton's method starts from.
         let data = simulated(20_000);
-        assert!(data.pilot_sample().is_some());
+        assert!(data.newton_pilot_samples().0.is_some());
         let fitted = fit(&data, &FitOptions::default()).unwrap();
         let n = data.total_weight();
         let objective = |theta: &[f64]| mean_objective(theta, &data, n);

@@ -47,9 +47,11 @@ pub struct WeightedSummary {
 pub struct GroupedSummaries {
     rows: Vec<WeightedSummary>,
     x_levels: Vec<f64>,
-    x_level_of_row: Vec<usize>,
+    x_level_of_row: Vec<u32>,
+    /// The total weight of the rows of each x level.
+    x_level_weights: Vec<f64>,
     time_levels: Vec<f64>,
-    time_levels_of_row: Vec<[usize; 2]>,
+    time_levels_of_row: Vec<[u32; 2]>,
 }
 
 impl GroupedSummaries {
@@ -109,21 +111,22 @@ impl GroupedSummaries {
         rows: impl Iterator<Item = ([u32; 3], f64)>,
     ) -> Result<Self, ModelError> {
         let mut grouped = GroupedSummaries { x_levels, time_levels, ..GroupedSummaries::default() };
-        let capacity = rows.size_hint().0;
+        let capacity = rows.size_hint().1.unwrap_or(rows.size_hint().0);
         grouped.rows.reserve(capacity);
         grouped.x_level_of_row.reserve(capacity);
         grouped.time_levels_of_row.reserve(capacity);
+        grouped.x_level_weights = vec![0.0; grouped.x_levels.len()];
         for (index, ([x, t_x, big_t], weight)) in rows.enumerate() {
-            let (x, t_x, big_t) = (x as usize, t_x as usize, big_t as usize);
             let summary = WeightedSummary {
-                x: grouped.x_levels[x],
-                t_x: grouped.time_levels[t_x],
-                big_t: grouped.time_levels[big_t],
+                x: grouped.x_levels[x as usize],
+                t_x: grouped.time_levels[t_x as usize],
+                big_t: grouped.time_levels[big_t as usize],
                 weight,
             };
             validate(index, &summary)?;
             grouped.rows.push(summary);
             grouped.x_level_of_row.push(x);
+            grouped.x_level_weights[x as usize] += weight;
             grouped.time_levels_of_row.push([t_x, big_t]);
         }
         Ok(grouped)
@@ -133,22 +136,25 @@ impl GroupedSummaries {
     /// and the time levels.
     fn from_distinct(rows: impl Iterator<Item = WeightedSummary>) -> Self {
         let mut grouped = GroupedSummaries::default();
-        let mut level_index: FastMap<u64, usize> = FastMap::default();
-        let mut time_index: FastMap<u64, usize> = FastMap::default();
+        let mut level_index: FastMap<u64, u32> = FastMap::default();
+        let mut time_index: FastMap<u64, u32> = FastMap::default();
+        let new_id = |count: usize| u32::try_from(count).expect("fewer than 2³² distinct values");
         for summary in rows {
             let level = *level_index.entry(key_bits(summary.x)).or_insert_with(|| {
                 grouped.x_levels.push(summary.x);
-                grouped.x_levels.len() - 1
+                grouped.x_level_weights.push(0.0);
+                new_id(grouped.x_levels.len() - 1)
             });
             let mut time_level = |value: f64| {
                 *time_index.entry(key_bits(value)).or_insert_with(|| {
                     grouped.time_levels.push(value);
-                    grouped.time_levels.len() - 1
+                    new_id(grouped.time_levels.len() - 1)
                 })
             };
             let times = [time_level(summary.t_x), time_level(summary.big_t)];
             grouped.rows.push(summary);
             grouped.x_level_of_row.push(level);
+            grouped.x_level_weights[level as usize] += summary.weight;
             grouped.time_levels_of_row.push(times);
         }
         grouped
@@ -165,8 +171,13 @@ impl GroupedSummaries {
     }
 
     /// For each row, the index of its `x` in [`Self::x_levels`].
-    pub fn x_level_of_row(&self) -> &[usize] {
+    pub fn x_level_of_row(&self) -> &[u32] {
         &self.x_level_of_row
+    }
+
+    /// For each `x` level, the total weight of its rows.
+    pub fn x_level_weights(&self) -> &[f64] {
+        &self.x_level_weights
     }
 
     /// The distinct values taken by `t_x` or `T` (one list for both), in order of appearance.
@@ -176,7 +187,7 @@ impl GroupedSummaries {
     }
 
     /// For each row, the indices of its `t_x` and its `T` in [`Self::time_levels`].
-    pub fn time_levels_of_row(&self) -> &[[usize; 2]] {
+    pub fn time_levels_of_row(&self) -> &[[u32; 2]] {
         &self.time_levels_of_row
     }
 
@@ -192,7 +203,8 @@ impl GroupedSummaries {
 
     /// The total weight (the number of customers when weights are counts).
     pub fn total_weight(&self) -> f64 {
-        self.rows.iter().map(|r| r.weight).sum()
+        // The levels' weights: a few hundred numbers where the rows are hundreds of thousands.
+        self.x_level_weights.iter().sum()
     }
 }
 
@@ -245,7 +257,10 @@ impl PairIndex {
             .x_level_of_row()
             .iter()
             .zip(data.time_levels_of_row())
-            .map(|(&level, &[tx, t])| [if with_recency { id(level, tx) } else { u32::MAX }, id(level, t)])
+            .map(|(&level, &[tx, t])| {
+                let (level, tx, t) = (level as usize, tx as usize, t as usize);
+                [if with_recency { id(level, tx) } else { u32::MAX }, id(level, t)]
+            })
             .collect();
         PairIndex { pairs, row_pairs }
     }
@@ -257,6 +272,16 @@ const PILOT_FROM_ROWS: usize = 8_000;
 const PILOT_ROWS: usize = 12_000;
 /// The pilot keeps at most one row in this many (a larger sample would cost most of a full fit).
 const MIN_PILOT_STEP: usize = 4;
+/// About how many rows the quasi-Newton pilot has when Newton's method finishes the fit: it only
+/// has to bring Newton's method within reach, which a smaller sample does at a quarter of the
+/// cost.
+const NEWTON_PILOT_ROWS: usize = 3_000;
+/// With this many distinct rows or more, Newton's method first refines the pilot's optimum on
+/// every [`MIDDLE_STEP`]-th row: the full data's gradient there is about half what it is at the
+/// small pilot's optimum, so the full data need one Newton pass fewer (on a million simulated
+/// customers, three passes where they needed four).
+const MIDDLE_FROM_ROWS: usize = 100_000;
+const MIDDLE_STEP: usize = 10;
 
 impl GroupedSummaries {
     /// The pilot samples to fit before the full data, smallest first: for now the one of
@@ -267,27 +292,71 @@ impl GroupedSummaries {
     }
 
     /// A weighted sample of the rows for a pilot fit, or `None` when the data are small enough to
-    /// fit directly: rows of weight ≥ k are all kept; of the others every k-th is kept with its
-    /// weight multiplied by k (systematic sampling with Horvitz–Thompson weights, so every total
-    /// the likelihood sums is estimated without bias), k = rows / [`PILOT_ROWS`] but at least
+    /// fit directly: [`Self::sample_every`] k-th row, k = rows / [`PILOT_ROWS`] but at least
     /// [`MIN_PILOT_STEP`].
     pub(crate) fn pilot_sample(&self) -> Option<GroupedSummaries> {
-        if self.rows.len() < PILOT_FROM_ROWS {
-            return None;
-        }
-        let step = (self.rows.len() / PILOT_ROWS).max(MIN_PILOT_STEP);
-        let step_weight = step as f64;
-        let mut seen = 0_usize;
-        let sample = self.rows.iter().filter_map(|row| {
-            if row.weight >= step_weight {
-                return Some(*row);
-            }
-            seen += 1;
-            seen.is_multiple_of(step).then_some(WeightedSummary { weight: row.weight * step_weight, ..*row })
-        });
-        // A subset of distinct, validated rows: only the levels need indexing again.
-        Some(GroupedSummaries::from_distinct(sample))
+        (self.rows.len() >= PILOT_FROM_ROWS)
+            .then(|| self.sample_every((self.rows.len() / PILOT_ROWS).max(MIN_PILOT_STEP)))
     }
+
+    /// The samples of a fit that Newton's method finishes (BG/NBD): a pilot of about
+    /// [`NEWTON_PILOT_ROWS`] rows for the quasi-Newton start, and for data of at least
+    /// [`MIDDLE_FROM_ROWS`] rows a middle sample on which Newton's method refines the pilot's
+    /// optimum before the full data. Both `None` for small data.
+    pub(crate) fn newton_pilot_samples(&self) -> (Option<GroupedSummaries>, Option<GroupedSummaries>) {
+        if self.rows.len() < PILOT_FROM_ROWS {
+            return (None, None);
+        }
+        let pilot = self.sample_every((self.rows.len() / NEWTON_PILOT_ROWS).max(MIN_PILOT_STEP));
+        let middle = (self.rows.len() >= MIDDLE_FROM_ROWS).then(|| self.sample_every(MIDDLE_STEP));
+        (Some(pilot), middle)
+    }
+
+    /// A weighted sample of about one row in `step`: rows of weight ≥ `step` are all kept; of the
+    /// others every `step`-th is kept with its weight multiplied by `step` (systematic sampling
+    /// with Horvitz–Thompson weights, so every total the likelihood sums is estimated without
+    /// bias).
+    pub(crate) fn sample_every(&self, step: usize) -> GroupedSummaries {
+        let step_weight = step as f64;
+        let mut sample = GroupedSummaries::default();
+        // The sample's level ids, by the full data's (levels keep their order of first appearance).
+        let mut x_ids = vec![u32::MAX; self.x_levels.len()];
+        let mut time_ids = vec![u32::MAX; self.time_levels.len()];
+        let mut seen = 0_usize;
+        for (i, row) in self.rows.iter().enumerate() {
+            let weight = if row.weight >= step_weight {
+                row.weight
+            } else {
+                seen += 1;
+                if !seen.is_multiple_of(step) {
+                    continue;
+                }
+                row.weight * step_weight
+            };
+            let x = sample_id(&mut x_ids, self.x_level_of_row[i], &self.x_levels, &mut sample.x_levels);
+            if sample.x_level_weights.len() < sample.x_levels.len() {
+                sample.x_level_weights.push(0.0);
+            }
+            sample.x_level_weights[x as usize] += weight;
+            let [tx, t] = self.time_levels_of_row[i];
+            let mut time = |id| sample_id(&mut time_ids, id, &self.time_levels, &mut sample.time_levels);
+            let times = [time(tx), time(t)];
+            sample.rows.push(WeightedSummary { weight, ..*row });
+            sample.x_level_of_row.push(x);
+            sample.time_levels_of_row.push(times);
+        }
+        sample
+    }
+}
+
+/// The id in a sample of the level `id` of the full data: the next free one the first time.
+fn sample_id(ids: &mut [u32], id: u32, values: &[f64], sample_values: &mut Vec<f64>) -> u32 {
+    let slot = &mut ids[id as usize];
+    if *slot == u32::MAX {
+        *slot = sample_values.len() as u32;
+        sample_values.push(values[id as usize]);
+    }
+    *slot
 }
 
 /// A hash map keyed by bit patterns with a cheap hash: grouping a million rows is a million
@@ -419,6 +488,7 @@ mod tests {
         assert_eq!(grouped.x_level_of_row(), &[0, 1, 1]);
         assert_eq!(grouped.time_levels(), &[0.0, 10.0, 5.0, 6.0]);
         assert_eq!(grouped.time_levels_of_row(), &[[0, 1], [2, 1], [3, 1]]);
+        assert_eq!(grouped.x_level_weights(), &[2.0, 2.0]);
     }
 
     #[test]
@@ -445,6 +515,15 @@ mod tests {
         });
         let grouped = GroupedSummaries::from_weighted(rows).unwrap();
         let pilot = grouped.pilot_sample().expect("large enough for a pilot");
+        for sample in [&pilot, &grouped.sample_every(10)] {
+            // The sample's level weights are its rows' (a sample indexes its own levels).
+            let mut weights = vec![0.0; sample.x_levels().len()];
+            for (row, &level) in sample.rows().iter().zip(sample.x_level_of_row()) {
+                assert_eq!(sample.x_levels()[level as usize], row.x);
+                weights[level as usize] += row.weight;
+            }
+            assert_eq!(sample.x_level_weights(), weights.as_slice());
+        }
         assert!(pilot.len() < grouped.len() / 4, "{} rows", pilot.len());
         assert!(pilot.rows().iter().any(|r| r.weight == 1000.0), "the heavy row is kept whole");
         let ratio = pilot.total_weight() / grouped.total_weight();

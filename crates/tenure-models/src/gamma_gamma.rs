@@ -140,6 +140,7 @@ pub fn fit_with_progress(
         build: &GammaGammaParams::from_values,
         pilots: &[],
         newton: None,
+        newton_pilot: None,
     };
     fit::run(problem, options, progress)
 }

@@ -22,12 +22,14 @@
 
 pub mod bgbb;
 pub mod bgnbd;
+mod bgnbd_sums;
 pub mod clv;
 pub mod data;
 pub mod error;
 pub mod fit;
 pub mod gamma_gamma;
 pub mod hyp2f1;
+mod lanes;
 pub mod mbgnbd;
 mod optim;
 mod parallel;

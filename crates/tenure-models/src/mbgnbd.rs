@@ -138,6 +138,7 @@ pub fn fit_with_progress(
         build: &MbgNbdParams::from_values,
         pilots: &pilots,
         newton: None,
+        newton_pilot: None,
     };
     fit::run(problem, options, progress)
 }

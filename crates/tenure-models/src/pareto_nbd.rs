@@ -199,9 +199,9 @@ fn log_likelihood_and_gradient_indexed(
         let mut acc = [0.0; 5];
         for i in range {
             let (s, [tx_pair, t_pair]) = (&rows[i], index.row_pairs[i]);
-            let at_big_t = &times[time_levels_of_row[i][1]];
+            let at_big_t = &times[time_levels_of_row[i][1] as usize];
             let parts = combine_parts(p, s.x, at_big_t, terms[tx_pair as usize], terms[t_pair as usize]);
-            let (l, g) = finish_customer(p, &levels[x_level_of_row[i]], parts, want_gradient);
+            let (l, g) = finish_customer(p, &levels[x_level_of_row[i] as usize], parts, want_gradient);
             acc[0] += s.weight * l;
             for (a, gi) in acc[1..].iter_mut().zip(g) {
                 *a += s.weight * gi;
@@ -280,6 +280,7 @@ pub fn fit_with_progress(
         build: &ParetoNbdParams::from_values,
         pilots: &pilots,
         newton: None,
+        newton_pilot: None,
     };
     fit::run(problem, options, progress)
 }

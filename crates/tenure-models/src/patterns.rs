@@ -24,49 +24,37 @@ const TIME_BITS: u32 = 21;
 /// Radix sort digit: 2,048 counters fit in the first-level cache.
 const DIGIT_BITS: u32 = 11;
 
-/// Interned values: each distinct value (by bit pattern, −0 = 0) gets the next id. Values below
-/// [`HUNDREDTHS_BELOW`]` / 100` are looked up by their number of hundredths in a plain array
-/// (purchase counts, times in days and the published summaries' weeks have at most two decimals,
-/// so each owns its slot); others in a small open-addressing table (linear probing, Fibonacci
-/// hashing). Either costs a few nanoseconds where a general hash map cost several times that.
+/// Interned values: each distinct value (by bit pattern, −0 = 0) gets the next id. A value that
+/// is a whole number of hundredths k/100 with k below [`HUNDREDTHS_BELOW`] is looked up by k in a
+/// plain array — purchase counts, times in days and the published summaries' weeks have at most
+/// two decimals, and the summary reader hands such values over as k without making a float;
+/// others go to a small open-addressing table (linear probing, Fibonacci hashing). Either costs a
+/// few nanoseconds where a general hash map cost several times that.
 #[derive(Debug, Clone)]
 struct Levels {
-    /// Per slot: the owner's bits and id (the bits beside the id: one cache line to read).
-    hundredths: Vec<(u64, u32)>,
+    /// Per k: the id of the value k/100, or [`FREE`].
+    by_hundredths: Vec<u32>,
     slots: Vec<(u64, u32)>,
     values: Vec<f64>,
 }
 
-/// Values with this many hundredths or more go to [`Levels::slots`]: bounds the array at 4 MB.
-const HUNDREDTHS_BELOW: usize = 1 << 20;
-/// An empty slot of [`Levels::hundredths`] or [`Levels::slots`].
+/// Values of this many hundredths or more go to [`Levels::slots`]: bounds the array at 16 MB.
+const HUNDREDTHS_BELOW: usize = 1 << 22;
+/// An empty slot of [`Levels::by_hundredths`] or [`Levels::slots`].
 const FREE: u32 = u32::MAX;
 
 impl Default for Levels {
     fn default() -> Self {
-        Levels { hundredths: Vec::new(), slots: vec![(0, FREE); 1024], values: Vec::new() }
+        Levels { by_hundredths: Vec::new(), slots: vec![(0, FREE); 1024], values: Vec::new() }
     }
 }
 
 impl Levels {
     fn id(&mut self, value: f64) -> u32 {
-        let bits = key_bits(value);
-        if let Some(k) = hundredths_slot(value) {
-            if k >= self.hundredths.len() {
-                self.hundredths.resize((k + 1).next_power_of_two().min(HUNDREDTHS_BELOW), (0, FREE));
-            }
-            let (owner, id) = self.hundredths[k];
-            if id == FREE {
-                let id = self.values.len() as u32;
-                self.hundredths[k] = (bits, id);
-                self.values.push(value);
-                return id;
-            }
-            if owner == bits {
-                return id;
-            }
-            // Another value rounds to the same hundredths (it has more decimals): the table.
+        if let Some(k) = exact_hundredths(value) {
+            return self.id_of_hundredths(k);
         }
+        let bits = key_bits(value);
         let mask = self.slots.len() - 1;
         let mut i = Self::home(bits, mask);
         loop {
@@ -79,6 +67,23 @@ impl Levels {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// The id of the value k/100 (the double nearest it, as `str::parse` reads a decimal of at
+    /// most two places); `k` must be below [`HUNDREDTHS_BELOW`].
+    #[inline]
+    fn id_of_hundredths(&mut self, k: usize) -> u32 {
+        if let Some(&id) = self.by_hundredths.get(k) {
+            if id != FREE {
+                return id;
+            }
+        } else {
+            self.by_hundredths.resize((k + 1).next_power_of_two().min(HUNDREDTHS_BELOW), FREE);
+        }
+        let id = self.values.len() as u32;
+        self.by_hundredths[k] = id;
+        self.values.push(k as f64 / 100.0);
+        id
     }
 
     /// The first slot to probe for `bits`: the top bits of a multiplicative hash of a folded
@@ -110,19 +115,18 @@ impl Levels {
     }
 }
 
-/// The slot of [`Levels::hundredths`] for `value`: its number of hundredths, rounded. The first
-/// value to reach a slot owns it; another value rounding to the same slot (one with more
-/// decimals) is told apart by comparing the owner's bits, and goes to the hash table. Values of at
-/// most two decimals, what the files hold, always own their slot. No division and no `round`
-/// (a libm call on baseline x86-64): a multiplication and a truncating cast.
-fn hundredths_slot(value: f64) -> Option<usize> {
+/// k when `value` is the double nearest k/100 for a k below [`HUNDREDTHS_BELOW`] (the value a
+/// decimal of at most two places reads as), else `None`. −0 counts as 0.
+fn exact_hundredths(value: f64) -> Option<usize> {
+    if !(0.0..HUNDREDTHS_BELOW as f64 / 100.0).contains(&value) {
+        return None;
+    }
     // Through i64: one truncating instruction (a cast to usize checks for values ≥ 2⁶³).
-    (0.0..(HUNDREDTHS_BELOW as f64 / 100.0 - 0.01))
-        .contains(&value)
-        .then_some((value * 100.0 + 0.5) as i64 as usize)
+    let k = (value * 100.0 + 0.5) as i64 as usize;
+    (k < HUNDREDTHS_BELOW && k as f64 / 100.0 == value).then_some(k)
 }
 
-/// Pending rows a part sorts into its patterns at once: bounds a part's memory (about 2 MB of
+/// Pending rows a part sorts into its patterns at once: bounds a part's memory (about 1 MB of
 /// keys) while keeping the sorts long enough to be cheap per row.
 const FLUSH_ROWS: usize = 1 << 17;
 
@@ -133,7 +137,8 @@ const FLUSH_ROWS: usize = 1 << 17;
 pub struct PatternPart {
     x: Levels,
     time: Levels,
-    pending: Vec<[u32; 3]>,
+    /// Pending rows as fixed-position keys ([`pack`]) of their local level ids.
+    pending: Vec<u64>,
     /// One weight per pending row, or `None` while every pending row weighs 1.
     weights: Option<Vec<f64>>,
     /// Distinct patterns so far: fixed-position keys of local ids, ascending, with weights.
@@ -147,6 +152,7 @@ pub struct PatternPart {
 /// of the time of reading a million-row summary file on the benchmark machine.
 #[derive(Debug, Default)]
 struct Buffers {
+    key_scratch: Vec<u64>,
     keyed: Vec<(u64, f64)>,
     scratch: Vec<(u64, f64)>,
     run: Vec<(u64, f64)>,
@@ -166,7 +172,28 @@ impl PatternPart {
         if weight == 0.0 {
             return;
         }
-        let row = [self.x.id(x), self.time.id(t_x), self.time.id(big_t)];
+        let ids = [self.x.id(x), self.time.id(t_x), self.time.id(big_t)];
+        self.push_ids(ids, weight);
+    }
+
+    /// [`Self::push`] for a row whose `x`, `t_x` and `T` are whole numbers of hundredths, given
+    /// as those numbers (`[3, 2081, 3886]` for x = 3, t_x = 20.81, T = 38.86): the same rows and
+    /// ids as pushing the values `k / 100`, without making a float.
+    #[inline]
+    pub fn push_hundredths(&mut self, [x, t_x, big_t]: [u64; 3], weight: f64) {
+        if weight == 0.0 {
+            return;
+        }
+        let id = |levels: &mut Levels, k: u64| match usize::try_from(k) {
+            Ok(k) if k < HUNDREDTHS_BELOW => levels.id_of_hundredths(k),
+            _ => levels.id(k as f64 / 100.0),
+        };
+        let ids = [id(&mut self.x, x), id(&mut self.time, t_x), id(&mut self.time, big_t)];
+        self.push_ids(ids, weight);
+    }
+
+    #[inline]
+    fn push_ids(&mut self, ids: [u32; 3], weight: f64) {
         if weight != 1.0 && self.weights.is_none() {
             self.weights = Some(vec![1.0; self.pending.len()]);
         }
@@ -176,7 +203,7 @@ impl PatternPart {
         if self.pending.capacity() == 0 {
             self.pending.reserve_exact(FLUSH_ROWS);
         }
-        self.pending.push(row);
+        self.pending.push(pack(ids));
         if self.pending.len() >= FLUSH_ROWS {
             self.flush();
         }
@@ -197,16 +224,24 @@ impl PatternPart {
             self.weights = None;
             return;
         }
+        // Keys as short as the level counts allow: fewer radix passes.
         let widths = [bit_width(self.x.values.len()), bit_width(self.time.values.len())];
+        let bits = widths[0] + 2 * widths[1];
+        self.pending.iter_mut().for_each(|key| *key = pack_compact(unpack(*key), widths));
         let buffers = &mut self.buffers;
-        let rows = self.pending.drain(..).map(|row| pack_compact(row, widths));
-        buffers.keyed.clear();
         match self.weights.take() {
-            Some(weights) => buffers.keyed.extend(rows.zip(weights)),
-            None => buffers.keyed.extend(rows.map(|key| (key, 1.0))),
+            None => {
+                radix_sort(&mut self.pending, &mut buffers.key_scratch, bits, |&key| key);
+                count_keys(&self.pending, &mut buffers.run);
+            }
+            Some(weights) => {
+                buffers.keyed.clear();
+                buffers.keyed.extend(self.pending.iter().copied().zip(weights));
+                radix_sort(&mut buffers.keyed, &mut buffers.scratch, bits, |&(key, _)| key);
+                count_runs(&buffers.keyed, &mut buffers.run);
+            }
         }
-        radix_sort(&mut buffers.keyed, &mut buffers.scratch, widths[0] + 2 * widths[1]);
-        count_runs(&buffers.keyed, &mut buffers.run);
+        self.pending.clear();
         for (key, _) in &mut buffers.run {
             *key = pack(unpack_compact(*key, widths));
         }
@@ -220,8 +255,14 @@ impl PatternPart {
 pub struct PatternGrouper {
     x: Levels,
     time: Levels,
-    /// Distinct packed keys (global level ids) with their total weights, ascending by key.
+    /// Distinct packed keys (global level ids) with their total weights, ascending by key: those
+    /// of the parts before the last, and the last part's, merged only by [`Self::finish`] (as it
+    /// builds the grouped rows: no merged copy of them all is made).
     patterns: Vec<(u64, f64)>,
+    last: Vec<(u64, f64)>,
+    /// Buffers of absorbed parts, their pages already mapped: the sorts and merges here reuse
+    /// them rather than fault in fresh memory.
+    spare: Vec<Vec<(u64, f64)>>,
 }
 
 impl PatternGrouper {
@@ -254,6 +295,8 @@ impl PatternGrouper {
         }
         let identity = |ids: &[u32]| ids.iter().enumerate().all(|(i, &id)| i as u32 == id);
         let mut run = part.patterns;
+        let Buffers { keyed, scratch, run: last_run, merged, .. } = part.buffers;
+        self.spare.extend([keyed, scratch, last_run, merged]);
         if !(identity(&x_ids) && identity(&time_ids)) {
             // Renumbered keys are sorted again (as short keys: fewer radix passes).
             let widths = [bit_width(self.x.values.len()), bit_width(self.time.values.len())];
@@ -264,13 +307,28 @@ impl PatternGrouper {
                     widths,
                 );
             }
-            radix_sort(&mut run, &mut Vec::new(), widths[0] + 2 * widths[1]);
+            let mut scratch = self.spare_buffer();
+            radix_sort(&mut run, &mut scratch, widths[0] + 2 * widths[1], |&(key, _)| key);
+            self.spare.push(scratch);
             run.iter_mut().for_each(|(key, _)| *key = pack(unpack_compact(*key, widths)));
         }
-        let mut merged = Vec::new();
-        merge_runs(&self.patterns, &run, &mut merged);
-        self.patterns = merged;
+        let previous = std::mem::replace(&mut self.last, run);
+        if self.patterns.is_empty() {
+            self.patterns = previous;
+        } else if !previous.is_empty() {
+            let mut merged = self.spare_buffer();
+            merged.clear();
+            merged.extend(Merged::new(&self.patterns, &previous));
+            self.spare.push(std::mem::replace(&mut self.patterns, merged));
+            self.spare.push(previous);
+        }
         Ok(())
+    }
+
+    /// The spare buffer with the most room (empty).
+    fn spare_buffer(&mut self) -> Vec<(u64, f64)> {
+        let largest = (0..self.spare.len()).max_by_key(|&i| self.spare[i].capacity());
+        largest.map(|i| self.spare.swap_remove(i)).unwrap_or_default()
     }
 
     /// The grouped summaries: levels in order of first appearance in the input, rows ascending
@@ -280,8 +338,19 @@ impl PatternGrouper {
     /// [`ModelError::InvalidData`] for a distinct row outside the valid range (its index in
     /// that order).
     pub fn finish(self) -> Result<GroupedSummaries, ModelError> {
-        let rows = self.patterns.into_iter().map(|(key, weight)| (unpack(key), weight));
+        let rows = Merged::new(&self.patterns, &self.last).map(|(key, weight)| (unpack(key), weight));
         GroupedSummaries::from_levels(self.x.values, self.time.values, rows)
+    }
+}
+
+/// The distinct keys of `sorted` (rows of weight 1) with their counts, into `out`.
+fn count_keys(sorted: &[u64], out: &mut Vec<(u64, f64)>) {
+    out.clear();
+    let mut rest = sorted;
+    while let Some(&key) = rest.first() {
+        let run = rest.iter().take_while(|&&k| k == key).count();
+        out.push((key, run as f64));
+        rest = &rest[run..];
     }
 }
 
@@ -300,23 +369,54 @@ fn count_runs(sorted: &[(u64, f64)], out: &mut Vec<(u64, f64)>) {
 fn merge_runs(a: &[(u64, f64)], b: &[(u64, f64)], out: &mut Vec<(u64, f64)>) {
     out.clear();
     out.reserve(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        if x.0 < y.0 {
-            out.push(x);
-            i += 1;
-        } else if y.0 < x.0 {
-            out.push(y);
-            j += 1;
-        } else {
-            out.push((x.0, x.1 + y.1));
-            i += 1;
-            j += 1;
+    out.extend(Merged::new(a, b));
+}
+
+/// Two ascending runs of distinct keys merged as they are read: each key once, with the weights
+/// of a key in both added.
+struct Merged<'a> {
+    a: &'a [(u64, f64)],
+    b: &'a [(u64, f64)],
+}
+
+impl<'a> Merged<'a> {
+    fn new(a: &'a [(u64, f64)], b: &'a [(u64, f64)]) -> Self {
+        Merged { a, b }
+    }
+}
+
+impl Iterator for Merged<'_> {
+    type Item = (u64, f64);
+
+    fn next(&mut self) -> Option<(u64, f64)> {
+        match (self.a.first(), self.b.first()) {
+            (Some(&x), Some(&y)) if x.0 < y.0 => {
+                self.a = &self.a[1..];
+                Some(x)
+            }
+            (Some(&x), Some(&y)) if y.0 < x.0 => {
+                self.b = &self.b[1..];
+                Some(y)
+            }
+            (Some(&x), Some(&y)) => {
+                (self.a, self.b) = (&self.a[1..], &self.b[1..]);
+                Some((x.0, x.1 + y.1))
+            }
+            (Some(&x), None) => {
+                self.a = &self.a[1..];
+                Some(x)
+            }
+            (None, Some(&y)) => {
+                self.b = &self.b[1..];
+                Some(y)
+            }
+            (None, None) => None,
         }
     }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.a.len().max(self.b.len()), Some(self.a.len() + self.b.len()))
+    }
 }
 
 /// Bits needed for ids below `count`.
@@ -346,13 +446,18 @@ fn unpack_compact(key: u64, [_, time_bits]: [u32; 2]) -> [u32; 3] {
 
 /// Sorts `items` by the low `bits` bits of their keys (stable LSD radix sort, 11 bits a pass),
 /// with `scratch` as the second buffer (reused between calls).
-fn radix_sort(items: &mut Vec<(u64, f64)>, scratch: &mut Vec<(u64, f64)>, bits: u32) {
+fn radix_sort<T: Copy + Default>(
+    items: &mut Vec<T>,
+    scratch: &mut Vec<T>,
+    bits: u32,
+    key: impl Fn(&T) -> u64,
+) {
     scratch.clear();
-    scratch.resize(items.len(), (0, 0.0));
+    scratch.resize(items.len(), T::default());
     let mut shift = 0;
     while shift < bits {
         let mut counts = [0_usize; 1 << DIGIT_BITS];
-        let digit = |item: &(u64, f64)| ((item.0 >> shift) & ((1 << DIGIT_BITS) - 1)) as usize;
+        let digit = |item: &T| ((key(item) >> shift) & ((1 << DIGIT_BITS) - 1)) as usize;
         for item in items.iter() {
             counts[digit(item)] += 1;
         }
@@ -428,7 +533,7 @@ mod tests {
             (0..5_000_u64).map(|i| ((i * 2_654_435_761) % 100_003, i as f64)).collect();
         let mut expected = items.clone();
         expected.sort_by_key(|r| r.0);
-        radix_sort(&mut items, &mut Vec::new(), 17);
+        radix_sort(&mut items, &mut Vec::new(), 17, |&(key, _)| key);
         assert_eq!(items, expected);
     }
 
@@ -449,8 +554,40 @@ mod tests {
         );
         for k in 0..200_000_usize {
             let value = k as f64 / 100.0;
-            assert_eq!(hundredths_slot(value), Some(k), "{value}");
+            assert_eq!(exact_hundredths(value), Some(k), "{value}");
+            let text = format!("{}.{:02}", k / 100, k % 100);
+            assert_eq!(text.parse::<f64>().unwrap(), value, "a decimal of two places reads as k / 100");
         }
+        assert_eq!(exact_hundredths(0.014), None);
+        assert_eq!(exact_hundredths(30.428_571_428_571_43), None);
+    }
+
+    #[test]
+    fn rows_given_in_hundredths_group_as_the_values_they_stand_for() {
+        // Whole hundredths, values of more decimals in between, and hundredths past the array.
+        let big = HUNDREDTHS_BELOW as u64 + 7;
+        let hundredths: Vec<[u64; 3]> = (0..50_000_u64)
+            .map(|i| [i % 13, (i * 7) % 3_907, 3_907 + (i * 11) % 500 + if i % 997 == 0 { big } else { 0 }])
+            .collect();
+        let mut by_values = PatternPart::new();
+        let mut by_hundredths = PatternPart::new();
+        for (i, &[x, t_x, big_t]) in hundredths.iter().enumerate() {
+            let weight = if i % 5 == 0 { 2.5 } else { 1.0 };
+            let value = |k: u64| k as f64 / 100.0;
+            by_values.push(value(x), value(t_x), value(big_t), weight);
+            by_hundredths.push_hundredths([x, t_x, big_t], weight);
+            if i % 1_000 == 0 {
+                // A value that is no whole number of hundredths, through both parts alike.
+                by_values.push(0.125, 1.0 / 3.0, 40.0, 1.0);
+                by_hundredths.push(0.125, 1.0 / 3.0, 40.0, 1.0);
+            }
+        }
+        let finish = |part: PatternPart| {
+            let mut grouper = PatternGrouper::new();
+            grouper.absorb(part).unwrap();
+            grouper.finish().unwrap()
+        };
+        assert_eq!(finish(by_hundredths), finish(by_values));
     }
 
     #[test]

@@ -103,9 +103,9 @@ fn grouping_split_over_threads_matches_a_plain_count() {
         assert_eq!(row.weight, counts[key]);
     }
     for (i, row) in data.rows().iter().enumerate() {
-        assert_eq!(data.x_levels()[data.x_level_of_row()[i]], row.x);
+        assert_eq!(data.x_levels()[data.x_level_of_row()[i] as usize], row.x);
         let [tx, t] = data.time_levels_of_row()[i];
-        assert_eq!((data.time_levels()[tx], data.time_levels()[t]), (row.t_x, row.big_t));
+        assert_eq!((data.time_levels()[tx as usize], data.time_levels()[t as usize]), (row.t_x, row.big_t));
     }
 }
 
