@@ -90,7 +90,7 @@ fn report(
 ) {
     let predicted = clock.elapsed().as_secs_f64();
     let n = data.total_weight();
-    let weights = data.rows().iter().map(|r| r.weight);
+    let weights = data.rows().map(|r| r.weight);
     let (alive, expected) =
         predictions.iter().zip(weights).fold((0.0, 0.0), |(a, e), (&(p, y), w)| (a + w * p, e + w * y));
     println!(

@@ -170,16 +170,17 @@ pub(crate) fn weighted_row_sum<L: Sync>(
     row: impl Fn(&L, f64, TimeTerms, TimeTerms) -> (f64, [f64; 4]) + Sync,
 ) -> (f64, [f64; 4]) {
     let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| time_terms(alpha, t)).collect();
-    let (rows, x_level_of_row, time_levels_of_row) =
-        (data.rows(), data.x_level_of_row(), data.time_levels_of_row());
-    let [ll, g0, g1, g2, g3] = crate::parallel::sum_blocks(rows.len(), |range| {
+    let (weights, x_level_of_row, time_levels_of_row) =
+        (data.weights(), data.x_level_of_row(), data.time_levels_of_row());
+    let [ll, g0, g1, g2, g3] = crate::parallel::sum_blocks(data.len(), |range| {
         let mut acc = [0.0; 5];
         for i in range {
-            let (s, [tx, t]) = (&rows[i], time_levels_of_row[i]);
-            let (l, g) = row(&levels[x_level_of_row[i] as usize], s.x, times[tx as usize], times[t as usize]);
-            acc[0] += s.weight * l;
+            let (level, [tx, t]) = (x_level_of_row[i] as usize, time_levels_of_row[i]);
+            let x = data.x_levels()[level];
+            let (l, g) = row(&levels[level], x, times[tx as usize], times[t as usize]);
+            acc[0] += weights[i] * l;
             for (a, gi) in acc[1..].iter_mut().zip(g) {
-                *a += s.weight * gi;
+                *a += weights[i] * gi;
             }
         }
         acc
@@ -232,7 +233,7 @@ pub fn fit_with_progress(
     if data.is_empty() || n <= 0.0 {
         return Err(ModelError::EmptyData("BG/NBD needs at least one customer"));
     }
-    let sum_t: f64 = data.rows().iter().map(|s| s.weight * s.big_t).sum();
+    let sum_t: f64 = data.rows().map(|s| s.weight * s.big_t).sum();
     let sum_x1: f64 = data.x_levels().iter().zip(data.x_level_weights()).map(|(x, w)| w * (x + 1.0)).sum();
     let start = BgNbdParams { r: 1.0, alpha: sum_t / sum_x1, a: 1.0, b: 1.0 };
     let objective = |theta: &[f64]| mean_objective(theta, data, n);
@@ -344,10 +345,9 @@ pub fn predict_rows(params: &BgNbdParams, data: &GroupedSummaries, t: f64) -> Ve
         let (x, big_t) = index.pairs[i];
         expected_purchases_if_alive(params, x, big_t, t)
     });
-    let rows = data.rows();
     let mut out = vec![RowPrediction { probability_alive: 0.0, expected_purchases: 0.0 }; data.len()];
     crate::parallel::fill(&mut out, |i| {
-        let row = &rows[i];
+        let row = data.row(i);
         let probability_alive = probability_alive(params, row.x, row.t_x, row.big_t);
         let factor = factors[index.row_pairs[i][1] as usize];
         RowPrediction { probability_alive, expected_purchases: factor * probability_alive }

@@ -141,14 +141,14 @@ impl Chunk {
     /// The rows `first..first + CHUNK`; slots past `last` repeat it with weight 0.
     #[inline(always)]
     fn gather(&mut self, tables: &Tables<'_>, first: usize, last: usize) {
-        let (rows, x_levels, time_levels) =
-            (tables.data.rows(), tables.data.x_level_of_row(), tables.data.time_levels_of_row());
+        let (weights, x_levels, time_levels) =
+            (tables.data.weights(), tables.data.x_level_of_row(), tables.data.time_levels_of_row());
         for j in 0..CHUNK {
             let i = (first + j).min(last);
             let [tx, t] = time_levels[i];
             let (at_tx, at_t) = (tables.times[tx as usize], tables.times[t as usize]);
             let level = tables.levels[x_levels[i] as usize];
-            self.weight[j] = if first + j <= last { rows[i].weight } else { 0.0 };
+            self.weight[j] = if first + j <= last { weights[i] } else { 0.0 };
             (self.rx[j], self.ln_drop[j], self.inv_bx1[j]) = (level.rx, level.ln_drop, level.inv_bx1);
             (self.ln_t[j], self.inv_t[j]) = (at_t.ln, at_t.inverse);
             (self.ln_tx[j], self.inv_tx[j]) = (at_tx.ln, at_tx.inverse);
@@ -252,7 +252,6 @@ mod tests {
         ] {
             let reference: f64 = data
                 .rows()
-                .iter()
                 .map(|row| row.weight * customer_log_likelihood(&p, row.x, row.t_x, row.big_t))
                 .sum();
             for total in [sums::<false>(&p, &data)[0], sums::<true>(&p, &data)[0]] {

@@ -41,11 +41,12 @@ pub struct WeightedSummary {
     pub weight: f64,
 }
 
-/// Validated, grouped summaries: identical `(x, t_x, T)` collapsed into weighted rows (in order
-/// of first appearance) plus an index of the distinct `x` values.
+/// Validated, grouped summaries: identical `(x, t_x, T)` collapsed into weighted rows, kept as
+/// columns — each row's weight and the indices of its `x`, `t_x` and `T` among the distinct
+/// values (a fit reads a row's weight and level indices; a third of the memory of whole rows).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupedSummaries {
-    rows: Vec<WeightedSummary>,
+    weights: Vec<f64>,
     x_levels: Vec<f64>,
     x_level_of_row: Vec<u32>,
     /// The total weight of the rows of each x level.
@@ -112,7 +113,7 @@ impl GroupedSummaries {
     ) -> Result<Self, ModelError> {
         let mut grouped = GroupedSummaries { x_levels, time_levels, ..GroupedSummaries::default() };
         let capacity = rows.size_hint().1.unwrap_or(rows.size_hint().0);
-        grouped.rows.reserve(capacity);
+        grouped.weights.reserve(capacity);
         grouped.x_level_of_row.reserve(capacity);
         grouped.time_levels_of_row.reserve(capacity);
         grouped.x_level_weights = vec![0.0; grouped.x_levels.len()];
@@ -124,7 +125,7 @@ impl GroupedSummaries {
                 weight,
             };
             validate(index, &summary)?;
-            grouped.rows.push(summary);
+            grouped.weights.push(weight);
             grouped.x_level_of_row.push(x);
             grouped.x_level_weights[x as usize] += weight;
             grouped.time_levels_of_row.push([t_x, big_t]);
@@ -152,7 +153,7 @@ impl GroupedSummaries {
                 })
             };
             let times = [time_level(summary.t_x), time_level(summary.big_t)];
-            grouped.rows.push(summary);
+            grouped.weights.push(summary.weight);
             grouped.x_level_of_row.push(level);
             grouped.x_level_weights[level as usize] += summary.weight;
             grouped.time_levels_of_row.push(times);
@@ -160,9 +161,25 @@ impl GroupedSummaries {
         grouped
     }
 
-    /// The distinct weighted rows.
-    pub fn rows(&self) -> &[WeightedSummary] {
-        &self.rows
+    /// The distinct weighted rows, in order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = WeightedSummary> + '_ {
+        (0..self.len()).map(|i| self.row(i))
+    }
+
+    /// Row `i` (panics past [`Self::len`]).
+    pub fn row(&self, i: usize) -> WeightedSummary {
+        let [t_x, big_t] = self.time_levels_of_row[i];
+        WeightedSummary {
+            x: self.x_levels[self.x_level_of_row[i] as usize],
+            t_x: self.time_levels[t_x as usize],
+            big_t: self.time_levels[big_t as usize],
+            weight: self.weights[i],
+        }
+    }
+
+    /// Each row's weight.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
     }
 
     /// The distinct values of `x`, in order of first appearance.
@@ -193,12 +210,12 @@ impl GroupedSummaries {
 
     /// The number of distinct rows.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.weights.len()
     }
 
     /// True when there are no rows of positive weight.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.weights.is_empty()
     }
 
     /// The total weight (the number of customers when weights are counts).
@@ -295,8 +312,8 @@ impl GroupedSummaries {
     /// fit directly: [`Self::sample_every`] k-th row, k = rows / [`PILOT_ROWS`] but at least
     /// [`MIN_PILOT_STEP`].
     pub(crate) fn pilot_sample(&self) -> Option<GroupedSummaries> {
-        (self.rows.len() >= PILOT_FROM_ROWS)
-            .then(|| self.sample_every((self.rows.len() / PILOT_ROWS).max(MIN_PILOT_STEP)))
+        (self.len() >= PILOT_FROM_ROWS)
+            .then(|| self.sample_every((self.len() / PILOT_ROWS).max(MIN_PILOT_STEP)))
     }
 
     /// The samples of a fit that Newton's method finishes (BG/NBD): a pilot of about
@@ -304,11 +321,11 @@ impl GroupedSummaries {
     /// [`MIDDLE_FROM_ROWS`] rows a middle sample on which Newton's method refines the pilot's
     /// optimum before the full data. Both `None` for small data.
     pub(crate) fn newton_pilot_samples(&self) -> (Option<GroupedSummaries>, Option<GroupedSummaries>) {
-        if self.rows.len() < PILOT_FROM_ROWS {
+        if self.len() < PILOT_FROM_ROWS {
             return (None, None);
         }
-        let pilot = self.sample_every((self.rows.len() / NEWTON_PILOT_ROWS).max(MIN_PILOT_STEP));
-        let middle = (self.rows.len() >= MIDDLE_FROM_ROWS).then(|| self.sample_every(MIDDLE_STEP));
+        let pilot = self.sample_every((self.len() / NEWTON_PILOT_ROWS).max(MIN_PILOT_STEP));
+        let middle = (self.len() >= MIDDLE_FROM_ROWS).then(|| self.sample_every(MIDDLE_STEP));
         (Some(pilot), middle)
     }
 
@@ -322,16 +339,18 @@ impl GroupedSummaries {
         // The sample's level ids, by the full data's (levels keep their order of first appearance).
         let mut x_ids = vec![u32::MAX; self.x_levels.len()];
         let mut time_ids = vec![u32::MAX; self.time_levels.len()];
-        let mut seen = 0_usize;
-        for (i, row) in self.rows.iter().enumerate() {
-            let weight = if row.weight >= step_weight {
-                row.weight
+        // Light rows until the next one kept (a countdown: a division per row cost milliseconds).
+        let mut until_kept = step;
+        for (i, &row_weight) in self.weights.iter().enumerate() {
+            let weight = if row_weight >= step_weight {
+                row_weight
             } else {
-                seen += 1;
-                if !seen.is_multiple_of(step) {
+                until_kept -= 1;
+                if until_kept > 0 {
                     continue;
                 }
-                row.weight * step_weight
+                until_kept = step;
+                row_weight * step_weight
             };
             let x = sample_id(&mut x_ids, self.x_level_of_row[i], &self.x_levels, &mut sample.x_levels);
             if sample.x_level_weights.len() < sample.x_levels.len() {
@@ -341,7 +360,7 @@ impl GroupedSummaries {
             let [tx, t] = self.time_levels_of_row[i];
             let mut time = |id| sample_id(&mut time_ids, id, &self.time_levels, &mut sample.time_levels);
             let times = [time(tx), time(t)];
-            sample.rows.push(WeightedSummary { weight, ..*row });
+            sample.weights.push(weight);
             sample.x_level_of_row.push(x);
             sample.time_levels_of_row.push(times);
         }
@@ -482,7 +501,7 @@ mod tests {
         ];
         let grouped = GroupedSummaries::from_customers(&data).unwrap();
         assert_eq!(grouped.len(), 3);
-        assert_eq!(grouped.rows()[0].weight, 2.0);
+        assert_eq!(grouped.row(0).weight, 2.0);
         assert_eq!(grouped.total_weight(), 4.0);
         assert_eq!(grouped.x_levels(), &[0.0, 2.0]);
         assert_eq!(grouped.x_level_of_row(), &[0, 1, 1]);
@@ -518,22 +537,17 @@ mod tests {
         for sample in [&pilot, &grouped.sample_every(10)] {
             // The sample's level weights are its rows' (a sample indexes its own levels).
             let mut weights = vec![0.0; sample.x_levels().len()];
-            for (row, &level) in sample.rows().iter().zip(sample.x_level_of_row()) {
+            for (row, &level) in sample.rows().zip(sample.x_level_of_row()) {
                 assert_eq!(sample.x_levels()[level as usize], row.x);
                 weights[level as usize] += row.weight;
             }
             assert_eq!(sample.x_level_weights(), weights.as_slice());
         }
         assert!(pilot.len() < grouped.len() / 4, "{} rows", pilot.len());
-        assert!(pilot.rows().iter().any(|r| r.weight == 1000.0), "the heavy row is kept whole");
+        assert!(pilot.weights().contains(&1000.0), "the heavy row is kept whole");
         let ratio = pilot.total_weight() / grouped.total_weight();
         assert!((ratio - 1.0).abs() < 0.01, "{ratio}");
-        assert!(
-            GroupedSummaries::from_weighted(grouped.rows()[..1000].to_vec())
-                .unwrap()
-                .pilot_sample()
-                .is_none()
-        );
+        assert!(GroupedSummaries::from_weighted(grouped.rows().take(1000)).unwrap().pilot_sample().is_none());
     }
 
     #[test]

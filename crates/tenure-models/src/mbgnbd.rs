@@ -111,8 +111,8 @@ pub fn fit_with_progress(
     if data.is_empty() || n <= 0.0 {
         return Err(ModelError::EmptyData("MBG/NBD needs at least one customer"));
     }
-    let sum_t: f64 = data.rows().iter().map(|s| s.weight * s.big_t).sum();
-    let sum_x1: f64 = data.rows().iter().map(|s| s.weight * (s.x + 1.0)).sum();
+    let sum_t: f64 = data.rows().map(|s| s.weight * s.big_t).sum();
+    let sum_x1: f64 = data.rows().map(|s| s.weight * (s.x + 1.0)).sum();
     let with_gradient = |theta: &[f64]| mean_objective(theta, data, n);
     let value = |theta: &[f64]| with_gradient(theta).0;
     let objective = Objective { value: &value, value_and_gradient: &with_gradient };

@@ -193,18 +193,19 @@ fn log_likelihood_and_gradient_indexed(
     });
     let levels: Vec<LevelTerms> = data.x_levels().iter().map(|&x| level_terms(p, x)).collect();
     let times: Vec<TimeTerms> = data.time_levels().iter().map(|&t| TimeTerms::new(p, t)).collect();
-    let (rows, x_level_of_row, time_levels_of_row) =
-        (data.rows(), data.x_level_of_row(), data.time_levels_of_row());
-    let [ll, g0, g1, g2, g3] = crate::parallel::sum_blocks(rows.len(), |range| {
+    let (weights, x_level_of_row, time_levels_of_row) =
+        (data.weights(), data.x_level_of_row(), data.time_levels_of_row());
+    let [ll, g0, g1, g2, g3] = crate::parallel::sum_blocks(data.len(), |range| {
         let mut acc = [0.0; 5];
         for i in range {
-            let (s, [tx_pair, t_pair]) = (&rows[i], index.row_pairs[i]);
+            let (level, [tx_pair, t_pair]) = (x_level_of_row[i] as usize, index.row_pairs[i]);
             let at_big_t = &times[time_levels_of_row[i][1] as usize];
-            let parts = combine_parts(p, s.x, at_big_t, terms[tx_pair as usize], terms[t_pair as usize]);
-            let (l, g) = finish_customer(p, &levels[x_level_of_row[i] as usize], parts, want_gradient);
-            acc[0] += s.weight * l;
+            let x = data.x_levels()[level];
+            let parts = combine_parts(p, x, at_big_t, terms[tx_pair as usize], terms[t_pair as usize]);
+            let (l, g) = finish_customer(p, &levels[level], parts, want_gradient);
+            acc[0] += weights[i] * l;
             for (a, gi) in acc[1..].iter_mut().zip(g) {
-                *a += s.weight * gi;
+                *a += weights[i] * gi;
             }
         }
         acc
@@ -255,8 +256,8 @@ pub fn fit_with_progress(
     if data.is_empty() || n <= 0.0 {
         return Err(ModelError::EmptyData("Pareto/NBD needs at least one customer"));
     }
-    let sum_t: f64 = data.rows().iter().map(|s| s.weight * s.big_t).sum();
-    let sum_x1: f64 = data.rows().iter().map(|s| s.weight * (s.x + 1.0)).sum();
+    let sum_t: f64 = data.rows().map(|s| s.weight * s.big_t).sum();
+    let sum_x1: f64 = data.rows().map(|s| s.weight * (s.x + 1.0)).sum();
     let full = MeanObjective::new(data);
     let with_gradient = |theta: &[f64]| full.evaluate(theta, true);
     let value = |theta: &[f64]| full.evaluate(theta, false).0;
@@ -340,9 +341,8 @@ pub fn predict_rows(params: &ParetoNbdParams, data: &GroupedSummaries, t: f64) -
     let mut terms = vec![(0.0, [0.0; 4]); index.pairs.len()];
     crate::parallel::fill(&mut terms, |i| a0_term(p, index.pairs[i].0, index.pairs[i].1, false));
     let mut out = vec![RowPrediction { probability_alive: 0.0, expected_purchases: 0.0 }; data.len()];
-    let rows = data.rows();
     crate::parallel::fill(&mut out, |i| {
-        let (row, [tx_pair, t_pair]) = (&rows[i], index.row_pairs[i]);
+        let (row, [tx_pair, t_pair]) = (data.row(i), index.row_pairs[i]);
         let at_big_t = TimeTerms::new(p, row.big_t);
         let [(alive, _), (died, _)] =
             combine_parts(p, row.x, &at_big_t, terms[tx_pair as usize], terms[t_pair as usize]);

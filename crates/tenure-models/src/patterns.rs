@@ -493,7 +493,7 @@ mod tests {
 
     /// The grouped rows as a set of (x, t_x, T, weight), which both ways must agree on.
     fn as_sorted(grouped: &GroupedSummaries) -> Vec<(f64, f64, f64, f64)> {
-        let mut out: Vec<_> = grouped.rows().iter().map(|r| (r.x, r.t_x, r.big_t, r.weight)).collect();
+        let mut out: Vec<_> = grouped.rows().map(|r| (r.x, r.t_x, r.big_t, r.weight)).collect();
         out.sort_by(|a, b| a.partial_cmp(b).unwrap());
         out
     }

@@ -94,7 +94,7 @@ fn grouping_split_over_threads_matches_a_plain_count() {
         }) += 1.0;
     }
     assert_eq!(data.len(), first_seen.len());
-    for (row, key) in data.rows().iter().zip(&first_seen) {
+    for (row, key) in data.rows().zip(&first_seen) {
         assert_eq!(
             (row.x.to_bits(), row.t_x.to_bits(), row.big_t.to_bits()),
             *key,
@@ -102,7 +102,7 @@ fn grouping_split_over_threads_matches_a_plain_count() {
         );
         assert_eq!(row.weight, counts[key]);
     }
-    for (i, row) in data.rows().iter().enumerate() {
+    for (i, row) in data.rows().enumerate() {
         assert_eq!(data.x_levels()[data.x_level_of_row()[i] as usize], row.x);
         let [tx, t] = data.time_levels_of_row()[i];
         assert_eq!((data.time_levels()[tx as usize], data.time_levels()[t as usize]), (row.t_x, row.big_t));
@@ -118,7 +118,7 @@ fn row_predictions_equal_the_per_customer_functions() {
     let data = GroupedSummaries::from_customers(&customers).unwrap();
     let same = |got: f64, want: f64| (got - want).abs() <= 1e-13 * want.abs().max(1.0);
     let bg = BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap();
-    for (row, got) in data.rows().iter().zip(bgnbd::predict_rows(&bg, &data, 39.0)) {
+    for (row, got) in data.rows().zip(bgnbd::predict_rows(&bg, &data, 39.0)) {
         assert!(
             same(got.probability_alive, bgnbd::probability_alive(&bg, row.x, row.t_x, row.big_t)),
             "{row:?}"
@@ -127,7 +127,7 @@ fn row_predictions_equal_the_per_customer_functions() {
         assert!(same(got.expected_purchases, want), "{row:?}: {got:?} vs {want}");
     }
     let pareto = ParetoNbdParams::new(0.553, 10.578, 0.606, 11.669).unwrap();
-    for (row, got) in data.rows().iter().zip(pareto_nbd::predict_rows(&pareto, &data, 39.0)) {
+    for (row, got) in data.rows().zip(pareto_nbd::predict_rows(&pareto, &data, 39.0)) {
         let alive = pareto_nbd::probability_alive(&pareto, row.x, row.t_x, row.big_t);
         assert!(same(got.probability_alive, alive), "{row:?}: {got:?} vs {alive}");
         let want = pareto_nbd::expected_purchases(&pareto, row.x, row.t_x, row.big_t, 39.0);

@@ -619,7 +619,7 @@ mod tests {
         .unwrap();
         let one = grouped(scan_file(&text, 1));
         let sorted = |g: &GroupedSummaries| {
-            let mut rows: Vec<_> = g.rows().iter().map(|r| (r.x, r.t_x, r.big_t, r.weight)).collect();
+            let mut rows: Vec<_> = g.rows().map(|r| (r.x, r.t_x, r.big_t, r.weight)).collect();
             rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
             rows
         };
