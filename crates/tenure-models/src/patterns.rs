@@ -153,6 +153,9 @@ pub struct PatternPart {
 #[derive(Debug, Default)]
 struct Buffers {
     key_scratch: Vec<u64>,
+    /// Keys of at most 32 bits (most data: a sort then moves half the bytes).
+    short_keys: Vec<u32>,
+    short_scratch: Vec<u32>,
     keyed: Vec<(u64, f64)>,
     scratch: Vec<(u64, f64)>,
     run: Vec<(u64, f64)>,
@@ -230,6 +233,12 @@ impl PatternPart {
         self.pending.iter_mut().for_each(|key| *key = pack_compact(unpack(*key), widths));
         let buffers = &mut self.buffers;
         match self.weights.take() {
+            None if bits <= u32::BITS => {
+                buffers.short_keys.clear();
+                buffers.short_keys.extend(self.pending.iter().map(|&key| key as u32));
+                radix_sort(&mut buffers.short_keys, &mut buffers.short_scratch, bits, |&key| u64::from(key));
+                count_keys(&buffers.short_keys, &mut buffers.run);
+            }
             None => {
                 radix_sort(&mut self.pending, &mut buffers.key_scratch, bits, |&key| key);
                 count_keys(&self.pending, &mut buffers.run);
@@ -344,12 +353,12 @@ impl PatternGrouper {
 }
 
 /// The distinct keys of `sorted` (rows of weight 1) with their counts, into `out`.
-fn count_keys(sorted: &[u64], out: &mut Vec<(u64, f64)>) {
+fn count_keys<K: Copy + Eq + Into<u64>>(sorted: &[K], out: &mut Vec<(u64, f64)>) {
     out.clear();
     let mut rest = sorted;
     while let Some(&key) = rest.first() {
         let run = rest.iter().take_while(|&&k| k == key).count();
-        out.push((key, run as f64));
+        out.push((key.into(), run as f64));
         rest = &rest[run..];
     }
 }
