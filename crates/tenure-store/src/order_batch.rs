@@ -50,10 +50,14 @@ pub(crate) fn write(
         all.iter().copied().filter(|o| !stored.contains_key(&o.external_id)).collect();
     let per_statement = conn.rows_per_statement();
     let mut skipped: Vec<&PendingOrder> = Vec::new();
-    let mut start = 0;
-    for size in pow2_chunks(new.len(), per_statement) {
-        skipped.extend(insert_new(conn, source_id, &new[start..start + size], now, texts)?);
-        start += size;
+    if per_statement == 1 {
+        skipped = insert_each(conn, source_id, &new, now, texts)?;
+    } else {
+        let mut start = 0;
+        for size in pow2_chunks(new.len(), per_statement) {
+            skipped.extend(insert_new(conn, source_id, &new[start..start + size], now, texts)?);
+            start += size;
+        }
     }
     counts.orders_added += (new.len() - skipped.len()) as u64;
     stored.extend(stored_rows(conn, source_id, &skipped, texts)?);
@@ -69,7 +73,7 @@ pub(crate) fn write(
     Ok(stored.len() == orders.len())
 }
 
-/// Inserts the orders not stored yet; returns the others.
+/// Inserts the orders not stored yet with one multi-row statement; returns the others.
 fn insert_new<'o>(
     conn: &mut dyn Conn,
     source_id: i64,
@@ -77,6 +81,40 @@ fn insert_new<'o>(
     now: Timestamp,
     texts: &mut Texts,
 ) -> Result<Vec<&'o PendingOrder>, StoreError> {
+    let params = insert_params(source_id, orders, now);
+    // One row: the count of changed rows says whether it was new. Several: the insert returns
+    // the keys it added.
+    let returning = orders.len() > 1;
+    let sql = texts.get("orders", orders.len(), || insert_sql(orders.len(), returning));
+    if !returning {
+        let added = conn.execute_borrowed(sql, &params)?;
+        return Ok(if added == 0 { orders.to_vec() } else { Vec::new() });
+    }
+    let inserted: HashSet<String> =
+        conn.query_borrowed(sql, &params)?.iter().map(|row| row.text(0)).collect::<Result<_, _>>()?;
+    Ok(orders.iter().copied().filter(|o| !inserted.contains(&o.external_id)).collect())
+}
+
+/// Inserts the orders not stored yet one statement each (SQLite), the statement prepared once;
+/// returns the others (those whose insert changed no row).
+fn insert_each<'o>(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    orders: &[&'o PendingOrder],
+    now: Timestamp,
+    texts: &mut Texts,
+) -> Result<Vec<&'o PendingOrder>, StoreError> {
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let params = insert_params(source_id, orders, now);
+    let sql = texts.get("orders", 1, || insert_sql(1, false));
+    let added = conn.execute_each(sql, &params, COLUMNS)?;
+    Ok(orders.iter().zip(added).filter(|&(_, added)| added == 0).map(|(&order, _)| order).collect())
+}
+
+/// The parameters of inserting `orders`, [`COLUMNS`] per order.
+fn insert_params<'o>(source_id: i64, orders: &[&'o PendingOrder], now: Timestamp) -> Vec<Param<'o>> {
     let mut params = Vec::with_capacity(orders.len() * COLUMNS);
     for order in orders {
         params.extend([
@@ -88,25 +126,18 @@ fn insert_new<'o>(
         params.extend(what_the_source_says(order));
         params.push(Param::Time(now));
     }
-    // One row: the count of changed rows says whether it was new. Several: the insert returns
-    // the keys it added.
-    let returning = orders.len() > 1;
-    let sql = texts.get("orders", orders.len(), || {
-        format!(
-            "INSERT INTO orders (source_id, external_id, identity_id, customer_id, placed_at, status, currency, \
-             total_minor, refunded_minor, items, imported_at) VALUES {} \
-             ON CONFLICT (source_id, external_id) DO NOTHING{}",
-            placeholders(orders.len(), COLUMNS, 0),
-            if returning { " RETURNING external_id" } else { "" }
-        )
-    });
-    if !returning {
-        let added = conn.execute_borrowed(sql, &params)?;
-        return Ok(if added == 0 { orders.to_vec() } else { Vec::new() });
-    }
-    let inserted: HashSet<String> =
-        conn.query_borrowed(sql, &params)?.iter().map(|row| row.text(0)).collect::<Result<_, _>>()?;
-    Ok(orders.iter().copied().filter(|o| !inserted.contains(&o.external_id)).collect())
+    params
+}
+
+/// The insert of `rows` orders that skips those already stored (by source and external id).
+fn insert_sql(rows: usize, returning: bool) -> String {
+    format!(
+        "INSERT INTO orders (source_id, external_id, identity_id, customer_id, placed_at, status, currency, \
+         total_minor, refunded_minor, items, imported_at) VALUES {} \
+         ON CONFLICT (source_id, external_id) DO NOTHING{}",
+        placeholders(rows, COLUMNS, 0),
+        if returning { " RETURNING external_id" } else { "" }
+    )
 }
 
 /// The stored rows of these orders, by external id.

@@ -203,6 +203,17 @@ pub trait Conn {
     fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError>;
     /// [`Conn::query`] with parameters that borrow their text.
     fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError>;
+    /// Runs `sql` once for every `per_run` consecutive `params`; returns each run's count of
+    /// changed rows. SQLite prepares the statement once for all of them (looking it up per row
+    /// cost a twentieth of an import).
+    fn execute_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        per_run: usize,
+    ) -> Result<Vec<u64>, StoreError> {
+        params.chunks(per_run).map(|run| self.execute_borrowed(sql, run)).collect()
+    }
     /// How many rows one statement that writes several should carry: 256 on PostgreSQL, where
     /// each statement is a network round trip; 1 on SQLite, where a statement costs no round
     /// trip (and one writing several rows inside a transaction keeps a journal of every page it

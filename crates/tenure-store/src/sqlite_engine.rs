@@ -1,5 +1,6 @@
-//! The SQLite engine: an embedded file in WAL mode, foreign keys on, a busy timeout so writers
-//! queue rather than fail, and write transactions taken IMMEDIATE.
+//! The SQLite engine: an embedded file in WAL mode, foreign keys on (but for the rows of a bulk
+//! import, see [`Backend::import_write`]), a busy timeout so writers queue rather than fail, and
+//! write transactions taken IMMEDIATE.
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -71,6 +72,9 @@ const STATEMENT_CACHE: usize = 64;
 
 pub(crate) struct Sqlite {
     conn: Connection,
+    /// Foreign-key checks are off on the connection (set by [`Backend::import_write`]; the next
+    /// other transaction turns them on before it begins).
+    foreign_keys_off: bool,
 }
 
 impl Sqlite {
@@ -101,7 +105,17 @@ impl Sqlite {
         ))
         .map_err(driver)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(Sqlite { conn })
+        Ok(Sqlite { conn, foreign_keys_off: false })
+    }
+
+    /// Turns foreign-key checks on or off for the transactions that follow (a no-op inside one).
+    fn foreign_keys(&mut self, on: bool) -> Result<(), StoreError> {
+        if self.foreign_keys_off == on {
+            let pragma = if on { "PRAGMA foreign_keys = ON" } else { "PRAGMA foreign_keys = OFF" };
+            self.conn.execute_batch(pragma).map_err(driver)?;
+            self.foreign_keys_off = !on;
+        }
+        Ok(())
     }
 }
 
@@ -140,6 +154,12 @@ impl Backend for Sqlite {
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
 
     fn write(&mut self) -> Result<SqliteTx<'_>, StoreError> {
+        self.foreign_keys(true)?;
+        self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map(SqliteTx).map_err(driver)
+    }
+
+    fn import_write(&mut self) -> Result<SqliteTx<'_>, StoreError> {
+        self.foreign_keys(false)?;
         self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map(SqliteTx).map_err(driver)
     }
 
@@ -218,6 +238,19 @@ impl Conn for SqliteTx<'_> {
 
     fn execute_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
         self.execute_any(sql, params)
+    }
+
+    fn execute_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        per_run: usize,
+    ) -> Result<Vec<u64>, StoreError> {
+        let mut statement = self.0.prepare_cached(sql).map_err(driver)?;
+        params
+            .chunks(per_run)
+            .map(|run| statement.execute(rusqlite::params_from_iter(run)).map(|n| n as u64).map_err(driver))
+            .collect()
     }
 
     fn query_borrowed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {
@@ -303,5 +336,37 @@ fn driver(error: rusqlite::Error) -> StoreError {
             )
         }
         _ => StoreError::Other(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An order whose identity and customer do not exist (the sources row does).
+    fn insert_dangling_order(tx: &mut SqliteTx<'_>) -> Result<u64, StoreError> {
+        tx.execute_batch("INSERT OR IGNORE INTO sources (id, name, created_at) VALUES (1, 'shop', 0)")?;
+        tx.execute_borrowed(
+            "INSERT INTO orders (source_id, external_id, identity_id, customer_id, placed_at, status, currency, \
+             total_minor, refunded_minor, items, imported_at) VALUES (1, 'A-1', 999, 999, 0, 'paid', 'EUR', 1, 0, '[]', 0)",
+            &[],
+        )
+    }
+
+    #[test]
+    fn foreign_keys_are_unchecked_in_an_import_and_checked_again_in_the_next_write() {
+        let mut sqlite = Sqlite::open(":memory:").unwrap();
+        let mut tx = sqlite.write().unwrap();
+        crate::migrate::apply(&mut tx, Sqlite::BOOTSTRAP, MIGRATIONS, tenure_domain::Timestamp::UNIX_EPOCH)
+            .unwrap();
+        tx.commit().unwrap();
+        let mut ordinary = sqlite.write().unwrap();
+        assert!(insert_dangling_order(&mut ordinary).is_err(), "checked in an ordinary write");
+        drop(ordinary);
+        let mut import = sqlite.import_write().unwrap();
+        assert_eq!(insert_dangling_order(&mut import).unwrap(), 1, "not checked in an import");
+        drop(import); // rolled back
+        let mut after = sqlite.write().unwrap();
+        assert!(insert_dangling_order(&mut after).is_err(), "checked again after the import");
     }
 }
