@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use tenure_domain::{SourceName, Timestamp};
-use tenure_import::{Format, IdCounters, ImportOptions, Input, RowError};
+use tenure_import::{CdnowOrderIds, Format, IdCounters, ImportOptions, Input, RowError};
 use tenure_store::Store;
 
 use crate::AppError;
@@ -66,6 +66,16 @@ fn resolve_time_zone(
         }),
         None => Ok(chrono_tz::Tz::UTC),
     }
+}
+
+/// How the source's derived CDNOW order ids write customer numbers: as its earlier imports did
+/// (unpadded for sources created before padding), padded for a new source.
+fn cdnow_order_ids(store: &mut dyn Store, request: &ImportRequest) -> Result<CdnowOrderIds, AppError> {
+    Ok(if store.source_unpadded_order_ids(&request.source())? {
+        CdnowOrderIds::Unpadded
+    } else {
+        CdnowOrderIds::Padded
+    })
 }
 
 /// One rejected row, as reported to the user.
@@ -174,8 +184,9 @@ pub fn import_files(
     progress: &dyn Progress,
 ) -> Result<ImportReport, AppError> {
     let time_zone = resolve_time_zone(store, request, now)?;
+    let cdnow_order_ids = cdnow_order_ids(store, request)?;
     for id_counters in [IdCounters::Ordered, IdCounters::All] {
-        let options = ImportOptions { id_counters, time_zone, ..request.options.clone() };
+        let options = ImportOptions { id_counters, time_zone, cdnow_order_ids, ..request.options.clone() };
         let bytes_read = Arc::new(AtomicU64::new(0));
         let (inputs, total_bytes) = open_inputs(&request.paths, &bytes_read)?;
         let watched = Watched { inputs, total_bytes, bytes_read };
@@ -202,7 +213,9 @@ pub fn import_inputs(
 ) -> Result<ImportReport, AppError> {
     let watched = Watched { inputs, total_bytes: 0, bytes_read: Arc::new(AtomicU64::new(0)) };
     let time_zone = resolve_time_zone(store, request, now)?;
-    let options = ImportOptions { id_counters: IdCounters::All, time_zone, ..request.options.clone() };
+    let cdnow_order_ids = cdnow_order_ids(store, request)?;
+    let options =
+        ImportOptions { id_counters: IdCounters::All, time_zone, cdnow_order_ids, ..request.options.clone() };
     match import_watched(store, request, &options, watched, now, &NoProgress)? {
         Imported::Report(report) => Ok(report),
         Imported::Unordered => Err(never_unordered()),

@@ -52,7 +52,10 @@ fn a_file_in_neither_customer_nor_date_order_is_read_again_with_every_count() {
     let report = import(store.as_mut(), path.clone());
     assert!(report.committed);
     assert_eq!((report.rows_read, report.orders_added, report.customers_added), (3, 3, 2));
-    assert_eq!(order_ids(store.as_mut()), ["1-19970102-1", "1-19970102-2", "2-19970101-1"]);
+    assert_eq!(
+        order_ids(store.as_mut()),
+        ["0000000001-19970102-1", "0000000001-19970102-2", "0000000002-19970101-1"]
+    );
     let again = import(store.as_mut(), path);
     assert_eq!((again.orders_added, again.orders_unchanged), (0, 3));
 }
@@ -68,5 +71,22 @@ fn a_file_ordered_by_date_keeps_its_ids() {
     );
     let report = import(store.as_mut(), path);
     assert_eq!((report.rows_read, report.orders_added), (4, 4));
-    assert_eq!(order_ids(store.as_mut()), ["2-19970101-1", "2-19970101-2", "1-19970101-1", "1-19970103-1"]);
+    assert_eq!(
+        order_ids(store.as_mut()),
+        ["0000000002-19970101-1", "0000000002-19970101-2", "0000000001-19970101-1", "0000000001-19970103-1"]
+    );
+}
+
+#[test]
+fn a_source_imported_before_padding_keeps_its_unpadded_order_ids() {
+    let header = "customer_id date number_of_cds dollar_value\n";
+    let (dir, mut store, path) = stored(header);
+    // The source exists from an earlier import, and migration 9 marked it.
+    assert_eq!(import(store.as_mut(), path.clone()).orders_added, 0);
+    tenure_store::testing::mark_source_unpadded(&dir.path().join("tenure.db"), "cdnow");
+    std::fs::write(&path, format!("{header}7 19970101 1 10.00\n7 19970101 2 20.00\n")).unwrap();
+    assert_eq!(import(store.as_mut(), path.clone()).orders_added, 2);
+    let again = import(store.as_mut(), path);
+    assert_eq!((again.orders_added, again.orders_unchanged), (0, 2), "the same ids again");
+    assert_eq!(order_ids(store.as_mut()), ["7-19970101-1", "7-19970101-2"]);
 }

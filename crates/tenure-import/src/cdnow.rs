@@ -10,7 +10,7 @@ use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderItem, OrderReco
 
 use crate::Input;
 use crate::dates::{noon_utc, yyyymmdd};
-use crate::derived_ids::{DerivedIds, IdCounters, Unordered};
+use crate::derived_ids::{CdnowOrderIds, DerivedIds, IdCounters, PADDED_DIGITS, Unordered};
 use crate::error::{ImportError, RowError};
 use crate::fields::At;
 use crate::headers::{ColumnSpec, Headers};
@@ -89,8 +89,9 @@ pub(crate) struct CdnowSource {
 }
 
 impl CdnowSource {
-    /// Opens `input` and detects its layout; derived ids keep `counters`.
-    pub fn open(input: Input, counters: IdCounters) -> Result<Self, ImportError> {
+    /// Opens `input` and detects its layout; derived ids keep `counters` and write customer
+    /// numbers as `ids` says.
+    pub fn open(input: Input, counters: IdCounters, ids: CdnowOrderIds) -> Result<Self, ImportError> {
         let file = input.name;
         let unreadable = |source| ImportError::Unreadable { file: file.clone(), source };
         let reader = crate::input::without_bom(input.reader).map_err(unreadable)?;
@@ -98,7 +99,10 @@ impl CdnowSource {
             file: file.clone(),
             reader,
             layout: Layout::headerless([0, 1, 2, 3]),
-            ids: DerivedIds::new(counters),
+            ids: match ids {
+                CdnowOrderIds::Padded => DerivedIds::new(counters).padding_numbers_to(PADDED_DIGITS),
+                CdnowOrderIds::Unpadded => DerivedIds::new(counters),
+            },
             line: 0,
             pending: None,
             buffer: Vec::new(),
@@ -249,11 +253,14 @@ impl RecordSource for CdnowSource {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Vec<Result<ImportRecord, RowError>> {
-        let mut source =
-            CdnowSource::open(Input::from_bytes("cd.txt", text.as_bytes().to_vec()), IdCounters::All)
-                .unwrap();
+    fn read_with(text: &str, ids: CdnowOrderIds) -> Vec<Result<ImportRecord, RowError>> {
+        let input = Input::from_bytes("cd.txt", text.as_bytes().to_vec());
+        let mut source = CdnowSource::open(input, IdCounters::All, ids).unwrap();
         std::iter::from_fn(|| source.next_record()).collect()
+    }
+
+    fn read(text: &str) -> Vec<Result<ImportRecord, RowError>> {
+        read_with(text, CdnowOrderIds::Padded)
     }
 
     #[test]
@@ -262,7 +269,7 @@ mod tests {
             read(" customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n");
         let record = records[0].as_ref().unwrap();
         assert_eq!((record.line, record.customer.external_id.as_str()), (2, "1"));
-        assert_eq!(record.order.external_id, "1-19970101-1");
+        assert_eq!(record.order.external_id, "0000000001-19970101-1");
         assert_eq!(record.order.total_minor, 1177);
         assert_eq!(record.order.items[0].quantity, 1);
         assert_eq!(record.order.placed_at.to_rfc3339(), "1997-01-01T12:00:00+00:00");
@@ -272,8 +279,11 @@ mod tests {
     fn reads_the_headerless_sample_layout() {
         let records = read(" 00004 0001 19970101  2   29.33\r\n 00004 0001 19970101  1   5.00\r\n");
         let ids: Vec<_> = records.iter().map(|r| r.as_ref().unwrap().order.external_id.clone()).collect();
-        assert_eq!(ids, ["4-19970101-1", "4-19970101-2"]);
+        assert_eq!(ids, ["0000000004-19970101-1", "0000000004-19970101-2"]);
         assert_eq!(records[0].as_ref().unwrap().line, 1);
+        // Sources imported before padding keep their ids.
+        let unpadded = read_with(" 00004 0001 19970101  2   29.33\r\n", CdnowOrderIds::Unpadded);
+        assert_eq!(unpadded[0].as_ref().unwrap().order.external_id, "4-19970101-1");
         assert_eq!(records[1].as_ref().unwrap().order.total_minor, 500);
     }
 
@@ -297,6 +307,7 @@ mod tests {
         let error = CdnowSource::open(
             Input::from_bytes("cd.txt", b"customer_id date\n1 19970101\n".to_vec()),
             IdCounters::All,
+            CdnowOrderIds::Padded,
         )
         .err();
         assert!(matches!(error, Some(ImportError::MissingColumn { column, .. }) if column == "dollar_value"));

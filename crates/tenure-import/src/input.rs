@@ -106,6 +106,9 @@ pub struct ImportOptions {
     /// their zone (Shopify, WooCommerce's `date_created_gmt`) and dates without a time (noon
     /// UTC) do not depend on it.
     pub time_zone: chrono_tz::Tz,
+    /// How CDNOW's derived order ids write customer numbers: padded by default, unpadded for the
+    /// sources that were imported that way.
+    pub cdnow_order_ids: crate::CdnowOrderIds,
 }
 
 impl Default for ImportOptions {
@@ -115,6 +118,7 @@ impl Default for ImportOptions {
             csv_mapping: None,
             id_counters: IdCounters::All,
             time_zone: chrono_tz::Tz::UTC,
+            cdnow_order_ids: crate::CdnowOrderIds::default(),
         }
     }
 }

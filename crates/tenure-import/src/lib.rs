@@ -94,7 +94,7 @@ mod sniff;
 mod table;
 mod woocommerce;
 
-pub use derived_ids::IdCounters;
+pub use derived_ids::{CdnowOrderIds, IdCounters, PADDED_DIGITS};
 pub use error::{ImportError, RowError};
 pub use input::{Format, ImportOptions, Input};
 pub use mapping::{CsvMapping, MAPPING_KEYS};
@@ -136,7 +136,9 @@ pub fn woocommerce_order(input: &str, json: &[u8]) -> Result<Option<tenure_domai
 /// Opens one input of `format` on its own (an Etsy orders file without items).
 fn open(format: Format, input: Input, options: &ImportOptions) -> Result<Box<dyn RecordSource>, ImportError> {
     Ok(match format {
-        Format::Cdnow => Box::new(cdnow::CdnowSource::open(input, options.id_counters)?),
+        Format::Cdnow => {
+            Box::new(cdnow::CdnowSource::open(input, options.id_counters, options.cdnow_order_ids)?)
+        }
         Format::Etsy => Box::new(etsy::EtsySource::open(input, etsy_items::ItemsByOrder::default())?),
         Format::Shopify => Box::new(shopify::ShopifySource::open(input)?),
         Format::Opencart => Box::new(opencart::OpencartSource::open(

@@ -54,6 +54,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "source_time_zones",
         sql: include_str!("../migrations/postgres/0008_source_time_zones.sql"),
     },
+    Migration {
+        version: 9,
+        name: "unpadded_order_ids",
+        sql: include_str!("../migrations/postgres/0009_unpadded_order_ids.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

@@ -120,6 +120,17 @@ pub(crate) fn time_zone(conn: &mut dyn Conn, source: &SourceName) -> Result<Opti
     row.map_or(Ok(None), |row| row.opt_text(0))
 }
 
+/// Whether `source`'s derived CDNOW order ids write customer numbers without leading zeros, as
+/// sources created before migration 9 do (false for a source not created yet: new sources pad
+/// them).
+pub(crate) fn unpadded_order_ids(conn: &mut dyn Conn, source: &SourceName) -> Result<bool, StoreError> {
+    let row = conn.query_opt(
+        "SELECT unpadded_order_ids FROM sources WHERE name = $1",
+        &[Value::from(source.as_str())],
+    )?;
+    Ok(row.map(|row| row.int(0)).transpose()?.is_some_and(|flag| flag != 0))
+}
+
 /// Remembers `zone` as the zone of `source`'s times (the source is created if new).
 pub(crate) fn set_time_zone(
     conn: &mut dyn Conn,

@@ -51,6 +51,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "source_time_zones",
         sql: include_str!("../migrations/sqlite/0008_source_time_zones.sql"),
     },
+    Migration {
+        version: 9,
+        name: "unpadded_order_ids",
+        sql: include_str!("../migrations/sqlite/0009_unpadded_order_ids.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.
@@ -351,6 +356,23 @@ mod tests {
              total_minor, refunded_minor, items, imported_at) VALUES (1, 'A-1', 999, 999, 0, 'paid', 'EUR', 1, 0, '[]', 0)",
             &[],
         )
+    }
+
+    #[test]
+    fn migration_nine_marks_the_sources_it_finds_unpadded_and_later_ones_padded() {
+        let mut sqlite = Sqlite::open(":memory:").unwrap();
+        let now = tenure_domain::Timestamp::UNIX_EPOCH;
+        let mut tx = sqlite.write().unwrap();
+        crate::migrate::apply(&mut tx, Sqlite::BOOTSTRAP, &MIGRATIONS[..8], now).unwrap();
+        tx.execute_batch("INSERT INTO sources (name, created_at) VALUES ('old', 0)").unwrap();
+        crate::migrate::apply(&mut tx, Sqlite::BOOTSTRAP, MIGRATIONS, now).unwrap();
+        tx.execute_batch("INSERT INTO sources (name, created_at) VALUES ('new', 0)").unwrap();
+        let unpadded = |tx: &mut SqliteTx<'_>, name: &str| {
+            crate::sources::unpadded_order_ids(tx, &tenure_domain::SourceName::parse(name).unwrap()).unwrap()
+        };
+        assert!(unpadded(&mut tx, "old"));
+        assert!(!unpadded(&mut tx, "new"));
+        assert!(!unpadded(&mut tx, "unknown"), "a source not created yet will pad");
     }
 
     #[test]

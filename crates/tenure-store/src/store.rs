@@ -136,6 +136,9 @@ pub trait Store: Send {
     fn sources(&mut self) -> Result<Vec<SourceInfo>, StoreError>;
     /// The zone (IANA name) `source`'s files write their times in, once an import named one.
     fn source_time_zone(&mut self, source: &SourceName) -> Result<Option<String>, StoreError>;
+    /// Whether `source`'s derived CDNOW order ids write customer numbers without leading zeros
+    /// (sources created before migration 9); false for new sources, which pad them.
+    fn source_unpadded_order_ids(&mut self, source: &SourceName) -> Result<bool, StoreError>;
     /// Remembers `zone` for `source` (created if new); the caller has checked the name.
     fn set_source_time_zone(
         &mut self,
@@ -515,6 +518,10 @@ impl<B: Backend> Store for Engine<B> {
 
     fn source_time_zone(&mut self, source: &SourceName) -> Result<Option<String>, StoreError> {
         sources::time_zone(&mut self.checked_read()?, source)
+    }
+
+    fn source_unpadded_order_ids(&mut self, source: &SourceName) -> Result<bool, StoreError> {
+        sources::unpadded_order_ids(&mut self.checked_read()?, source)
     }
 
     fn set_source_time_zone(

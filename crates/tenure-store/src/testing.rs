@@ -56,6 +56,18 @@ fn database_url(admin_url: &str, name: &str) -> String {
     }
 }
 
+/// Marks `source` in the SQLite database at `path` as migration 9 marks the sources it finds:
+/// its derived CDNOW order ids write customer numbers without leading zeros. Stands in for a
+/// database created before that migration.
+///
+/// # Panics
+/// When the database cannot be opened or has no such column.
+pub fn mark_source_unpadded(path: &std::path::Path, source: &str) {
+    let conn = rusqlite::Connection::open(path).expect("open the test database");
+    conn.execute("UPDATE sources SET unpadded_order_ids = 1 WHERE name = ?1", [source])
+        .expect("mark the source");
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = Client::connect(&self.admin_url, NoTls) {
