@@ -159,6 +159,23 @@ fn a_killed_import_leaves_the_database_exactly_as_before() {
 }
 
 #[test]
+fn a_killed_first_import_leaves_the_database_empty_and_in_wal_mode() {
+    // The first import into an empty database keeps a rollback journal instead of the WAL.
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let before = stats(&db);
+    assert_eq!(before["orders"], 0);
+    kill_import_midway(&db, &dir, "400000");
+    assert!(dir.path().join("tenure.db-journal").exists(), "the import kept a rollback journal");
+    assert_eq!(stats(&db), before, "the killed import left data behind");
+    let conn = rusqlite::Connection::open(dir.path().join("tenure.db")).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+    assert_eq!(mode, "wal", "the next opening returned the database to WAL");
+}
+
+#[test]
 fn a_killed_postgres_import_leaves_the_database_exactly_as_before() {
     let Some(database) = testing::postgres_database() else { return };
     run(tenure(&database.url).arg("migrate"));
