@@ -4,6 +4,9 @@
 # floor for getting rows into SQLite at all. Same machine, same run, same files.
 #
 # Usage: bench/import/run.sh [ORDERS_MILLIONS]   (default 10: ~1.7M customers, ~10M orders)
+# REPEATS (default 3): each file's floor, import and re-import run this many times in turn, and
+# the medians are shown, with the ratio of each run (this machine's speed drifts by a third
+# within minutes: measurements taken together, and several, are what can be compared).
 # Model scores are not refreshed (--no-refresh): this measures the import itself.
 # With BENCH_POSTGRES=postgres://USER@HOST/DB (an admin URL), CDNOW master is also imported twice
 # into a new PostgreSQL database created on that server (and dropped afterwards).
@@ -13,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 millions=${1:-10}
 work=${BENCH_DIR:-target/bench-import}
+REPEATS=${REPEATS:-3}
 mkdir -p "$work"
 
 need() { command -v "$1" >/dev/null 2>&1 || { apt-get install -y -qq "$2" >/dev/null; }; }
@@ -45,24 +49,32 @@ floor() {  # sqlite3 .import of the same rows as CSV into a bare table
         "CREATE TABLE t (customer_id TEXT, date TEXT, cds INTEGER, dollars REAL);" ".mode csv" ".import $csv t"
 }
 
-row() {
-    local name=$1 src=$2 rows db="$work/tenure.db"
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+row() {  # floor, import and re-import, REPEATS times in turn; medians of each, and of the ratios
+    local name=$1 src=$2 rows db="$work/tenure.db" floor_s=() floor_k=() first_s=() first_k=() again_s=() again_k=() ratios=()
     rows=$(( $(wc -l < "$src") - 1 ))
-    local floor_result first again
-    floor_result=$(floor "$src")
-    rm -f "$db" "$db-wal" "$db-shm"
-    first=$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none --no-refresh "$src")
-    again=$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none --no-refresh "$src")
-    read -r floor_s floor_kib <<<"$floor_result"
-    read -r first_s first_kib <<<"$first"
-    read -r again_s again_kib <<<"$again"
-    awk -v name="$name" -v rows="$rows" -v fs="$floor_s" -v fk="$floor_kib" -v ts="$first_s" -v tk="$first_kib" \
-        -v as="$again_s" -v ak="$again_kib" 'BEGIN {
-        printf "| %s | %d | %.1f s (%.0f k rows/s, %d MB) | %.1f s (%.0f k rows/s, %d MB) | %.1f× | %.1f s (%d MB) |\n",
-            name, rows, fs, rows/fs/1000, fk/1024, ts, rows/ts/1000, tk/1024, ts/fs, as, ak/1024 }'
+    for _ in $(seq "$REPEATS"); do
+        read -r s k <<<"$(floor "$src")"; floor_s+=("$s"); floor_k+=("$k")
+        rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+        read -r s k <<<"$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none --no-refresh "$src")"
+        first_s+=("$s"); first_k+=("$k")
+        ratios+=("$(awk -v t="$s" -v f="${floor_s[-1]}" 'BEGIN { printf "%.2f", t / f }')")
+        read -r s k <<<"$(measure "$tenure" --db "sqlite:$db" import --format cdnow --progress none --no-refresh "$src")"
+        again_s+=("$s"); again_k+=("$k")
+    done
+    local fs fk ts tk as ak ratio
+    fs=$(printf '%s\n' "${floor_s[@]}" | median); fk=$(printf '%s\n' "${floor_k[@]}" | median)
+    ts=$(printf '%s\n' "${first_s[@]}" | median); tk=$(printf '%s\n' "${first_k[@]}" | median)
+    as=$(printf '%s\n' "${again_s[@]}" | median); ak=$(printf '%s\n' "${again_k[@]}" | median)
+    ratio=$(printf '%s\n' "${ratios[@]}" | median)
+    awk -v name="$name" -v rows="$rows" -v fs="$fs" -v fk="$fk" -v ts="$ts" -v tk="$tk" -v as="$as" -v ak="$ak" \
+        -v ratio="$ratio" -v all="${ratios[*]}" 'BEGIN {
+        printf "| %s | %d | %.1f s (%.0f k rows/s, %d MB) | %.1f s (%.0f k rows/s, %d MB) | %.1f× (%s) | %.1f s (%d MB) |\n",
+            name, rows, fs, rows/fs/1000, fk/1024, ts, rows/ts/1000, tk/1024, ratio, all, as, ak/1024 }'
 }
 
-echo "| file | rows | sqlite3 .import (floor) | tenure import | tenure ÷ floor | re-import (adds 0) |"
+echo "| file | rows | sqlite3 .import (floor) | tenure import | tenure ÷ floor, median (each run) | re-import (adds 0) |"
 echo "|---|---|---|---|---|---|"
 row "CDNOW_master.txt" data/cdnow/CDNOW_master.txt
 row "generated (${millions}M orders)" "$generated"

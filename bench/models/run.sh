@@ -37,7 +37,7 @@ fi
 SIM="$WORK/simulated_${CUSTOMERS}.csv"
 "$SIMULATE" "$CUSTOMERS" 1 >"$SIM"
 # The new file's pages are written back in the background for a while; a job timed meanwhile
-# pays for part of it (the first CLI runs took half as long again before this).
+# pays for part of it (the CLI runs took up to twice as long before this).
 sync
 rm -f "$WORK/times.txt"
 rm -f "$WORK/walls.txt"
