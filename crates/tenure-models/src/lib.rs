@@ -30,6 +30,7 @@ pub mod fit;
 pub mod gamma_gamma;
 pub mod hyp2f1;
 mod lanes;
+mod levels;
 pub mod mbgnbd;
 mod optim;
 mod parallel;

@@ -12,6 +12,7 @@ mod refresh;
 mod score;
 mod stored;
 mod summary;
+mod summary_fields;
 mod summary_file;
 mod summary_scan;
 
