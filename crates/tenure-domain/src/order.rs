@@ -70,7 +70,9 @@ impl std::fmt::Display for OrderStatus {
 pub struct OrderItem {
     /// Product name as the shop shows it.
     pub name: String,
-    /// Stock keeping unit, when given.
+    /// Stock keeping unit, when given (left out of JSON when not: eleven bytes of every stored
+    /// CDNOW order, whose items have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// Units bought.
     pub quantity: i64,

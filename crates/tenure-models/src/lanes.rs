@@ -37,14 +37,16 @@ const EXP_COEFFICIENTS: [f64; 12] = [
     1.0 / 2.0,
 ];
 
-/// eˣ for each x ≤ 0 of `x` (x = −∞ gives 0), within 2 ulp; 0 below −700.
+/// eˣ for each x ≤ 0 of `x` (x = −∞ gives 0), within 2 ulp; 0 below −700; NaN stays NaN (a
+/// likelihood that went wrong must not turn into a finite one).
 ///
 /// eˣ = 2ᵏ · eʳ with k = round(x / ln 2) and r = x − k ln 2 ∈ [−ln 2 / 2, ln 2 / 2]; eʳ by its
 /// Taylor polynomial (Horner's scheme), 2ᵏ built from its bits. Every step is a loop over the
 /// lanes, so the lanes' long chains of multiply-adds run side by side.
 #[inline(always)]
 pub(crate) fn exp_nonpositive<const N: usize>(x: &[f64; N]) -> [f64; N] {
-    let clamped = x.map(|v| v.max(EXP_FLUSH_BELOW));
+    // A comparison, not `max`, which would turn NaN into −700.
+    let clamped = x.map(|v| if v < EXP_FLUSH_BELOW { EXP_FLUSH_BELOW } else { v });
     let shifted = clamped.map(|v| v * std::f64::consts::LOG2_E + ROUND_TO_INTEGER);
     let mut r = [0.0; N];
     for j in 0..N {
@@ -141,6 +143,8 @@ mod tests {
         assert_eq!(exp(f64::NEG_INFINITY), 0.0);
         assert_eq!(exp(-700.5), 0.0);
         assert!(exp(-700.0) > 0.0);
+        assert!(exp(f64::NAN).is_nan());
+        assert!(ln(f64::NAN).is_nan());
         // Lanes are independent: a batch gives each value what it gives alone.
         let batch: [f64; 7] = std::array::from_fn(|j| -(j as f64) * 3.7);
         assert_eq!(exp_nonpositive(&batch), batch.map(exp));

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tenure_domain::{Currency, Timestamp};
+use tenure_domain::{Currency, OrderItem, Timestamp};
 
 use crate::sql::{Conn, Param, PerKey, Row, Texts, key_params, placeholders, pow2_chunks};
 use crate::{ImportCounts, StoreError};
@@ -183,7 +183,7 @@ fn reconcile(
         && row.text(4)? == order.currency.code()
         && row.int(5)? == order.total_minor
         && row.int(6)? == order.refunded_minor
-        && row.text(7)? == order.items;
+        && same_items(&row.text(7)?, &order.items);
     if same {
         counts.orders_unchanged += 1;
     } else {
@@ -191,6 +191,16 @@ fn reconcile(
         counts.orders_updated += 1;
     }
     Ok(())
+}
+
+/// Whether stored items (JSON) are the items now reported: the same text, or the same items
+/// written another way — orders stored before a missing SKU was left out wrote `"sku":null`, and
+/// re-importing them must find them unchanged.
+fn same_items(stored: &str, reported: &str) -> bool {
+    stored == reported || {
+        let parse = |text: &str| serde_json::from_str::<Vec<OrderItem>>(text).ok();
+        matches!((parse(stored), parse(reported)), (Some(a), Some(b)) if a == b)
+    }
 }
 
 fn update(conn: &mut dyn Conn, id: i64, order: &PendingOrder, now: Timestamp) -> Result<(), StoreError> {
@@ -215,4 +225,20 @@ fn what_the_source_says(order: &PendingOrder) -> [Param<'_>; 6] {
         Param::Int(order.refunded_minor),
         Param::Text(&order.items),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_items;
+
+    #[test]
+    fn items_written_with_a_null_sku_are_the_same_items_without_it() {
+        let old = r#"[{"name":"CDs","sku":null,"quantity":2,"total_minor":2436}]"#;
+        let new = r#"[{"name":"CDs","quantity":2,"total_minor":2436}]"#;
+        assert!(same_items(old, new));
+        assert!(same_items(new, new));
+        assert!(!same_items(old, r#"[{"name":"CDs","quantity":3,"total_minor":2436}]"#));
+        assert!(!same_items(r#"[{"name":"CDs","sku":"X1","quantity":2,"total_minor":2436}]"#, new));
+        assert!(!same_items("not json", new));
+    }
 }
