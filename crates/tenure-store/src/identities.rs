@@ -9,11 +9,14 @@
 //! ARCHITECTURE.md): the batch is planned in record order, in memory, against what the store held
 //! before it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use tenure_domain::{CustomerRecord, Timestamp};
 
-use crate::sql::{Conn, IdTable, Param, PerKey, Texts, Value, key_params, placeholders, pow2_chunks};
+use crate::created_identities::CreatedIdentities;
+use crate::sql::{Conn, IdTable, Param, PerKey, Texts, Value, insert_rows, key_params, placeholders};
 use crate::{ImportCounts, StoreError};
 
 /// Why an identity joined an existing customer.
@@ -28,10 +31,18 @@ pub(crate) struct Resolved {
     pub customer_id: i64,
 }
 
+/// What an import session remembers of the identities it resolved, from one batch to the next:
+/// the last one, and which it created (memory stays bounded: one entry and a fixed-size filter).
+#[derive(Debug, Default)]
+pub(crate) struct Remembered {
+    last: LastIdentity,
+    created: CreatedIdentities,
+}
+
 /// The identity of the last record of the previous batch, so an export's consecutive orders of
-/// one customer that straddle two batches skip the lookup. One entry: memory stays bounded.
+/// one customer that straddle two batches skip the lookup.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct LastIdentity {
+struct LastIdentity {
     external_id: String,
     identity_id: i64,
     customer_id: i64,
@@ -91,11 +102,13 @@ pub(crate) fn resolve(
     conn: &mut dyn Conn,
     source_id: i64,
     records: &[CustomerRecord],
-    last: &mut LastIdentity,
+    remembered: &mut Remembered,
     now: Timestamp,
     counts: &mut ImportCounts,
     texts: &mut Texts,
 ) -> Result<Vec<Resolved>, StoreError> {
+    let Remembered { last, created } = remembered;
+    created.check_source(conn, source_id)?;
     let mut plan = Plan::default();
     if let Some(record) = records.iter().find(|record| record.external_id == last.external_id) {
         let entry = Entry {
@@ -105,10 +118,13 @@ pub(crate) fn resolve(
         };
         plan.entries.insert(record.external_id.as_str(), entry);
     }
-    look_up_stored(conn, source_id, records, &mut plan, texts)?;
+    look_up_stored(conn, source_id, records, created, &mut plan, texts)?;
     let mut candidates = email_candidates(conn, source_id, records, &plan, texts)?;
     let refs: Vec<(Ref, Ref)> = records.iter().map(|record| plan.take(record, &mut candidates)).collect();
     let ids = write_plan(conn, source_id, &plan, now, texts)?;
+    for identity in &plan.identities {
+        created.record(&identity.record.external_id);
+    }
     counts.customers_added += plan.customers.len() as u64;
     counts.customers_merged += plan.identities.iter().filter(|identity| identity.merged).count() as u64;
     let resolved: Vec<Resolved> = refs
@@ -218,11 +234,12 @@ impl<'r> Plan<'r> {
     }
 }
 
-/// Adds the batch's stored identities to the plan, in one query.
+/// Adds the batch's stored identities to the plan, in one query (of the ids that may be stored).
 fn look_up_stored<'r>(
     conn: &mut dyn Conn,
     source_id: i64,
     records: &'r [CustomerRecord],
+    created: &CreatedIdentities,
     plan: &mut Plan<'r>,
     texts: &mut Texts,
 ) -> Result<(), StoreError> {
@@ -230,7 +247,7 @@ fn look_up_stored<'r>(
     let mut seen: HashSet<&'r str> = HashSet::new();
     for record in records {
         let id = record.external_id.as_str();
-        if !plan.entries.contains_key(id) && seen.insert(id) {
+        if !plan.entries.contains_key(id) && seen.insert(id) && created.may_be_stored(id) {
             wanted.push(id);
         }
     }
@@ -329,28 +346,23 @@ fn insert_customers(
     texts: &mut Texts,
 ) -> Result<Vec<i64>, StoreError> {
     let ids = reserve(conn, IdTable::Customers, customers.len())?;
-    let given = conn.given_ids_clause();
-    let mut start = 0;
-    for size in pow2_chunks(customers.len(), conn.rows_per_statement()) {
-        let sql = texts.get("customers", size, || {
-            format!(
-                "INSERT INTO customers (id, email, name, marketing_consent, created_at) {given} VALUES {}",
-                placeholders(size, 5, 0)
-            )
-        });
-        let mut params = Vec::with_capacity(size * 5);
-        for (id, customer) in ids[start..start + size].iter().zip(&customers[start..start + size]) {
-            params.extend([
-                Param::Int(*id),
-                Param::from(customer.email),
-                Param::from(customer.record.name.as_deref()),
-                Param::from(customer.record.marketing_consent),
-                Param::Time(now),
-            ]);
-        }
-        conn.execute_borrowed(sql, &params)?;
-        start += size;
+    let mut params = Vec::with_capacity(customers.len() * 5);
+    for (id, customer) in ids.iter().zip(customers) {
+        params.extend([
+            Param::Int(*id),
+            Param::from(customer.email),
+            Param::from(customer.record.name.as_deref()),
+            Param::from(customer.record.marketing_consent),
+            Param::Time(now),
+        ]);
     }
+    let (insert, given) = (conn.insert_many(), conn.given_ids_clause());
+    insert_rows(conn, texts, "customers", 5, &params, |rows| {
+        format!(
+            "{insert} INTO customers (id, email, name, marketing_consent, created_at) {given} VALUES {}",
+            placeholders(rows, 5, 0)
+        )
+    })?;
     Ok(ids)
 }
 
@@ -365,32 +377,27 @@ fn insert_identities(
     texts: &mut Texts,
 ) -> Result<Vec<i64>, StoreError> {
     let identity_ids = reserve(conn, IdTable::Identities, identities.len())?;
-    let given = conn.given_ids_clause();
-    let mut start = 0;
-    for size in pow2_chunks(identities.len(), conn.rows_per_statement()) {
-        let sql = texts.get("identities", size, || {
-            format!(
-                "INSERT INTO identities (id, source_id, external_id, customer_id, email, name, marketing_consent, \
-                 created_at) {given} VALUES {}",
-                placeholders(size, 8, 0)
-            )
-        });
-        let mut params = Vec::with_capacity(size * 8);
-        for (id, identity) in identity_ids[start..start + size].iter().zip(&identities[start..start + size]) {
-            params.extend([
-                Param::Int(*id),
-                Param::Int(source_id),
-                Param::Text(&identity.record.external_id),
-                Param::Int(ids.customer(identity.customer)),
-                Param::from(identity.email),
-                Param::from(identity.record.name.as_deref()),
-                Param::from(identity.record.marketing_consent),
-                Param::Time(now),
-            ]);
-        }
-        conn.execute_borrowed(sql, &params)?;
-        start += size;
+    let mut params = Vec::with_capacity(identities.len() * 8);
+    for (id, identity) in identity_ids.iter().zip(identities) {
+        params.extend([
+            Param::Int(*id),
+            Param::Int(source_id),
+            Param::Text(&identity.record.external_id),
+            Param::Int(ids.customer(identity.customer)),
+            Param::from(identity.email),
+            Param::from(identity.record.name.as_deref()),
+            Param::from(identity.record.marketing_consent),
+            Param::Time(now),
+        ]);
     }
+    let (insert, given) = (conn.insert_many(), conn.given_ids_clause());
+    insert_rows(conn, texts, "identities", 8, &params, |rows| {
+        format!(
+            "{insert} INTO identities (id, source_id, external_id, customer_id, email, name, marketing_consent, \
+             created_at) {given} VALUES {}",
+            placeholders(rows, 8, 0)
+        )
+    })?;
     Ok(identity_ids)
 }
 
@@ -416,25 +423,21 @@ fn insert_merges(
         .filter(|(identity, _)| identity.merged)
         .map(|(identity, id)| (*id, ids.customer(identity.customer)))
         .collect();
-    let mut start = 0;
-    for size in pow2_chunks(merged.len(), conn.rows_per_statement()) {
-        let sql = texts.get("merges", size, || {
-            format!(
-                "INSERT INTO identity_merges (identity_id, customer_id, reason, merged_at) VALUES {}",
-                placeholders(size, 4, 0)
-            )
-        });
-        let mut params = Vec::with_capacity(size * 4);
-        for (identity_id, customer_id) in &merged[start..start + size] {
-            params.extend([
-                Param::Int(*identity_id),
-                Param::Int(*customer_id),
-                Param::Text(MERGE_REASON_EMAIL),
-                Param::Time(now),
-            ]);
-        }
-        conn.execute_borrowed(sql, &params)?;
-        start += size;
+    let mut params = Vec::with_capacity(merged.len() * 4);
+    for (identity_id, customer_id) in &merged {
+        params.extend([
+            Param::Int(*identity_id),
+            Param::Int(*customer_id),
+            Param::Text(MERGE_REASON_EMAIL),
+            Param::Time(now),
+        ]);
     }
+    let insert = conn.insert_many();
+    insert_rows(conn, texts, "merges", 4, &params, |rows| {
+        format!(
+            "{insert} INTO identity_merges (identity_id, customer_id, reason, merged_at) VALUES {}",
+            placeholders(rows, 4, 0)
+        )
+    })?;
     Ok(())
 }

@@ -7,14 +7,14 @@
 //! Batching changes no outcome: a batch resolves and writes its records exactly as one by one in
 //! record order would. It saves statements, which on PostgreSQL are network round trips.
 
-use std::collections::HashSet;
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
+
+use foldhash::HashSet;
 
 use chrono::SubsecRound;
 use tenure_domain::{CustomerRecord, ImportRecord, OrderRecord, Timestamp};
 
-use crate::identities::{self, LastIdentity};
+use crate::identities::{self, Remembered};
 use crate::order_batch::{self, PendingOrder};
 use crate::sql::{Conn, MAX_ROWS, Texts, Value};
 use crate::{ImportCounts, StoreError};
@@ -52,14 +52,14 @@ pub(crate) fn ingest(
     Ok(())
 }
 
-/// What an import session carries from one record to the next: the queued batch, the identity
-/// of the previous batch's last record, and the counts so far.
+/// What an import session carries from one record to the next: the queued batch, what it
+/// remembers of the identities it resolved, and the counts so far.
 #[derive(Debug, Default)]
 pub(crate) struct IngestState {
     customers: Vec<CustomerRecord>,
     orders: Vec<PendingOrder>,
     keys: HashSet<u64>,
-    last_identity: LastIdentity,
+    identities: Remembered,
     counts: ImportCounts,
     texts: Texts,
     /// The previous batch's orders were all stored already (see [`order_batch::write`]).
@@ -87,7 +87,7 @@ impl IngestState {
             conn,
             source_id,
             &self.customers,
-            &mut self.last_identity,
+            &mut self.identities,
             now,
             &mut self.counts,
             &mut self.texts,
@@ -114,9 +114,7 @@ impl IngestState {
 
 /// A hash of an order key, to notice a repeat within a batch without keeping the key twice.
 fn key_hash(external_id: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    external_id.hash(&mut hasher);
-    hasher.finish()
+    foldhash::fast::FixedState::default().hash_one(external_id)
 }
 
 /// The order of `record` as it will be written, its customer not resolved yet.

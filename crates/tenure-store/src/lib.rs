@@ -6,6 +6,7 @@
 //! connections, transactions, value binding and their own migrations. Nothing here knows HTTP,
 //! templates or files.
 
+mod created_identities;
 mod error;
 mod identities;
 mod ingest;

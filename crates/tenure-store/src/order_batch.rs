@@ -1,15 +1,16 @@
-//! Orders are written in batches. On PostgreSQL a batch is one multi-row `INSERT … ON CONFLICT DO
-//! NOTHING RETURNING` instead of a statement (a network round trip) per order; on SQLite it is one
-//! prepared single-row insert per order, whose count of changed rows says whether the order was
-//! new (see [`Conn::rows_per_statement`]). Orders the inserts skipped are already stored: they are
-//! read back in one query, compared, and updated one by one only where the source now reports
-//! them differently.
+//! Orders are written in batches of multi-row inserts that skip the orders already stored: on
+//! PostgreSQL `INSERT … ON CONFLICT DO NOTHING RETURNING` the new keys, on SQLite `INSERT OR
+//! IGNORE` and its count of changed rows (see [`SkipStored`]). Orders the inserts skipped are
+//! already stored: they are read back in one query, compared, and updated one by one only where
+//! the source now reports them differently.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use tenure_domain::{Currency, OrderItem, Timestamp};
 
-use crate::sql::{Conn, Param, PerKey, Row, Texts, key_params, placeholders, pow2_chunks};
+use crate::sql::{
+    Conn, Param, PerKey, Row, SkipStored, Texts, insert_rows, key_params, placeholders, pow2_chunks,
+};
 use crate::{ImportCounts, StoreError};
 
 const COLUMNS: usize = 11;
@@ -48,17 +49,10 @@ pub(crate) fn write(
     let mut stored = if known_before { stored_rows(conn, source_id, &all, texts)? } else { HashMap::new() };
     let new: Vec<&PendingOrder> =
         all.iter().copied().filter(|o| !stored.contains_key(&o.external_id)).collect();
-    let per_statement = conn.rows_per_statement();
-    let mut skipped: Vec<&PendingOrder> = Vec::new();
-    if per_statement == 1 {
-        skipped = insert_each(conn, source_id, &new, now, texts)?;
-    } else {
-        let mut start = 0;
-        for size in pow2_chunks(new.len(), per_statement) {
-            skipped.extend(insert_new(conn, source_id, &new[start..start + size], now, texts)?);
-            start += size;
-        }
-    }
+    let skipped = match conn.skip_stored() {
+        SkipStored::Returning => insert_returning(conn, source_id, &new, now, texts)?,
+        SkipStored::NewestIds => insert_ignoring(conn, source_id, &new, now, texts)?,
+    };
     counts.orders_added += (new.len() - skipped.len()) as u64;
     stored.extend(stored_rows(conn, source_id, &skipped, texts)?);
     if stored.len() != orders.len() - (new.len() - skipped.len()) {
@@ -73,44 +67,66 @@ pub(crate) fn write(
     Ok(stored.len() == orders.len())
 }
 
-/// Inserts the orders not stored yet with one multi-row statement; returns the others.
-fn insert_new<'o>(
+/// Inserts the orders not stored yet with multi-row statements that return the keys they added
+/// ([`SkipStored::Returning`]); returns the others.
+fn insert_returning<'o>(
     conn: &mut dyn Conn,
     source_id: i64,
     orders: &[&'o PendingOrder],
     now: Timestamp,
     texts: &mut Texts,
 ) -> Result<Vec<&'o PendingOrder>, StoreError> {
-    let params = insert_params(source_id, orders, now);
-    // One row: the count of changed rows says whether it was new. Several: the insert returns
-    // the keys it added.
-    let returning = orders.len() > 1;
-    let sql = texts.get("orders", orders.len(), || insert_sql(orders.len(), returning));
-    if !returning {
-        let added = conn.execute_borrowed(sql, &params)?;
-        return Ok(if added == 0 { orders.to_vec() } else { Vec::new() });
+    let mut skipped = Vec::new();
+    let mut start = 0;
+    for size in pow2_chunks(orders.len(), conn.rows_per_statement()) {
+        let chunk = &orders[start..start + size];
+        let params = insert_params(source_id, chunk, now);
+        let sql = texts.get("orders", size, || insert_sql(size, SkipStored::Returning));
+        let added: HashSet<String> =
+            conn.query_borrowed(sql, &params)?.iter().map(|row| row.text(0)).collect::<Result<_, _>>()?;
+        skipped.extend(chunk.iter().copied().filter(|o| !added.contains(&o.external_id)));
+        start += size;
     }
-    let inserted: HashSet<String> =
-        conn.query_borrowed(sql, &params)?.iter().map(|row| row.text(0)).collect::<Result<_, _>>()?;
-    Ok(orders.iter().copied().filter(|o| !inserted.contains(&o.external_id)).collect())
+    Ok(skipped)
 }
 
-/// Inserts the orders not stored yet one statement each (SQLite), the statement prepared once;
-/// returns the others (those whose insert changed no row).
-fn insert_each<'o>(
+/// Inserts the orders not stored yet with multi-row statements that skip stored keys silently
+/// ([`SkipStored::NewestIds`]); returns the others. Only when the count of added rows falls
+/// short are the added ones read back, by their ids.
+fn insert_ignoring<'o>(
     conn: &mut dyn Conn,
     source_id: i64,
     orders: &[&'o PendingOrder],
     now: Timestamp,
     texts: &mut Texts,
 ) -> Result<Vec<&'o PendingOrder>, StoreError> {
-    if orders.is_empty() {
+    let params = insert_params(source_id, orders, now);
+    let added =
+        insert_rows(conn, texts, "orders", COLUMNS, &params, |rows| insert_sql(rows, SkipStored::NewestIds))?;
+    if added == orders.len() as u64 {
         return Ok(Vec::new());
     }
-    let params = insert_params(source_id, orders, now);
-    let sql = texts.get("orders", 1, || insert_sql(1, false));
-    let added = conn.execute_each(sql, &params, COLUMNS)?;
-    Ok(orders.iter().zip(added).filter(|&(_, added)| added == 0).map(|(&order, _)| order).collect())
+    let added = newest_keys(conn, added)?;
+    Ok(orders.iter().copied().filter(|o| !added.contains(&o.external_id)).collect())
+}
+
+/// The external ids of the `count` orders the last `INSERT OR IGNORE` statements added (see
+/// [`SkipStored::NewestIds`]): they took, in order, the `count` ids up to `last_insert_rowid()`.
+fn newest_keys(conn: &mut dyn Conn, count: u64) -> Result<HashSet<String>, StoreError> {
+    if count == 0 {
+        return Ok(HashSet::new());
+    }
+    let rows = conn.query_borrowed(
+        "SELECT external_id FROM orders WHERE id > last_insert_rowid() - $1 AND id <= last_insert_rowid()",
+        &[Param::Int(count as i64)],
+    )?;
+    if rows.len() as u64 != count {
+        return Err(StoreError::Other(format!(
+            "an insert added {count} orders, but {} have the newest ids",
+            rows.len()
+        )));
+    }
+    rows.iter().map(|row| row.text(0)).collect()
 }
 
 /// The parameters of inserting `orders`, [`COLUMNS`] per order.
@@ -130,14 +146,17 @@ fn insert_params<'o>(source_id: i64, orders: &[&'o PendingOrder], now: Timestamp
 }
 
 /// The insert of `rows` orders that skips those already stored (by source and external id).
-fn insert_sql(rows: usize, returning: bool) -> String {
-    format!(
-        "INSERT INTO orders (source_id, external_id, identity_id, customer_id, placed_at, status, currency, \
-         total_minor, refunded_minor, items, imported_at) VALUES {} \
-         ON CONFLICT (source_id, external_id) DO NOTHING{}",
-        placeholders(rows, COLUMNS, 0),
-        if returning { " RETURNING external_id" } else { "" }
-    )
+fn insert_sql(rows: usize, skip: SkipStored) -> String {
+    const COLUMN_LIST: &str = "orders (source_id, external_id, identity_id, customer_id, placed_at, status, \
+                               currency, total_minor, refunded_minor, items, imported_at)";
+    let values = placeholders(rows, COLUMNS, 0);
+    match skip {
+        SkipStored::Returning => format!(
+            "INSERT INTO {COLUMN_LIST} VALUES {values} ON CONFLICT (source_id, external_id) DO NOTHING \
+             RETURNING external_id"
+        ),
+        SkipStored::NewestIds => format!("INSERT OR IGNORE INTO {COLUMN_LIST} VALUES {values}"),
+    }
 }
 
 /// The stored rows of these orders, by external id.

@@ -9,7 +9,7 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 
 use crate::migrate::Migration;
-use crate::sql::{Conn, IdTable, MAX_ROWS, Param, PerKey, Row, Value};
+use crate::sql::{Conn, IdTable, MAX_ROWS, Param, PerKey, Row, SkipStored, Value};
 use crate::store::{Backend, Transaction, redact};
 use crate::{EngineKind, StoreError};
 
@@ -166,6 +166,14 @@ impl Conn for PgTx<'_> {
 
     fn rows_per_statement(&self) -> usize {
         MAX_ROWS
+    }
+
+    fn insert_many(&self) -> &'static str {
+        "INSERT"
+    }
+
+    fn skip_stored(&self) -> SkipStored {
+        SkipStored::Returning
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {

@@ -126,6 +126,51 @@ fn imports_larger_than_a_batch_count_every_order_once(store: &mut dyn Store) {
     assert_eq!(stats.revenue.get("USD"), Some(&expected));
 }
 
+fn stored_and_new_orders_mixed_in_one_batch_are_told_apart(store: &mut dyn Store) {
+    // Every other order stored first: each multi-row insert of the second import then skips
+    // some of its rows, and which ones it added must be found (SQLite counts them and reads the
+    // newest ids back; PostgreSQL returns their keys).
+    let all: Vec<_> = (0..200)
+        .map(|i| record(&format!("c{}", i % 13), None, &format!("o{i}"), 1 + i % 28, 100 + i64::from(i)))
+        .collect();
+    let evens: Vec<_> = all.iter().step_by(2).cloned().collect();
+    assert_eq!(orders(import(store, "shop", &evens)), (100, 0, 0));
+    // Every stored order changes, so one taken for new would keep its old total.
+    let mut changed = all.clone();
+    for record in changed.iter_mut().step_by(2) {
+        record.order.total_minor += 1;
+    }
+    assert_eq!(orders(import(store, "shop", &changed)), (100, 0, 100));
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders), (13, 200));
+    let expected: i64 = changed.iter().map(|r| r.order.total_minor).sum();
+    assert_eq!(stats.revenue.get("USD"), Some(&expected));
+    for customer in store.customers(&CustomerQuery::default()).unwrap() {
+        let detail = store.customer(customer.id).unwrap();
+        let external = &detail.identities[0].external_id;
+        let mine = all.iter().filter(|r| &r.customer.external_id == external).count();
+        assert_eq!(detail.orders.len(), mine, "customer {external} has exactly their orders");
+    }
+}
+
+fn customers_recurring_batches_apart_are_found_in_a_new_and_a_known_source(store: &mut dyn Store) {
+    // Customers come back hundreds of records later, in later batches: in a source new to the
+    // store (whose lookups only ask about ids this import created) and in a known one.
+    let records = |order_prefix: &str| -> Vec<ImportRecord> {
+        (0..900)
+            .map(|i| record(&format!("k{}", i % 300), None, &format!("{order_prefix}{i}"), 1 + i % 28, 100))
+            .collect()
+    };
+    let first = import(store, "shop", &records("a"));
+    assert_eq!((first.customers_added, first.orders_added), (300, 900));
+    let again = import(store, "shop", &records("b"));
+    assert_eq!((again.customers_added, again.orders_added), (0, 900));
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.customers, stats.orders), (300, 1800));
+    let some = store.customers(&CustomerQuery::default()).unwrap()[7].id;
+    assert_eq!(store.customer(some).unwrap().orders.len(), 6);
+}
+
 fn revenue_is_kept_per_currency_and_excludes_non_purchases(store: &mut dyn Store) {
     let mut euro = record("a", None, "1", 1, 1000);
     euro.order.currency = Currency::parse("EUR").unwrap();
@@ -639,6 +684,8 @@ contract!(
     the_same_order_id_in_another_source_is_another_order,
     the_same_order_twice_in_one_import_keeps_the_later_version,
     imports_larger_than_a_batch_count_every_order_once,
+    stored_and_new_orders_mixed_in_one_batch_are_told_apart,
+    customers_recurring_batches_apart_are_found_in_a_new_and_a_known_source,
     a_refund_reported_later_updates_the_order_and_its_revenue,
     revenue_is_kept_per_currency_and_excludes_non_purchases,
     one_email_in_two_sources_is_one_customer_until_unmerged,
