@@ -33,12 +33,16 @@ if [ ! -s "$generated" ]; then
     "$tenure" generate --customers "$customers" --seed 1 --weeks 520 --format cdnow "$generated" >&2
 fi
 
-# "seconds peak_kib" of a command, from GNU time. Dirty pages of earlier steps (gigabytes after
-# the 10M imports) are flushed first, so their writeback is not billed to the step measured.
+# "seconds peak_kib" of a command: the wall time from bash's microsecond clock (GNU time's
+# 10 ms would make CDNOW's 0.1 s steps a coin toss), the peak memory from GNU time. Dirty pages
+# of earlier steps (gigabytes after the 10M imports) are flushed first, so their writeback is not
+# billed to the step measured.
 measure() {
     sync
-    /usr/bin/time -o "$work/time.txt" -f '%e %M' "$@" >/dev/null 2>&1
-    cat "$work/time.txt"
+    local start=$EPOCHREALTIME
+    /usr/bin/time -o "$work/time.txt" -f '%M' "$@" >/dev/null 2>&1
+    awk -v start="$start" -v end="$EPOCHREALTIME" -v kib="$(cat "$work/time.txt")" \
+        'BEGIN { printf "%.4f %d\n", end - start, kib }'
 }
 
 floor() {  # sqlite3 .import of the same rows as CSV into a bare table
@@ -70,7 +74,7 @@ row() {  # floor, import and re-import, REPEATS times in turn; medians of each, 
     ratio=$(printf '%s\n' "${ratios[@]}" | median)
     awk -v name="$name" -v rows="$rows" -v fs="$fs" -v fk="$fk" -v ts="$ts" -v tk="$tk" -v as="$as" -v ak="$ak" \
         -v ratio="$ratio" -v all="${ratios[*]}" 'BEGIN {
-        printf "| %s | %d | %.1f s (%.0f k rows/s, %d MB) | %.1f s (%.0f k rows/s, %d MB) | %.1f× (%s) | %.1f s (%d MB) |\n",
+        printf "| %s | %d | %.2f s (%.0f k rows/s, %d MB) | %.2f s (%.0f k rows/s, %d MB) | %.1f× (%s) | %.2f s (%d MB) |\n",
             name, rows, fs, rows/fs/1000, fk/1024, ts, rows/ts/1000, tk/1024, ratio, all, as, ak/1024 }'
 }
 
