@@ -1,9 +1,11 @@
 //! The identities one import session created, remembered in a fixed-size Bloom filter. When the
-//! session's source had no identity before it, an external id the filter never saw cannot be
-//! stored, and a batch looks up only the ids that may be: a first import of a shop otherwise
-//! looks every new customer up once and finds nothing (a twentieth of its work). A false
-//! positive only costs a lookup; the memory is fixed, and allocated zeroed, so a small import
-//! touches few of its pages.
+//! session's source had no identity before it and no other writer can add one meanwhile (SQLite;
+//! see [`Conn::sole_writer`]), an external id the filter never saw cannot be stored, and a batch
+//! looks up only the ids that may be: a first import of a shop otherwise looks every new
+//! customer up once and finds nothing (a twentieth of its work). On PostgreSQL a webhook may
+//! store a source's first customers while its history is being imported, so every id is looked
+//! up there. A false positive only costs a lookup; the memory is fixed, and allocated zeroed, so
+//! a small import touches few of its pages.
 
 use std::hash::BuildHasher;
 
@@ -23,8 +25,9 @@ pub(crate) enum CreatedIdentities {
     /// Not asked yet (the session has written nothing).
     #[default]
     Unknown,
-    /// The source had identities before the session: any id may be stored.
-    SourceHadIdentities,
+    /// The source had identities before the session, or another writer may add some: any id
+    /// may be stored.
+    AnyMayBeStored,
     /// The source had none: only ids created by this session are stored; these are their bits.
     Fresh(Vec<u64>),
 }
@@ -32,6 +35,9 @@ pub(crate) enum CreatedIdentities {
 impl CreatedIdentities {
     /// Asks, once per session and before its first write, whether the source has identities.
     pub(crate) fn check_source(&mut self, conn: &mut dyn Conn, source_id: i64) -> Result<(), StoreError> {
+        if matches!(self, CreatedIdentities::Unknown) && !conn.sole_writer() {
+            *self = CreatedIdentities::AnyMayBeStored;
+        }
         if matches!(self, CreatedIdentities::Unknown) {
             let any = conn
                 .query_one(
@@ -40,7 +46,7 @@ impl CreatedIdentities {
                 )?
                 .int(0)?;
             *self = if any > 0 {
-                CreatedIdentities::SourceHadIdentities
+                CreatedIdentities::AnyMayBeStored
             } else {
                 CreatedIdentities::Fresh(vec![0; 1 << (BITS_LOG2 - 6)])
             };
@@ -101,8 +107,8 @@ mod tests {
     }
 
     #[test]
-    fn a_source_with_identities_may_have_any_id() {
-        let mut created = CreatedIdentities::SourceHadIdentities;
+    fn a_source_with_identities_or_other_writers_may_have_any_id() {
+        let mut created = CreatedIdentities::AnyMayBeStored;
         created.record("a");
         assert!(created.may_be_stored("b"));
         assert!(CreatedIdentities::Unknown.may_be_stored("b"));

@@ -176,6 +176,10 @@ impl Conn for PgTx<'_> {
         SkipStored::Returning
     }
 
+    fn sole_writer(&self) -> bool {
+        false
+    }
+
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.tx.batch_execute(sql).map_err(driver)
     }

@@ -229,6 +229,10 @@ pub trait Conn {
     /// How an insert of several rows that skips those whose unique key is stored says which rows
     /// it added: see [`SkipStored`].
     fn skip_stored(&self) -> SkipStored;
+    /// Whether a write transaction keeps every other writer out until it ends (SQLite's
+    /// IMMEDIATE transactions), so that rows it found missing stay missing unless it writes them;
+    /// PostgreSQL's writers run side by side and may commit such rows meanwhile.
+    fn sole_writer(&self) -> bool;
     /// Runs a batch of statements without parameters (migrations).
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
     /// `count` new ids for rows of `table` that the caller inserts itself, with the ids given,

@@ -346,6 +346,10 @@ impl Conn for SqliteTx<'_> {
         SkipStored::NewestIds
     }
 
+    fn sole_writer(&self) -> bool {
+        true
+    }
+
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.0.execute_batch(sql).map_err(driver)
     }
