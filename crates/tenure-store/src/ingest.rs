@@ -15,7 +15,7 @@ use chrono::SubsecRound;
 use tenure_domain::{CustomerRecord, ImportRecord, OrderRecord, Timestamp};
 
 use crate::identities::{self, Remembered};
-use crate::order_batch::{self, PendingOrder};
+use crate::order_batch::{self, PendingOrder, StoredReads};
 use crate::sql::{Conn, MAX_ROWS, Texts, Value};
 use crate::{ImportCounts, StoreError};
 
@@ -62,8 +62,8 @@ pub(crate) struct IngestState {
     identities: Remembered,
     counts: ImportCounts,
     texts: Texts,
-    /// The previous batch's orders were all stored already (see [`order_batch::write`]).
-    orders_known: bool,
+    /// What earlier batches showed about reading stored orders (see [`order_batch::write`]).
+    stored_reads: StoredReads,
 }
 
 impl IngestState {
@@ -96,14 +96,14 @@ impl IngestState {
             order.identity_id = resolved.identity_id;
             order.customer_id = resolved.customer_id;
         }
-        self.orders_known = order_batch::write(
+        order_batch::write(
             conn,
             source_id,
             &self.orders,
             now,
             &mut self.counts,
             &mut self.texts,
-            self.orders_known,
+            &mut self.stored_reads,
         )?;
         self.customers.clear();
         self.orders.clear();

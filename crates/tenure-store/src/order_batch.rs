@@ -29,13 +29,21 @@ pub(crate) struct PendingOrder {
     pub items: String,
 }
 
+/// What earlier batches of a session taught about reading stored orders.
+#[derive(Debug, Default)]
+pub(crate) struct StoredReads {
+    /// The previous batch was stored already in full — a re-import: then a batch's stored rows
+    /// are read first and only the others inserted, which spares an insert attempt per order.
+    /// Otherwise the inserts go first and only the orders they skip are read.
+    known_before: bool,
+    /// A batch's stored orders did not fit a range read (see [`stored_rows`]): the session's
+    /// file is not in key order, so its keys are looked up one by one from then on.
+    ranges_failed: bool,
+}
+
 /// Writes a batch of orders with distinct keys: inserts the new ones, compares the stored ones
-/// and updates those the source now reports differently.
-///
-/// `known_before` says the previous batch was stored already in full — a re-import: then this
-/// batch's stored rows are read first and only the others inserted, which spares an insert
-/// attempt per order. Otherwise the inserts go first and only the orders they skip are read.
-/// Either way the outcome is the same; the answer for the next batch is returned.
+/// and updates those the source now reports differently. How the stored ones are found depends
+/// on what the previous batches showed (`reads`, updated for the next); the outcome does not.
 pub(crate) fn write(
     conn: &mut dyn Conn,
     source_id: i64,
@@ -43,10 +51,11 @@ pub(crate) fn write(
     now: Timestamp,
     counts: &mut ImportCounts,
     texts: &mut Texts,
-    known_before: bool,
-) -> Result<bool, StoreError> {
+    reads: &mut StoredReads,
+) -> Result<(), StoreError> {
     let all: Vec<&PendingOrder> = orders.iter().collect();
-    let mut stored = if known_before { stored_rows(conn, source_id, &all, texts)? } else { HashMap::new() };
+    let mut stored =
+        if reads.known_before { stored_rows(conn, source_id, &all, texts, reads)? } else { HashMap::new() };
     let new: Vec<&PendingOrder> =
         all.iter().copied().filter(|o| !stored.contains_key(&o.external_id)).collect();
     let skipped = match conn.skip_stored() {
@@ -54,7 +63,7 @@ pub(crate) fn write(
         SkipStored::NewestIds => insert_ignoring(conn, source_id, &new, now, texts)?,
     };
     counts.orders_added += (new.len() - skipped.len()) as u64;
-    stored.extend(stored_rows(conn, source_id, &skipped, texts)?);
+    stored.extend(stored_rows(conn, source_id, &skipped, texts, reads)?);
     if stored.len() != orders.len() - (new.len() - skipped.len()) {
         return Err(StoreError::Other("an order vanished during the import".into()));
     }
@@ -64,7 +73,8 @@ pub(crate) fn write(
             reconcile(conn, row, order, now, counts)?;
         }
     }
-    Ok(stored.len() == orders.len())
+    reads.known_before = stored.len() == orders.len();
+    Ok(())
 }
 
 /// Inserts the orders not stored yet with multi-row statements that return the keys they added
@@ -159,22 +169,42 @@ fn insert_sql(rows: usize, skip: SkipStored) -> String {
     }
 }
 
+/// The columns of a stored order that [`reconcile`] compares.
+const STORED_COLUMNS: &str =
+    "t.id, t.external_id, t.placed_at, t.status, t.currency, t.total_minor, t.refunded_minor, t.items";
+
+/// At most this many rows per order of a batch are read when its stored orders are read as the
+/// range of keys between its least and greatest (see [`stored_rows`]).
+const RANGE_ROWS_PER_ORDER: usize = 2;
+
 /// The stored rows of these orders, by external id.
+///
+/// A file's orders usually come in key order, so a batch's keys lie close together in the unique
+/// index: where text compares byte by byte (SQLite), one range read from the least key to the
+/// greatest finds them all, instead of a probe per key (a fifth of a re-import's work). When
+/// other orders fill that range, the read stops at [`RANGE_ROWS_PER_ORDER`] rows per order, and
+/// the session probes key by key from then on.
 fn stored_rows(
     conn: &mut dyn Conn,
     source_id: i64,
     orders: &[&PendingOrder],
     texts: &mut Texts,
+    reads: &mut StoredReads,
 ) -> Result<HashMap<String, Row>, StoreError> {
     if orders.is_empty() {
         return Ok(HashMap::new());
+    }
+    if !reads.ranges_failed && conn.text_compares_bytes() {
+        match stored_in_range(conn, source_id, orders, texts)? {
+            Some(stored) => return Ok(stored),
+            None => reads.ranges_failed = true,
+        }
     }
     let keys: Vec<&str> = orders.iter().map(|o| o.external_id.as_str()).collect();
     let params = key_params(Param::Int(source_id), &keys);
     let sql = texts.get("stored orders", params.len(), || {
         conn.select_per_key(&PerKey {
-            columns: "t.id, t.external_id, t.placed_at, t.status, t.currency, t.total_minor, t.refunded_minor, \
-                      t.items",
+            columns: STORED_COLUMNS,
             table: "orders",
             key_column: "external_id",
             condition: "t.source_id = $1",
@@ -187,6 +217,41 @@ fn stored_rows(
         stored.insert(row.text(1)?, row);
     }
     Ok(stored)
+}
+
+/// The stored rows of `orders` read as one range of the unique index, or `None` when the range
+/// holds more than [`RANGE_ROWS_PER_ORDER`] rows per order.
+fn stored_in_range(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    orders: &[&PendingOrder],
+    texts: &mut Texts,
+) -> Result<Option<HashMap<String, Row>>, StoreError> {
+    let keys: HashSet<&str> = orders.iter().map(|o| o.external_id.as_str()).collect();
+    let (Some(&least), Some(&greatest)) = (keys.iter().min(), keys.iter().max()) else {
+        return Ok(Some(HashMap::new()));
+    };
+    let most = keys.len() * RANGE_ROWS_PER_ORDER;
+    let sql = texts.get("stored orders in range", most, || {
+        format!(
+            "SELECT {STORED_COLUMNS} FROM orders AS t WHERE t.source_id = $1 AND t.external_id >= $2 \
+             AND t.external_id <= $3 ORDER BY t.external_id LIMIT {}",
+            most + 1
+        )
+    });
+    let rows =
+        conn.query_borrowed(sql, &[Param::Int(source_id), Param::Text(least), Param::Text(greatest)])?;
+    if rows.len() > most {
+        return Ok(None);
+    }
+    let mut stored = HashMap::with_capacity(keys.len());
+    for row in rows {
+        let key = row.text(1)?;
+        if keys.contains(key.as_str()) {
+            stored.insert(key, row);
+        }
+    }
+    Ok(Some(stored))
 }
 
 /// Compares a stored order with what the source reports now; updates it when they differ.

@@ -180,6 +180,10 @@ impl Conn for PgTx<'_> {
         false
     }
 
+    fn text_compares_bytes(&self) -> bool {
+        false
+    }
+
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.tx.batch_execute(sql).map_err(driver)
     }

@@ -233,6 +233,10 @@ pub trait Conn {
     /// IMMEDIATE transactions), so that rows it found missing stay missing unless it writes them;
     /// PostgreSQL's writers run side by side and may commit such rows meanwhile.
     fn sole_writer(&self) -> bool;
+    /// Whether text compares byte by byte, as Rust's `str` does (SQLite's BINARY collation);
+    /// PostgreSQL compares by the database's collation, so a range of text keys there is not the
+    /// range Rust computes.
+    fn text_compares_bytes(&self) -> bool;
     /// Runs a batch of statements without parameters (migrations).
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
     /// `count` new ids for rows of `table` that the caller inserts itself, with the ids given,

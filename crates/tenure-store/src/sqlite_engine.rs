@@ -350,6 +350,10 @@ impl Conn for SqliteTx<'_> {
         true
     }
 
+    fn text_compares_bytes(&self) -> bool {
+        true
+    }
+
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.0.execute_batch(sql).map_err(driver)
     }
