@@ -7,6 +7,7 @@ pub mod generate;
 pub mod import;
 pub mod models;
 pub mod orders;
+pub mod outbox;
 pub mod reports;
 pub mod sources;
 pub mod users;

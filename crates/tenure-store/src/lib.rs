@@ -12,6 +12,8 @@ mod identities;
 mod ingest;
 mod migrate;
 mod order_batch;
+mod outbox;
+mod outbox_types;
 mod postgres_engine;
 mod queries;
 mod revision;
@@ -20,6 +22,9 @@ mod sources;
 pub mod sql;
 mod sqlite_engine;
 mod store;
+mod store_outbox;
+mod subscriptions;
+mod suppressions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
@@ -30,6 +35,9 @@ mod writes;
 
 pub use error::StoreError;
 pub use migrate::SchemaStatus;
+pub use outbox_types::*;
 pub use store::{ImportSession, Store, open};
+pub use store_outbox::OutboxStore;
+pub use subscriptions::Event;
 pub use types::*;
 pub use write_types::*;

@@ -59,6 +59,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "unpadded_order_ids",
         sql: include_str!("../migrations/postgres/0009_unpadded_order_ids.sql"),
     },
+    Migration { version: 10, name: "outbox", sql: include_str!("../migrations/postgres/0010_outbox.sql") },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").
@@ -178,6 +179,10 @@ impl Conn for PgTx<'_> {
 
     fn sole_writer(&self) -> bool {
         false
+    }
+
+    fn skip_locked(&self) -> &'static str {
+        " FOR UPDATE SKIP LOCKED"
     }
 
     fn text_compares_bytes(&self) -> bool {

@@ -233,6 +233,12 @@ pub trait Conn {
     /// IMMEDIATE transactions), so that rows it found missing stay missing unless it writes them;
     /// PostgreSQL's writers run side by side and may commit such rows meanwhile.
     fn sole_writer(&self) -> bool;
+    /// What ends a `SELECT` of rows to claim so that concurrent claimers pass over rows another
+    /// transaction has locked (PostgreSQL's `FOR UPDATE SKIP LOCKED`); empty where writers queue
+    /// (SQLite), since a claim there holds the one write lock.
+    fn skip_locked(&self) -> &'static str {
+        ""
+    }
     /// Whether text compares byte by byte, as Rust's `str` does (SQLite's BINARY collation);
     /// PostgreSQL compares by the database's collation, so a range of text keys there is not the
     /// range Rust computes.

@@ -57,6 +57,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "unpadded_order_ids",
         sql: include_str!("../migrations/sqlite/0009_unpadded_order_ids.sql"),
     },
+    Migration { version: 10, name: "outbox", sql: include_str!("../migrations/sqlite/0010_outbox.sql") },
 ];
 
 /// How long a writer waits for another writer before giving up.

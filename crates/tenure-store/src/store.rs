@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
-pub trait Store: Send {
+pub trait Store: crate::OutboxStore + Send {
     /// Which engine this is.
     fn engine(&self) -> EngineKind;
     /// Applies pending migrations (idempotent; safe when several processes do it at once).
@@ -225,8 +225,8 @@ pub(crate) trait Backend: Send {
     fn lock_schema(tx: &mut Self::Tx<'_>) -> Result<(), StoreError>;
 }
 
-struct Engine<B> {
-    backend: B,
+pub(crate) struct Engine<B> {
+    pub(crate) backend: B,
 }
 
 struct Session<T> {
@@ -253,7 +253,7 @@ impl<T: Transaction> ImportSession for Session<T> {
 
 impl<B: Backend> Engine<B> {
     /// Runs `work` in one checked write transaction and commits it.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &mut self,
         work: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -282,7 +282,7 @@ impl<B: Backend> Engine<B> {
         }
     }
 
-    fn checked_read(&mut self) -> Result<B::Tx<'_>, StoreError> {
+    pub(crate) fn checked_read(&mut self) -> Result<B::Tx<'_>, StoreError> {
         let mut tx = self.backend.read()?;
         require_current::<B>(&mut tx)?;
         Ok(tx)

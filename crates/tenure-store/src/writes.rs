@@ -12,9 +12,10 @@ use tenure_domain::{CustomerId, ImportRecord, Timestamp};
 use crate::ingest::{self, IngestState};
 use crate::revision;
 use crate::sql::{Conn, Value};
+use crate::subscriptions::Event;
 use crate::{
     Delivery, DeliveryOutcome, KeptResponse, KeyedWrite, OrderWrite, OrderWritten, RequestKey, StoreError,
-    WriteResult, sources,
+    WriteResult, sources, subscriptions,
 };
 
 /// Writes `write.record` unless its key was seen; see the module docs.
@@ -94,13 +95,54 @@ fn write_one(
     if result != WriteResult::Unchanged || counts.customers_merged > 0 {
         revision::bump(conn)?;
     }
-    Ok(OrderWritten {
+    let written = OrderWritten {
         result,
         order_id: row.int(0)?,
         customer_id: CustomerId(row.int(1)?),
         customer_added: counts.customers_added == 1,
         customer_merged: counts.customers_merged == 1,
-    })
+    };
+    report_order(conn, &written, record, now)?;
+    Ok(written)
+}
+
+/// Reports a created or updated order to the webhook subscriptions that receive it, in the
+/// transaction that wrote it (imports report nothing: a year of history is not news).
+fn report_order(
+    conn: &mut dyn Conn,
+    written: &OrderWritten,
+    record: &ImportRecord,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let event_type = match written.result {
+        WriteResult::Created => "order.created",
+        WriteResult::Updated => "order.updated",
+        WriteResult::Unchanged => return Ok(()),
+    };
+    let order = &record.order;
+    let total = tenure_domain::Money { minor: order.total_minor, currency: order.currency }.to_string();
+    let amount = total.rsplit_once(' ').map_or(total.as_str(), |(amount, _currency)| amount);
+    let data = serde_json::json!({
+        "order_id": written.order_id,
+        "external_id": order.external_id,
+        "customer_id": written.customer_id,
+        "email": record.customer.email.as_ref().map(|e| e.as_str()),
+        "placed_at": order.placed_at.to_rfc3339(),
+        "status": order.status.as_str(),
+        "currency": order.currency.code(),
+        "total": amount,
+    });
+    let verb = if written.result == WriteResult::Created { "new" } else { "updated" };
+    let event = Event {
+        event_type,
+        customer_id: Some(written.customer_id),
+        summary: format!("Order {} ({verb}): {total}, {}", order.external_id, order.status.as_str()),
+        data,
+        key: None,
+        only_subscription: None,
+    };
+    subscriptions::emit(conn, &event, now)?;
+    Ok(())
 }
 
 /// Claims `key` for this request; when it was claimed before, returns the body hash it came with

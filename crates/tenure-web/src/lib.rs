@@ -47,6 +47,7 @@ struct Shared {
     metrics: metrics::Metrics,
     cache: cache::ReportCache,
     refits: refits::Refits,
+    deliveries: Arc<tenure_app::outbox::worker::DeliveryCounters>,
 }
 
 /// Sign-in attempts allowed per e-mail in each window: a handful of typos, not a guessing run.
@@ -78,8 +79,14 @@ impl AppState {
                 metrics: metrics::Metrics::default(),
                 cache: cache::ReportCache::default(),
                 refits: refits::Refits::default(),
+                deliveries: Arc::default(),
             }),
         }
+    }
+
+    /// The delivery counters this server's worker adds to (shown on `/metrics`).
+    pub fn delivery_counters(&self) -> Arc<tenure_app::outbox::worker::DeliveryCounters> {
+        Arc::clone(&self.inner.deliveries)
     }
 
     pub(crate) fn refits(&self) -> &refits::Refits {

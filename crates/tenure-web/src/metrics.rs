@@ -98,6 +98,49 @@ impl Metrics {
     }
 }
 
+/// Appends the outbox's depth, the age of its oldest due message and this process's deliveries
+/// and failures, by kind.
+pub(crate) fn render_outbox(
+    text: &mut String,
+    outbox: &tenure_store::OutboxStats,
+    counters: &tenure_app::outbox::worker::DeliveryCounters,
+    now: tenure_domain::Timestamp,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let _ = writeln!(text, "# HELP tenure_outbox_messages Messages in the outbox, by kind and state.");
+    let _ = writeln!(text, "# TYPE tenure_outbox_messages gauge");
+    for (kind, state, count) in &outbox.counts {
+        let _ = writeln!(text, "tenure_outbox_messages{{kind=\"{kind}\",state=\"{state}\"}} {count}");
+    }
+    let _ =
+        writeln!(text, "# HELP tenure_outbox_oldest_due_seconds How long the oldest due message has waited.");
+    let _ = writeln!(text, "# TYPE tenure_outbox_oldest_due_seconds gauge");
+    for (kind, due) in &outbox.oldest_due {
+        let _ = writeln!(
+            text,
+            "tenure_outbox_oldest_due_seconds{{kind=\"{kind}\"}} {}",
+            (now - *due).num_seconds().max(0)
+        );
+    }
+    let _ = writeln!(
+        text,
+        "# HELP tenure_outbox_deliveries_total Delivery attempts of this process, by kind and outcome."
+    );
+    let _ = writeln!(text, "# TYPE tenure_outbox_deliveries_total counter");
+    for (kind, outcome, counter) in [
+        ("email", "sent", &counters.emails_sent),
+        ("email", "failed", &counters.email_failures),
+        ("webhook", "sent", &counters.webhooks_sent),
+        ("webhook", "failed", &counters.webhook_failures),
+    ] {
+        let _ = writeln!(
+            text,
+            "tenure_outbox_deliveries_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {}",
+            counter.load(Relaxed)
+        );
+    }
+}
+
 fn status_class(status: u16) -> &'static str {
     match status {
         100..=199 => "1xx",

@@ -113,6 +113,21 @@ pub const PAGES: &[Page] = &[
     Page { method: "GET", path: "/login", example: "/login", access: Access::Public, menu: None },
     Page { method: "POST", path: "/login", example: "/login", access: Access::Public, menu: None },
     Page { method: "POST", path: "/logout", example: "/logout", access: Access::Roles(STAFF), menu: None },
+    // The signed link is the credential (see pages/unsubscribe.rs).
+    Page {
+        method: "GET",
+        path: "/unsubscribe/{token}",
+        example: "/unsubscribe/1.x",
+        access: Access::Public,
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/unsubscribe/{token}",
+        example: "/unsubscribe/1.x",
+        access: Access::Public,
+        menu: None,
+    },
     Page {
         method: "GET",
         path: "/assets/style.css",
@@ -425,6 +440,7 @@ fn page_router() -> Router<AppState> {
     Router::new()
         .route("/login", get(pages::login_form).post(pages::sign_in))
         .route("/logout", post(pages::logout))
+        .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
         .route("/assets/style.css", get(pages::style))
         .route("/", get(pages::overview))
         .route("/retention", get(pages::retention))

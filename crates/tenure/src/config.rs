@@ -21,8 +21,33 @@ struct ConfigFile {
     database_url: Option<String>,
     /// `--timezone`.
     timezone: Option<String>,
+    /// `--public-url`.
+    public_url: Option<String>,
     /// `tenure serve`'s flags.
     serve: Option<ServeSection>,
+    /// `--smtp-url`, `--mail-from`.
+    smtp: Option<SmtpSection>,
+    /// The outbox's delivery settings.
+    outbox: Option<OutboxSection>,
+}
+
+/// `[smtp]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpSection {
+    url: Option<String>,
+    mail_from: Option<String>,
+}
+
+/// `[outbox]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutboxSection {
+    max_attempts: Option<u32>,
+    retry_base_seconds: Option<u64>,
+    retry_max_seconds: Option<u64>,
+    frequency_cap_days: Option<i64>,
+    webhook_timeout_seconds: Option<u64>,
 }
 
 /// `[serve]`.
@@ -75,6 +100,23 @@ fn with_file_defaults(command: Command, file: &ConfigFile) -> Command {
     }
     if let Some(zone) = &file.timezone {
         command = command.mut_arg("timezone", |a| a.default_value(zone.clone()));
+    }
+    let smtp = file.smtp.as_ref();
+    let outbox = file.outbox.as_ref();
+    let delivery: [(&str, Option<String>); 8] = [
+        ("public_url", file.public_url.clone()),
+        ("smtp_url", smtp.and_then(|s| s.url.clone())),
+        ("mail_from", smtp.and_then(|s| s.mail_from.clone())),
+        ("max_attempts", outbox.and_then(|o| o.max_attempts).map(|n| n.to_string())),
+        ("retry_base_seconds", outbox.and_then(|o| o.retry_base_seconds).map(|n| n.to_string())),
+        ("retry_max_seconds", outbox.and_then(|o| o.retry_max_seconds).map(|n| n.to_string())),
+        ("frequency_cap_days", outbox.and_then(|o| o.frequency_cap_days).map(|n| n.to_string())),
+        ("webhook_timeout_seconds", outbox.and_then(|o| o.webhook_timeout_seconds).map(|n| n.to_string())),
+    ];
+    for (name, value) in delivery {
+        if let Some(value) = value {
+            command = command.mut_arg(name, |a| a.default_value(value));
+        }
     }
     if let Some(serve) = &file.serve {
         let settings: [(&str, Option<String>); 5] = [

@@ -46,6 +46,9 @@ pub(crate) async fn metrics(
 ) -> Result<impl axum::response::IntoResponse, crate::ApiError> {
     crate::auth::require(&state, &headers, crate::routes::READERS).await?;
     let (idle, total) = state.pool().connections();
-    let text = state.metrics().render(idle, total);
+    let now = chrono::Utc::now();
+    let outbox = state.pool().run(move |store| Ok(store.outbox_stats(now)?)).await?;
+    let mut text = state.metrics().render(idle, total);
+    crate::metrics::render_outbox(&mut text, &outbox, &state.delivery_counters(), now);
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text))
 }

@@ -13,6 +13,7 @@ mod overview;
 mod params;
 mod retention;
 mod segments;
+mod unsubscribe;
 
 pub(crate) use account::{account, change_password};
 pub(crate) use at_risk::{at_risk, at_risk_csv};
@@ -27,6 +28,7 @@ pub(crate) use overview::overview;
 pub(crate) use params::optional;
 pub(crate) use retention::retention;
 pub(crate) use segments::segments;
+pub(crate) use unsubscribe::{unsubscribe, unsubscribe_form};
 
 use crate::routes::{Access, PAGES};
 use crate::session::SignedIn;

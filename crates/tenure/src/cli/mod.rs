@@ -3,6 +3,7 @@
 
 mod access;
 mod data;
+mod delivery;
 mod model;
 mod report;
 mod source;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 pub use access::*;
 use clap::{Args, Parser, Subcommand};
 pub use data::*;
+pub use delivery::*;
 pub use model::*;
 pub use report::*;
 pub use source::*;
@@ -25,8 +27,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "TENURE_DATABASE_URL", default_value = "sqlite:tenure.db")]
     pub db: String,
 
-    /// Settings file (TOML: database_url, timezone, and under `[serve]`: bind, connections,
-    /// secure_cookies, log, refit_minutes); default `tenure.toml` in the working directory when
+    /// Settings file (TOML: database_url, timezone, public_url; `[serve]`: bind, connections,
+    /// secure_cookies, log, refit_minutes; `[smtp]`: url, mail_from; `[outbox]`: max_attempts,
+    /// retry_base_seconds, retry_max_seconds, frequency_cap_days, webhook_timeout_seconds); default `tenure.toml` in the working directory when
     /// there is one. The environment and flags override it.
     #[arg(long, global = true, env = "TENURE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -34,6 +37,10 @@ pub struct Cli {
     /// The shop's time zone (an IANA name such as Europe/Berlin): reports count calendar days in it.
     #[arg(long, global = true, env = "TENURE_TIMEZONE", default_value = "UTC", value_name = "TZ")]
     pub timezone: String,
+
+    /// How messages are delivered.
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
 
     /// What to do.
     #[command(subcommand)]
@@ -78,6 +85,17 @@ pub enum Command {
     /// Sources that accept signed webhooks (Shopify, WooCommerce, Standard Webhooks): add, list, remove.
     #[command(subcommand)]
     Source(SourceCommand),
+    /// Messages out: list, show, retry and purge e-mails and webhooks; the suppression list.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Send Tenure's events to other systems: subscriptions signed per Standard Webhooks.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+    /// E-mail: a test message to check the transport, or a message to a customer.
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// Deliver the outbox (what `serve` also does): until stopped, or with --drain until nothing is due.
+    Worker(WorkerArgs),
 }
 
 /// `tenure demo`.

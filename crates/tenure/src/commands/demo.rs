@@ -11,7 +11,7 @@ use tenure_domain::Role;
 use tenure_import::{Format, ImportOptions, Input};
 use tenure_store::CustomerQuery;
 
-use crate::cli::{DemoArgs, ServeArgs};
+use crate::cli::{DeliveryArgs, DemoArgs, ServeArgs};
 use crate::output;
 
 /// CDNOW's 69,659 purchases of 23,570 customers, 1997-01 to 1998-06 (see data/README.md).
@@ -22,8 +22,15 @@ pub const DEMO_ADMIN: &str = "admin@demo.example";
 
 /// Imports the bundled data, prints the summary, and (unless `--no-serve`) serves the dashboard
 /// with a demo admin whose new password is printed.
-pub fn run(args: &DemoArgs, timezone: &str) -> anyhow::Result<ExitCode> {
+pub fn run(args: &DemoArgs, delivery: &DeliveryArgs, timezone: &str) -> anyhow::Result<ExitCode> {
     let url = prepare(args)?;
+    // The demo never needs a mail server: e-mails become .eml files beside the database.
+    let mut delivery = delivery.clone();
+    if delivery.smtp_url.is_none() {
+        let folder = args.file.with_extension("mail");
+        delivery.smtp_url = Some(format!("file:{}", folder.display()));
+        delivery.mail_from.get_or_insert_with(|| "Tenure demo shop <shop@demo.example>".to_string());
+    }
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
@@ -36,7 +43,7 @@ pub fn run(args: &DemoArgs, timezone: &str) -> anyhow::Result<ExitCode> {
         log: "error".into(),
         refit_minutes: 10,
     };
-    super::serve::serve(&url, timezone, &serve_args, |address| {
+    super::serve::serve(&url, timezone, &delivery, &serve_args, |address| {
         println!("Tenure demo dashboard: http://{address}/");
         println!("Sign in as {DEMO_ADMIN} with password {password}");
         eprintln!("(A new password is made each time the demo starts. Stop with Ctrl-C.)");

@@ -1,10 +1,13 @@
 //! One function per command: open what it needs, call the use case, print the result.
 
 mod customers;
+mod delivery;
 mod demo;
 mod generate;
 mod import;
+mod mail;
 mod model;
+mod outbox;
 mod predict;
 mod report;
 mod serve;
@@ -12,6 +15,7 @@ mod source;
 mod stats;
 mod token;
 mod user;
+mod webhook;
 
 use std::process::ExitCode;
 
@@ -28,7 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(flag) => stats::run(&cli.db, flag.json),
         Command::Customers(command) => customers::run(&cli.db, &cli.timezone, command),
         Command::Migrate(flag) => migrate(&cli.db, flag.json),
-        Command::Demo(args) => demo::run(&args, &cli.timezone),
+        Command::Demo(args) => demo::run(&args, &cli.delivery, &cli.timezone),
         Command::Generate(args) => generate::run(&args),
         Command::Report(args) => report::run(&cli.db, &cli.timezone, args),
         Command::Model(command) => model::run(&cli.db, &cli.timezone, command),
@@ -36,8 +40,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Clv(args) => predict::clv(&cli.db, &cli.timezone, &args),
         Command::Token(command) => token::run(&cli.db, command),
         Command::User(command) => user::run(&cli.db, command),
-        Command::Serve(args) => serve::run(&cli.db, &cli.timezone, &args),
+        Command::Serve(args) => serve::run(&cli.db, &cli.timezone, &cli.delivery, &args),
         Command::Source(command) => source::run(&cli.db, command),
+        Command::Outbox(command) => outbox::run(&cli.db, command),
+        Command::Webhook(command) => webhook::run(&cli.db, command),
+        Command::Mail(command) => mail::run(&cli.db, &cli.delivery, command),
+        Command::Worker(args) => mail::worker(&cli.db, &cli.delivery, &args),
     }
 }
 

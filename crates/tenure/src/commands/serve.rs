@@ -8,11 +8,11 @@ use anyhow::Context;
 use tenure_app::reports::ShopTimeZone;
 use tenure_web::{AppState, StorePool};
 
-use crate::cli::ServeArgs;
+use crate::cli::{DeliveryArgs, ServeArgs};
 
-/// Serves the API and the dashboard on `args.bind`.
-pub fn run(url: &str, timezone: &str, args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    serve(url, timezone, args, |address| {
+/// Serves the API and the dashboard on `args.bind`, and delivers the outbox.
+pub fn run(url: &str, timezone: &str, delivery: &DeliveryArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    serve(url, timezone, delivery, args, |address| {
         println!("Tenure is serving on http://{address} (dashboard: /, health: /healthz, API: /api/v1)");
         eprintln!(
             "Sign in with a user (tenure user add EMAIL --role admin); API calls need a token (tenure token create)."
@@ -21,11 +21,12 @@ pub fn run(url: &str, timezone: &str, args: &ServeArgs) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-/// Migrates, opens the pool, binds, calls `announce` with the address taken, and serves until a
-/// shutdown signal.
+/// Migrates, opens the pool, binds, calls `announce` with the address taken, and serves (and
+/// delivers the outbox) until a shutdown signal; the batch being delivered then is finished.
 pub fn serve(
     url: &str,
     timezone: &str,
+    delivery: &DeliveryArgs,
     args: &ServeArgs,
     announce: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
@@ -36,6 +37,7 @@ pub fn serve(
     super::open_store(url)?.migrate(now).context("migrating the database")?;
     let pool = StorePool::open(url, args.connections, now).context("opening database connections")?;
     let state = AppState::with_cookies(pool, time_zone, args.secure_cookies);
+    let mut worker = super::delivery::worker(url, delivery, state.delivery_counters())?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server")?;
     runtime.block_on(async {
@@ -47,12 +49,27 @@ pub fn serve(
         if args.refit_minutes > 0 {
             state.spawn_refit_timer(std::time::Duration::from_secs(args.refit_minutes * 60));
         }
-        tenure_web::serve(listener, state, shutdown_signal()).await.context("serving")
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let delivering = tokio::spawn(async move {
+            let mut stopped = stopped;
+            worker
+                .run(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+        });
+        let shutdown = async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        };
+        let served = tenure_web::serve(listener, state, shutdown).await.context("serving");
+        let _ = delivering.await;
+        served
     })
 }
 
 /// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };

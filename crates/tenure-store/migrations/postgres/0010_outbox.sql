@@ -1,0 +1,65 @@
+-- Messages out (issue 12): the outbox, outgoing webhook subscriptions, the suppression list, and
+-- the settings a server keeps (the key that signs unsubscribe links). Times are TIMESTAMPTZ.
+
+-- Subscriptions to Tenure's events, delivered signed per Standard Webhooks. The secret is stored
+-- as generated (HMAC needs it); during a rotation the previous one signs too until it expires.
+CREATE TABLE webhook_subscriptions (
+    id                     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    url                    TEXT    NOT NULL,
+    events                 TEXT    NOT NULL,
+    secret                 TEXT    NOT NULL,
+    previous_secret        TEXT,
+    previous_secret_until  TIMESTAMPTZ,
+    allow_private          BOOLEAN NOT NULL DEFAULT FALSE,
+    body_format            TEXT    NOT NULL DEFAULT 'standard' CHECK (body_format IN ('standard', 'slack')),
+    created_at             TIMESTAMPTZ NOT NULL,
+    removed_at             TIMESTAMPTZ
+);
+
+-- One row per side effect, written in the transaction of its cause: a rolled-back cause leaves
+-- none. Workers claim due rows with a lease, deliver, and mark them sent; a failure waits out a
+-- back-off and is tried again, up to a limit, then the row is dead. A message that policy stops
+-- at send time (suppressed, capped, no consent) is `skipped` with the reason.
+CREATE TABLE outbox (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind             TEXT    NOT NULL CHECK (kind IN ('email', 'webhook')),
+    purpose          TEXT    NOT NULL CHECK (purpose IN ('transactional', 'survey', 'marketing')),
+    topic            TEXT    NOT NULL,
+    customer_id      BIGINT REFERENCES customers (id) ON DELETE SET NULL,
+    recipient        TEXT    NOT NULL,
+    subscription_id  BIGINT REFERENCES webhook_subscriptions (id),
+    payload          TEXT    NOT NULL,
+    state            TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead', 'skipped')),
+    not_before       TIMESTAMPTZ NOT NULL,
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    last_error       TEXT,
+    skip_reason      TEXT,
+    lease_owner      TEXT,
+    lease_until      TIMESTAMPTZ,
+    created_at       TIMESTAMPTZ NOT NULL,
+    finished_at      TIMESTAMPTZ,
+    dedupe_key       TEXT    UNIQUE
+);
+CREATE INDEX outbox_due ON outbox (not_before, id) WHERE state = 'pending';
+-- The frequency cap asks: was this customer sent a survey or marketing message lately?
+CREATE INDEX outbox_contacted ON outbox (customer_id, finished_at)
+    WHERE state = 'sent' AND purpose <> 'transactional';
+CREATE INDEX outbox_by_state ON outbox (state, id);
+
+-- Addresses never to be sent (some) messages again, checked at send time. `unsubscribed` and
+-- `complained` stop surveys and marketing; `hard_bounced` and `erased` stop everything.
+CREATE TABLE suppressions (
+    email        TEXT    PRIMARY KEY,
+    reason       TEXT    NOT NULL CHECK (reason IN ('unsubscribed', 'complained', 'hard_bounced', 'erased')),
+    customer_id  BIGINT,
+    created_at   TIMESTAMPTZ NOT NULL
+);
+
+-- Customers who said no to surveys (NULL: never asked; surveys are sent unless this is 0).
+ALTER TABLE customers ADD COLUMN survey_consent BOOLEAN;
+
+-- Values a server generates once and every process shares (the link-signing key).
+CREATE TABLE settings (
+    name   TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);

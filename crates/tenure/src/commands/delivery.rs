@@ -1,0 +1,56 @@
+//! The delivery machinery the commands that deliver share: transports and outbox settings from
+//! the command line, and a worker over its own store connection.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tenure_app::outbox::OutboxSettings;
+use tenure_app::outbox::mailer::Mailer;
+use tenure_app::outbox::webhook::WebhookClient;
+use tenure_app::outbox::worker::{DeliveryCounters, Transports, Worker};
+
+use crate::cli::DeliveryArgs;
+
+/// The outbox settings the flags (and the config file) give.
+pub fn settings(args: &DeliveryArgs) -> OutboxSettings {
+    OutboxSettings {
+        max_attempts: args.max_attempts.max(1),
+        retry_base: Duration::from_secs(args.retry_base_seconds.max(1)),
+        retry_max: Duration::from_secs(args.retry_max_seconds.max(args.retry_base_seconds).max(1)),
+        cap_days: args.frequency_cap_days.max(0),
+        ..OutboxSettings::default()
+    }
+}
+
+/// The transports the flags name (no mail transport without --smtp-url and --mail-from).
+pub fn transports(args: &DeliveryArgs) -> anyhow::Result<Transports> {
+    let mailer = args
+        .smtp_url
+        .as_deref()
+        .map(Mailer::from_url)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+    let mail_from = args
+        .mail_from
+        .as_deref()
+        .map(|from| from.parse().map_err(|e| anyhow::anyhow!("--mail-from `{from}`: {e}")))
+        .transpose()?;
+    if mailer.is_some() && mail_from.is_none() {
+        anyhow::bail!("--smtp-url needs --mail-from (TENURE_MAIL_FROM): the sender of e-mails");
+    }
+    let webhooks = WebhookClient::new(Duration::from_secs(args.webhook_timeout_seconds.max(1)))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(Transports { mailer, mail_from, webhooks })
+}
+
+/// A worker over a connection of its own to `url`.
+pub fn worker(url: &str, args: &DeliveryArgs, counters: Arc<DeliveryCounters>) -> anyhow::Result<Worker> {
+    let store = super::open_store(url)?;
+    Worker::new(store, transports(args)?, settings(args), counters).context("starting the delivery worker")
+}
+
+/// A runtime for the commands that deliver outside `serve`.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
