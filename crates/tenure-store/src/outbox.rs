@@ -370,8 +370,9 @@ impl SendFacts {
             let (list, mut params) = id_list(chunk, 3);
             params.splice(0..0, [Value::Time(since), Value::Time(claim.now)]);
             let sql = format!(
-                "SELECT DISTINCT customer_id FROM outbox WHERE customer_id IN ({list}) AND purpose <> 'transactional' \
-                 AND ((state = 'sent' AND finished_at > $1) OR (state = 'pending' AND lease_until > $2))"
+                // `$1` and `$2` stand before the list: SQLite numbers `$N` by first appearance.
+                "SELECT DISTINCT customer_id FROM outbox WHERE ((state = 'sent' AND finished_at > $1) \
+                 OR (state = 'pending' AND lease_until > $2)) AND purpose <> 'transactional' AND customer_id IN ({list})"
             );
             for row in conn.query(&sql, &params)? {
                 self.recently_contacted.insert(row.int(0)?);
@@ -445,5 +446,51 @@ impl SendFacts {
             return Verdict::Skip(format!("capped: a survey or marketing message within {cap_days} days"));
         }
         Verdict::Deliver(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Backend, Transaction};
+
+    #[test]
+    fn a_message_written_in_a_rolled_back_transaction_does_not_exist() {
+        let mut sqlite = crate::sqlite_engine::Sqlite::open(":memory:").unwrap();
+        let now = chrono::DateTime::UNIX_EPOCH;
+        let mut tx = sqlite.write().unwrap();
+        crate::migrate::apply(
+            &mut tx,
+            crate::sqlite_engine::Sqlite::BOOTSTRAP,
+            crate::sqlite_engine::Sqlite::MIGRATIONS,
+            now,
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let message = NewMessage {
+            kind: MessageKind::Email,
+            purpose: Purpose::Transactional,
+            topic: "mail.test".into(),
+            customer_id: None,
+            recipient: "a@example.com".into(),
+            subscription_id: None,
+            payload: "{}".into(),
+            not_before: now,
+            dedupe_key: Some("cause-1".into()),
+        };
+        let mut cause = sqlite.write().unwrap();
+        assert!(enqueue(&mut cause, &message, now).unwrap().is_some());
+        drop(cause); // the cause failed: rolled back
+        let mut tx = sqlite.write().unwrap();
+        assert_eq!(tx.query_one("SELECT COUNT(*) FROM outbox", &[]).unwrap().int(0).unwrap(), 0);
+        assert!(enqueue(&mut tx, &message, now).unwrap().is_some(), "the key was never taken");
+        assert!(enqueue(&mut tx, &message, now).unwrap().is_none(), "a repeated cause writes nothing");
+    }
+
+    #[test]
+    fn id_lists_are_padded_to_powers_of_two() {
+        let (list, params) = id_list(&[4, 5, 6], 3);
+        assert_eq!(list, "$3, $4, $5, $6");
+        assert_eq!(params, vec![Value::Int(4), Value::Int(5), Value::Int(6), Value::Null]);
     }
 }

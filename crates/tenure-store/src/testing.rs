@@ -90,3 +90,34 @@ mod tests {
         );
     }
 }
+
+/// Runs each named test body — a function of `&mut dyn Store` in the calling file — once on a
+/// fresh SQLite database (module `sqlite`) and once on a fresh PostgreSQL database (module
+/// `postgres`, skipped loudly as [`postgres_database`] says). The calling file defines `now()`.
+#[macro_export]
+macro_rules! contract_tests {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let url = format!("sqlite:{}", dir.path().join("tenure.db").display());
+                    let mut store = tenure_store::open(&url, super::now()).unwrap();
+                    super::$test(store.as_mut());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    let Some(database) = tenure_store::testing::postgres_database() else { return };
+                    let mut store = tenure_store::open(&database.url, super::now()).unwrap();
+                    store.migrate(super::now()).unwrap();
+                    super::$test(store.as_mut());
+                }
+            )*
+        }
+    };
+}

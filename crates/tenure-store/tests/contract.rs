@@ -667,34 +667,7 @@ fn a_delivery_to_a_source_without_webhooks_writes_nothing(store: &mut dyn Store)
     assert_eq!(store.stats().unwrap().orders, 1);
 }
 
-macro_rules! contract {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $test() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let url = format!("sqlite:{}", dir.path().join("tenure.db").display());
-                    let mut store = super::open(&url, super::now()).unwrap();
-                    super::$test(store.as_mut());
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $test() {
-                    let Some(database) = super::testing::postgres_database() else { return };
-                    let mut store = super::open(&database.url, super::now()).unwrap();
-                    store.migrate(super::now()).unwrap();
-                    super::$test(store.as_mut());
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+tenure_store::contract_tests!(
     empty_store_has_no_customers_orders_or_revenue,
     reimporting_the_same_records_adds_nothing,
     the_same_order_id_in_another_source_is_another_order,

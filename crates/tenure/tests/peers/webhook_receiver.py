@@ -201,6 +201,7 @@ class Handler(BaseHTTPRequestHandler):
             "body": parsed,
             "received_at": time.time(),
         })
+        print("webhook_receiver: recorded id=%s verified=%s" % (msg_id, verified), file=sys.stderr, flush=True)
         try:
             self.reply(200, b"{}")
         except (BrokenPipeError, ConnectionResetError):
