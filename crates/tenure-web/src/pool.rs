@@ -11,9 +11,23 @@ use tokio::sync::Semaphore;
 /// Open connections to one database, lent one request at a time.
 #[derive(Clone)]
 pub struct StorePool {
-    idle: Arc<Mutex<Vec<Box<dyn Store>>>>,
+    idle: Arc<Mutex<Idle>>,
     permits: Arc<Semaphore>,
     size: usize,
+}
+
+/// The connections not lent out. When the last handle to the pool goes — at the end of
+/// `serve`, on an async thread — they are closed on a thread of their own: the PostgreSQL client
+/// closes by blocking on a runtime of its own, which tokio forbids where async work runs.
+struct Idle(Vec<Box<dyn Store>>);
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        let stores = std::mem::take(&mut self.0);
+        if !stores.is_empty() {
+            let _ = std::thread::Builder::new().name("close-pool".into()).spawn(move || drop(stores));
+        }
+    }
 }
 
 impl StorePool {
@@ -21,7 +35,11 @@ impl StorePool {
     pub fn open(url: &str, size: usize, now: tenure_domain::Timestamp) -> Result<Self, AppError> {
         let stores = (0..size.max(1)).map(|_| tenure_store::open(url, now)).collect::<Result<Vec<_>, _>>()?;
         let size = stores.len();
-        Ok(StorePool { permits: Arc::new(Semaphore::new(size)), idle: Arc::new(Mutex::new(stores)), size })
+        Ok(StorePool {
+            permits: Arc::new(Semaphore::new(size)),
+            idle: Arc::new(Mutex::new(Idle(stores))),
+            size,
+        })
     }
 
     /// Idle connections now, and all of them.
@@ -40,7 +58,7 @@ impl StorePool {
         tokio::task::spawn_blocking(move || {
             let mut store = take(&idle);
             let result = work(store.as_mut());
-            idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store);
+            idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).0.push(store);
             result
         })
         .await
@@ -49,9 +67,10 @@ impl StorePool {
 }
 
 /// An idle connection; the semaphore guarantees there is one.
-fn take(idle: &Mutex<Vec<Box<dyn Store>>>) -> Box<dyn Store> {
+fn take(idle: &Mutex<Idle>) -> Box<dyn Store> {
     idle.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .0
         .pop()
         .expect("a permit is held, so a connection is idle")
 }

@@ -170,6 +170,8 @@ mod tests {
 
     #[test]
     fn urls_name_their_transport() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let _inside = runtime.enter();
         assert!(matches!(Mailer::from_url("log:"), Ok(Mailer::Log)));
         assert!(
             matches!(Mailer::from_url("file:out/mail"), Ok(Mailer::File(dir)) if dir == std::path::Path::new("out/mail"))
@@ -192,6 +194,8 @@ mod tests {
 
     #[test]
     fn the_description_hides_the_password() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let _inside = runtime.enter();
         let mailer = Mailer::from_url("smtps://ann:hunter2@mail.example:465").unwrap();
         assert_eq!(mailer.describe(), "smtps://ann:***@mail.example:465");
     }

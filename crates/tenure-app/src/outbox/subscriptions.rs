@@ -22,7 +22,7 @@ pub struct NewSubscriptionCreated {
 
 /// Subscribes `url` to `events`. Refuses a URL that is not http(s), unknown events, and — unless
 /// `allow_private` — a URL on a private, loopback or link-local address.
-pub async fn add_subscription(
+pub fn add_subscription(
     store: &mut dyn Store,
     url: &str,
     events: &[String],
@@ -46,7 +46,7 @@ pub async fn add_subscription(
     }
     if !allow_private {
         check_literal_host(&parsed).map_err(AppError::Invalid)?;
-        check_resolved_host(&parsed).await?;
+        check_resolved_host(&parsed)?;
     }
     let secret = generate_standard_secret();
     let new = NewSubscription {
@@ -60,10 +60,12 @@ pub async fn add_subscription(
     Ok(NewSubscriptionCreated { id, secret })
 }
 
-/// Refuses a name that resolves to a private address now (delivery checks again each time).
-async fn check_resolved_host(url: &reqwest::Url) -> Result<(), AppError> {
+/// Refuses a name that resolves to a private address now (delivery checks again each time; a
+/// name that does not resolve yet is let through to that check).
+fn check_resolved_host(url: &reqwest::Url) -> Result<(), AppError> {
+    use std::net::ToSocketAddrs;
     let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else { return Ok(()) };
-    let Ok(found) = tokio::net::lookup_host((host, port)).await else { return Ok(()) };
+    let Ok(found) = (host, port).to_socket_addrs() else { return Ok(()) };
     for address in found {
         if !is_public(address.ip()) {
             return Err(AppError::Invalid(format!(

@@ -14,7 +14,7 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use tenure_domain::Timestamp;
 use tenure_store::{Attempt, Claim, ClaimedMessage, MessageKind, SendPolicy, Store};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::email::{EmailPayload, mime_message};
@@ -22,6 +22,10 @@ use super::mailer::{Mailer, SendFailure};
 use super::webhook::WebhookClient;
 use super::{OutboxSettings, log_line};
 use crate::AppError;
+
+/// Deliveries one worker has under way at once: enough to hide a receiver's latency, few enough
+/// not to flood one receiver (most batches go to one shop or one mail server).
+const CONCURRENT_DELIVERIES: usize = 16;
 
 /// Deliveries and failures by kind since the process started (for `/metrics`).
 #[derive(Debug, Default)]
@@ -144,9 +148,12 @@ impl Worker {
         let (settings, counters) = (self.settings.clone(), self.counters.clone());
         async move {
             let mut tasks = JoinSet::new();
+            let in_flight = Arc::new(Semaphore::new(CONCURRENT_DELIVERIES));
             for claimed in messages {
                 let (transports, install_id) = (transports.clone(), install_id.clone());
+                let in_flight = in_flight.clone();
                 tasks.spawn(async move {
+                    let _turn = in_flight.acquire_owned().await;
                     let (id, kind, attempts) =
                         (claimed.message.id, claimed.message.kind, claimed.message.attempts);
                     (id, kind, attempts, deliver(&transports, &install_id, claimed).await)
@@ -232,6 +239,17 @@ impl Worker {
                 .unwrap_or(Duration::from_millis(50))
                 .clamp(Duration::from_millis(50), poll),
             None => poll,
+        }
+    }
+}
+
+impl Drop for Worker {
+    /// The store connection is closed on a thread of its own: the PostgreSQL client closes by
+    /// blocking on a runtime of its own, which tokio forbids on the threads that run async work
+    /// (where a worker ends, inside `serve`).
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            let _ = std::thread::Builder::new().name("close-store".into()).spawn(move || drop(store));
         }
     }
 }

@@ -91,8 +91,9 @@ fn report(json: bool, value: &impl serde::Serialize, text: &str) -> anyhow::Resu
 
 /// `tenure worker`: delivers until Ctrl-C / SIGTERM, or with --drain until nothing is due.
 pub fn worker(url: &str, args: &DeliveryArgs, worker_args: &WorkerArgs) -> anyhow::Result<ExitCode> {
-    let mut worker = delivery::worker(url, args, Arc::default())?;
     let runtime = delivery::runtime()?;
+    let _inside = runtime.enter(); // lettre's SMTP pool lives on the runtime
+    let mut worker = delivery::worker(url, args, Arc::default())?;
     if worker_args.drain {
         let handled = runtime.block_on(worker.drain()).context("delivering")?;
         println!("Delivered the outbox: {handled} messages handled, nothing is due.");

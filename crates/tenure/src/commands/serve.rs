@@ -37,9 +37,11 @@ pub fn serve(
     super::open_store(url)?.migrate(now).context("migrating the database")?;
     let pool = StorePool::open(url, args.connections, now).context("opening database connections")?;
     let state = AppState::with_cookies(pool, time_zone, args.secure_cookies);
-    let mut worker = super::delivery::worker(url, delivery, state.delivery_counters())?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server")?;
+    // lettre's SMTP pool lives on the runtime: the worker is made (and dropped) inside it.
+    let _inside = runtime.enter();
+    let mut worker = super::delivery::worker(url, delivery, state.delivery_counters())?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await

@@ -18,17 +18,9 @@ pub fn run(url: &str, command: WebhookCommand) -> anyhow::Result<ExitCode> {
     match command {
         WebhookCommand::Add { url: target, events, allow_private, slack, json } => {
             let format = if slack { BodyFormat::Slack } else { BodyFormat::Standard };
-            let runtime = super::delivery::runtime()?;
-            let created = runtime
-                .block_on(outbox::add_subscription(
-                    store.as_mut(),
-                    &target,
-                    &events,
-                    allow_private,
-                    format,
-                    now,
-                ))
-                .with_context(|| format!("subscribing {target}"))?;
+            let created =
+                outbox::add_subscription(store.as_mut(), &target, &events, allow_private, format, now)
+                    .with_context(|| format!("subscribing {target}"))?;
             print_secret(
                 json,
                 &created,
