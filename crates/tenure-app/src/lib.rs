@@ -5,6 +5,7 @@ pub mod access;
 mod error;
 pub mod generate;
 pub mod import;
+pub mod jobs;
 pub mod models;
 pub mod orders;
 pub mod outbox;

@@ -10,6 +10,7 @@ mod created_identities;
 mod error;
 mod identities;
 mod ingest;
+mod jobs;
 mod migrate;
 mod order_batch;
 mod outbox;
@@ -34,6 +35,7 @@ mod write_types;
 mod writes;
 
 pub use error::StoreError;
+pub use jobs::{Job, JobOutcome, JobRun, NewJob, Recurrence};
 pub use migrate::SchemaStatus;
 pub use outbox_types::*;
 pub use store::{ImportSession, Store, open};

@@ -1,8 +1,9 @@
-//! The storage interface of messages out: the outbox, webhook subscriptions, suppressions and
-//! shared settings. Part of every [`crate::Store`].
+//! The storage interface of messages out: the outbox, webhook subscriptions, suppressions,
+//! durable jobs and shared settings. Part of every [`crate::Store`].
 
 use tenure_domain::{CustomerId, Timestamp, WebhookSecret};
 
+use crate::jobs::{self, Job, JobOutcome, JobRun, NewJob};
 use crate::store::{Backend, Engine};
 use crate::subscriptions::{self, Event};
 use crate::{
@@ -67,6 +68,31 @@ pub trait OutboxStore {
     fn suppressions(&mut self) -> Result<Vec<Suppression>, StoreError>;
     /// A setting shared by every process, stored from `make()` the first time it is asked for.
     fn setting_or_insert(&mut self, name: &str, make: &dyn Fn() -> String) -> Result<String, StoreError>;
+    /// Schedules a job (a key scheduled before keeps its job); returns its id.
+    fn schedule_job(&mut self, job: &NewJob, now: Timestamp) -> Result<i64, StoreError>;
+    /// Leases due jobs to a worker.
+    fn claim_jobs(
+        &mut self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError>;
+    /// Records a run's outcome and logs it; false when the lease had passed to another worker.
+    fn finish_job(
+        &mut self,
+        id: i64,
+        owner: &str,
+        outcome: &JobOutcome,
+        started_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Every job, by next run.
+    fn jobs(&mut self) -> Result<Vec<Job>, StoreError>;
+    /// The latest runs, newest first (of one job, or of all).
+    fn job_runs(&mut self, job_id: Option<i64>, limit: usize) -> Result<Vec<JobRun>, StoreError>;
+    /// When the next scheduled job falls due, if any.
+    fn jobs_next_due(&mut self) -> Result<Option<Timestamp>, StoreError>;
 }
 
 impl<B: Backend> OutboxStore for Engine<B> {
@@ -166,5 +192,42 @@ impl<B: Backend> OutboxStore for Engine<B> {
 
     fn setting_or_insert(&mut self, name: &str, make: &dyn Fn() -> String) -> Result<String, StoreError> {
         self.write(|tx| suppressions::setting_or_insert(tx, name, make))
+    }
+
+    fn schedule_job(&mut self, job: &NewJob, now: Timestamp) -> Result<i64, StoreError> {
+        self.write(|tx| jobs::schedule(tx, job, now))
+    }
+
+    fn claim_jobs(
+        &mut self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        self.write(|tx| jobs::claim(tx, owner, now, lease_until, limit))
+    }
+
+    fn finish_job(
+        &mut self,
+        id: i64,
+        owner: &str,
+        outcome: &JobOutcome,
+        started_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| jobs::finish(tx, id, owner, outcome, started_at, now))
+    }
+
+    fn jobs(&mut self) -> Result<Vec<Job>, StoreError> {
+        jobs::list(&mut self.checked_read()?)
+    }
+
+    fn job_runs(&mut self, job_id: Option<i64>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
+        jobs::runs(&mut self.checked_read()?, job_id, limit)
+    }
+
+    fn jobs_next_due(&mut self) -> Result<Option<Timestamp>, StoreError> {
+        jobs::next_due(&mut self.checked_read()?)
     }
 }

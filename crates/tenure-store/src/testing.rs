@@ -76,21 +76,6 @@ impl Drop for TestDatabase {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::database_url;
-
-    #[test]
-    fn database_url_swaps_the_database_and_keeps_options() {
-        assert_eq!(database_url("postgres://u@h:5432/postgres", "t1"), "postgres://u@h:5432/t1");
-        assert_eq!(database_url("postgres://u@h", "t1"), "postgres://u@h/t1");
-        assert_eq!(
-            database_url("postgres://u@h/db?sslmode=disable", "t1"),
-            "postgres://u@h/t1?sslmode=disable"
-        );
-    }
-}
-
 /// Runs each named test body — a function of `&mut dyn Store` in the calling file — once on a
 /// fresh SQLite database (module `sqlite`) and once on a fresh PostgreSQL database (module
 /// `postgres`, skipped loudly as [`postgres_database`] says). The calling file defines `now()`.
@@ -120,4 +105,19 @@ macro_rules! contract_tests {
             )*
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_url;
+
+    #[test]
+    fn database_url_swaps_the_database_and_keeps_options() {
+        assert_eq!(database_url("postgres://u@h:5432/postgres", "t1"), "postgres://u@h:5432/t1");
+        assert_eq!(database_url("postgres://u@h", "t1"), "postgres://u@h/t1");
+        assert_eq!(
+            database_url("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+    }
 }

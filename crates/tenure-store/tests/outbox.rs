@@ -340,7 +340,48 @@ fn an_order_written_through_the_api_reports_itself_once_in_its_own_transaction(s
     assert_eq!(created["data"]["email"], "eve@example.com");
 }
 
+fn jobs_are_unique_by_key_leased_to_one_runner_and_every_run_is_logged(store: &mut dyn Store) {
+    use tenure_store::{JobOutcome, NewJob, Recurrence};
+    let job = |key: &str, run_at| NewJob {
+        kind: "model.refit".into(),
+        key: key.into(),
+        payload: "{}".into(),
+        run_at,
+        recurrence: Recurrence::Every(600),
+    };
+    let id = store.schedule_job(&job("refit", now()), now()).unwrap();
+    assert_eq!(store.schedule_job(&job("refit", now() + Duration::days(1)), now()).unwrap(), id, "same key");
+    store.schedule_job(&job("later", now() + Duration::hours(1)), now()).unwrap();
+    let lease = now() + Duration::minutes(30);
+    let claimed = store.claim_jobs("a", now(), lease, 10).unwrap();
+    assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![id], "only the due job");
+    assert!(store.claim_jobs("b", now(), lease, 10).unwrap().is_empty(), "leased to a");
+    let next = now() + Duration::minutes(10);
+    let done = JobOutcome::Done { next: Some(next), detail: "refitted".into(), memo: Some("7".into()) };
+    assert!(!store.finish_job(id, "b", &done, now(), now()).unwrap(), "b holds no lease");
+    assert!(store.finish_job(id, "a", &done, now(), now()).unwrap());
+    let stored = store.jobs().unwrap().into_iter().find(|j| j.id == id).unwrap();
+    assert_eq!(
+        (stored.run_at, stored.memo.as_deref(), stored.state.as_str()),
+        (next, Some("7"), "scheduled")
+    );
+    assert_eq!(stored.recurrence, Recurrence::Every(600));
+    let runs = store.job_runs(Some(id), 5).unwrap();
+    assert_eq!(
+        (runs.len(), runs[0].outcome.as_str(), runs[0].detail.as_deref()),
+        (1, "done", Some("refitted"))
+    );
+    // A lapsed lease hands the job to another runner.
+    assert_eq!(store.claim_jobs("a", next, next + Duration::minutes(30), 10).unwrap().len(), 1);
+    assert_eq!(
+        store.claim_jobs("b", next + Duration::hours(1), next + Duration::hours(2), 10).unwrap().len(),
+        2
+    );
+    assert_eq!(store.jobs_next_due().unwrap(), Some(next + Duration::hours(2)));
+}
+
 tenure_store::contract_tests!(
+    jobs_are_unique_by_key_leased_to_one_runner_and_every_run_is_logged,
     a_claim_leases_due_messages_once_and_only_the_lease_holder_completes_them,
     a_lapsed_lease_lets_another_worker_deliver_and_the_stale_holder_records_nothing,
     dead_messages_are_retried_on_request_and_purged,

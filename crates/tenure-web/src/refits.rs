@@ -1,9 +1,9 @@
 //! Model refits in the background, off the request path: an import asks for one and answers at
-//! once; a timer asks for one when orders arrived by the API or webhooks since the last fit. One
-//! refit runs at a time, and requests made while one runs are folded into a single next one.
+//! once. One refit runs at a time, and requests made while one runs are folded into a single next
+//! one. (Orders that arrive by the API or webhooks are fitted by the recurring `model.refit` job,
+//! `tenure_app::jobs`, which one process of the deployment runs per period.)
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 use tenure_app::models::refresh_scores;
@@ -18,17 +18,11 @@ pub(crate) struct Refits {
     running: tokio::sync::Mutex<()>,
     /// A refit was asked for and has not started yet.
     pending: AtomicBool,
-    /// The store revision the last refit started from (−1: none yet).
-    fitted_at: AtomicI64,
 }
 
 impl Default for Refits {
     fn default() -> Self {
-        Refits {
-            running: tokio::sync::Mutex::new(()),
-            pending: AtomicBool::new(false),
-            fitted_at: AtomicI64::new(-1),
-        }
+        Refits { running: tokio::sync::Mutex::new(()), pending: AtomicBool::new(false) }
     }
 }
 
@@ -47,19 +41,9 @@ impl AppState {
         let _running = self.refits().running.lock().await;
         self.refits().pending.store(false, Ordering::SeqCst);
         let scope = ReportScope { time_zone: self.time_zone(), ..ReportScope::default() };
-        let outcome = self
-            .pool()
-            .run(move |store| {
-                let revision = store.revision()?;
-                refresh_scores(store, &scope)?;
-                Ok(revision)
-            })
-            .await;
-        match outcome {
-            Ok(revision) => self.refits().fitted_at.store(revision, Ordering::SeqCst),
-            Err(error) => {
-                log::event(Level::Error, "model refit failed", json!({"error": error.to_string()}));
-            }
+        let outcome = self.pool().run(move |store| refresh_scores(store, &scope)).await;
+        if let Err(error) = outcome {
+            log::event(Level::Error, "model refit failed", json!({"error": error.to_string()}));
         }
     }
 
@@ -73,23 +57,5 @@ impl AppState {
             drop(running);
             tokio::task::yield_now().await;
         }
-    }
-
-    /// Every `every`, asks for a refit when the data changed since the last one (orders from the
-    /// API and webhooks arrive one by one; the scores follow them at this pace).
-    pub fn spawn_refit_timer(&self, every: Duration) {
-        let state = self.clone();
-        tokio::spawn(async move {
-            let mut timer = tokio::time::interval(every);
-            timer.tick().await; // the first tick is immediate: the data was just fitted or is as left
-            loop {
-                timer.tick().await;
-                let revision = state.pool().run(|store| Ok(store.revision()?)).await;
-                let fitted_at = state.refits().fitted_at.load(Ordering::SeqCst);
-                if matches!(revision, Ok(now) if now != fitted_at) {
-                    state.request_refit();
-                }
-            }
-        });
     }
 }

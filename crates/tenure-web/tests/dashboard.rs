@@ -451,29 +451,6 @@ async fn an_opencart_upload_reads_its_times_in_the_zone_remembered_for_the_sourc
     assert_eq!(open(&dashboard).source_time_zone(&source).unwrap().as_deref(), Some("America/New_York"));
 }
 
-/// The refit timer of a server whose data changed since the last fit (here: never fitted) asks
-/// for a refit once its period has passed. The clock is tokio's paused one, moved a minute at a
-/// time: the period passes without waiting, and each step lets the timer's task and the refit
-/// run. (The bound is loose: the timer's store query runs on a real thread while the virtual
-/// minutes go by.)
-#[tokio::test(start_paused = true)]
-async fn the_refit_timer_refits_once_its_period_passed_since_the_data_changed() {
-    let dashboard = dashboard();
-    let query = ScoreQuery { currency: "USD".into(), order: ScoreOrder::Customer, limit: None };
-    assert!(open(&dashboard).scores(&query).unwrap().is_empty(), "the fixture starts without scores");
-    let (period, step) = (std::time::Duration::from_secs(15 * 60), std::time::Duration::from_secs(60));
-    dashboard.state.spawn_refit_timer(period);
-    let mut moved = std::time::Duration::ZERO;
-    while open(&dashboard).scores(&query).unwrap().is_empty() {
-        assert!(moved <= 50 * period, "no refit within fifty periods");
-        tokio::time::advance(step).await;
-        tokio::task::yield_now().await;
-        dashboard.state.refits_done().await;
-        moved += step;
-    }
-    assert!(moved >= period, "refitted after {moved:?}, before the first period ended");
-}
-
 #[tokio::test]
 async fn an_upload_with_one_bad_line_writes_nothing_and_names_the_line() {
     let dashboard = dashboard();

@@ -1,5 +1,6 @@
--- Messages out (issue 12): the outbox, outgoing webhook subscriptions, the suppression list, and
--- the settings a server keeps (the key that signs unsubscribe links). Times are TIMESTAMPTZ.
+-- Messages out (issue 12): the outbox, outgoing webhook subscriptions, the suppression list,
+-- durable jobs, and the settings a server keeps (the key that signs unsubscribe links).
+-- Times are TIMESTAMPTZ.
 
 -- Subscriptions to Tenure's events, delivered signed per Standard Webhooks. The secret is stored
 -- as generated (HMAC needs it); during a rotation the previous one signs too until it expires.
@@ -63,3 +64,38 @@ CREATE TABLE settings (
     name   TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 );
+
+-- Durable jobs: delayed and recurring work ("send this survey 7 days after the purchase", "every
+-- night at 02:00 in the shop's zone, evaluate the rules", "refit the models every 10 minutes when
+-- orders came in"). A job is unique by its key, so scheduling it again changes nothing; workers
+-- claim due jobs with a lease, as they claim the outbox. At least once: handlers are idempotent.
+-- `memo` is what the last run left for the next (the store revision a refit saw, say).
+CREATE TABLE jobs (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind           TEXT        NOT NULL,
+    key            TEXT        NOT NULL UNIQUE,
+    payload        TEXT        NOT NULL DEFAULT '{}',
+    run_at         TIMESTAMPTZ NOT NULL,
+    every_seconds  BIGINT,
+    daily_at       TEXT,
+    time_zone      TEXT,
+    state          TEXT        NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'done', 'dead')),
+    attempts       BIGINT      NOT NULL DEFAULT 0,
+    last_error     TEXT,
+    memo           TEXT,
+    lease_owner    TEXT,
+    lease_until    TIMESTAMPTZ,
+    created_at     TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX jobs_due ON jobs (run_at) WHERE state = 'scheduled';
+
+-- Every run of every job: when, how it ended, what it said.
+CREATE TABLE job_runs (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id       BIGINT      NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    started_at   TIMESTAMPTZ NOT NULL,
+    finished_at  TIMESTAMPTZ NOT NULL,
+    outcome      TEXT        NOT NULL CHECK (outcome IN ('done', 'failed')),
+    detail       TEXT
+);
+CREATE INDEX job_runs_by_job ON job_runs (job_id, id);

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use tenure_app::jobs::{self, Handlers, JobRunner};
 use tenure_app::outbox::OutboxSettings;
 use tenure_app::outbox::mailer::Mailer;
 use tenure_app::outbox::webhook::WebhookClient;
 use tenure_app::outbox::worker::{DeliveryCounters, Transports, Worker};
+use tenure_app::reports::{ReportScope, ShopTimeZone};
 
 use crate::cli::DeliveryArgs;
 
@@ -48,6 +50,23 @@ pub fn transports(args: &DeliveryArgs) -> anyhow::Result<Transports> {
 pub fn worker(url: &str, args: &DeliveryArgs, counters: Arc<DeliveryCounters>) -> anyhow::Result<Worker> {
     let store = super::open_store(url)?;
     Worker::new(store, transports(args)?, settings(args), counters).context("starting the delivery worker")
+}
+
+/// A job runner over a connection of its own to `url`, with the model refit scheduled every
+/// `refit_minutes` (0: not scheduled by this process).
+pub fn job_runner(url: &str, time_zone: ShopTimeZone, refit_minutes: u64) -> anyhow::Result<JobRunner> {
+    let mut store = super::open_store(url)?;
+    if refit_minutes > 0 {
+        jobs::schedule_model_refit(
+            store.as_mut(),
+            Duration::from_secs(refit_minutes * 60),
+            chrono::Utc::now(),
+        )
+        .context("scheduling the model refit")?;
+    }
+    let scope = ReportScope { time_zone, ..ReportScope::default() };
+    let handlers = Handlers::default().with(jobs::MODEL_REFIT, jobs::model_refit(scope));
+    Ok(JobRunner::new(store, handlers))
 }
 
 /// A runtime for the commands that deliver outside `serve`.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tenure_app::outbox::email::Content;
 use tenure_app::outbox::{CustomerMail, enqueue_customer_mail, enqueue_test_mail};
+use tenure_app::reports::ShopTimeZone;
 use tenure_domain::CustomerId;
 use tenure_store::{MessageState, Purpose};
 
@@ -89,17 +90,47 @@ fn report(json: bool, value: &impl serde::Serialize, text: &str) -> anyhow::Resu
     }
 }
 
-/// `tenure worker`: delivers until Ctrl-C / SIGTERM, or with --drain until nothing is due.
-pub fn worker(url: &str, args: &DeliveryArgs, worker_args: &WorkerArgs) -> anyhow::Result<ExitCode> {
+/// `tenure worker`: delivers and runs due jobs until Ctrl-C / SIGTERM, or with --drain until
+/// nothing is due.
+pub fn worker(
+    url: &str,
+    timezone: &str,
+    args: &DeliveryArgs,
+    worker_args: &WorkerArgs,
+) -> anyhow::Result<ExitCode> {
+    let time_zone = ShopTimeZone::parse(timezone)?;
     let runtime = delivery::runtime()?;
     let _inside = runtime.enter(); // lettre's SMTP pool lives on the runtime
     let mut worker = delivery::worker(url, args, Arc::default())?;
+    let mut jobs = delivery::job_runner(url, time_zone, 0)?;
     if worker_args.drain {
+        let ran = runtime.block_on(jobs.run_due_now()).context("running due jobs")?;
         let handled = runtime.block_on(worker.drain()).context("delivering")?;
-        println!("Delivered the outbox: {handled} messages handled, nothing is due.");
+        println!("Delivered the outbox: {handled} messages handled, {ran} jobs run, nothing is due.");
     } else {
-        eprintln!("Delivering the outbox until stopped (Ctrl-C).");
-        runtime.block_on(worker.run(super::serve::shutdown_signal()));
+        eprintln!("Delivering the outbox and running jobs until stopped (Ctrl-C).");
+        runtime.block_on(async move {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let mut stopped_jobs = stopped.clone();
+            let running_jobs = tokio::spawn(async move {
+                jobs.run(async move {
+                    let _ = stopped_jobs.wait_for(|stop| *stop).await;
+                })
+                .await
+            });
+            let mut stopped = stopped;
+            let signal = async move {
+                super::serve::shutdown_signal().await;
+                let _ = stop.send(true);
+            };
+            tokio::join!(
+                signal,
+                worker.run(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+            );
+            let _ = running_jobs.await;
+        });
     }
     Ok(ExitCode::SUCCESS)
 }

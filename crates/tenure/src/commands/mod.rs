@@ -45,7 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(command) => outbox::run(&cli.db, command),
         Command::Webhook(command) => webhook::run(&cli.db, command),
         Command::Mail(command) => mail::run(&cli.db, &cli.delivery, command),
-        Command::Worker(args) => mail::worker(&cli.db, &cli.delivery, &args),
+        Command::Worker(args) => mail::worker(&cli.db, &cli.timezone, &cli.delivery, &args),
     }
 }
 

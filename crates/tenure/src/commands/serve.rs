@@ -42,30 +42,30 @@ pub fn serve(
     // lettre's SMTP pool lives on the runtime: the worker is made (and dropped) inside it.
     let _inside = runtime.enter();
     let mut worker = super::delivery::worker(url, delivery, state.delivery_counters())?;
+    let mut jobs = super::delivery::job_runner(url, time_zone, args.refit_minutes)?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .with_context(|| format!("listening on {}", args.bind))?;
         let address = listener.local_addr().context("reading the address listened on")?;
         announce(address);
-        if args.refit_minutes > 0 {
-            state.spawn_refit_timer(std::time::Duration::from_secs(args.refit_minutes * 60));
-        }
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let delivering = tokio::spawn(async move {
-            let mut stopped = stopped;
-            worker
-                .run(async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                })
-                .await;
-        });
+        let until_stopped = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }
+        };
+        let stop_jobs = until_stopped();
+        let delivering = tokio::spawn(async move { worker.run(until_stopped()).await });
+        let running_jobs = tokio::spawn(async move { jobs.run(stop_jobs).await });
         let shutdown = async move {
             shutdown_signal().await;
             let _ = stop.send(true);
         };
         let served = tenure_web::serve(listener, state, shutdown).await.context("serving");
         let _ = delivering.await;
+        let _ = running_jobs.await;
         served
     })
 }
