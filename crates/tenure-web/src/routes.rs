@@ -195,6 +195,20 @@ pub const PAGES: &[Page] = &[
     Page { method: "POST", path: "/import", example: "/import", access: Access::Roles(ADMIN), menu: None },
     Page {
         method: "GET",
+        path: "/deliveries",
+        example: "/deliveries?state=dead",
+        access: Access::Roles(ADMIN),
+        menu: Some("Deliveries"),
+    },
+    Page {
+        method: "POST",
+        path: "/deliveries/{id}/retry",
+        example: "/deliveries/1/retry",
+        access: Access::Roles(ADMIN),
+        menu: None,
+    },
+    Page {
+        method: "GET",
         path: "/account",
         example: "/account",
         access: Access::Roles(STAFF),
@@ -457,6 +471,8 @@ fn page_router() -> Router<AppState> {
                 .post(pages::import)
                 .layer(DefaultBodyLimit::max(pages::IMPORT_LIMIT_BYTES)),
         )
+        .route("/deliveries", get(pages::deliveries))
+        .route("/deliveries/{id}/retry", post(pages::retry_delivery))
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
         .layer(axum::middleware::map_response(crate::html::page_headers))
