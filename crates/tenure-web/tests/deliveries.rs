@@ -63,7 +63,11 @@ async fn admins_see_dead_and_skipped_messages_with_their_reasons_and_send_a_dead
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("550 5.1.1 no such user"), "{}", page.body);
     assert!(page.body.contains("no consent: not sent to a known customer"));
-    assert!(!page.body.contains("<b>x</b>") && page.body.contains("b&#62;x&#60;/b"), "escaped: {}", page.body);
+    assert!(
+        !page.body.contains("<b>x</b>") && page.body.contains("b&#62;x&#60;/b"),
+        "escaped: {}",
+        page.body
+    );
     assert!(page.body.contains(&format!("action=\"/deliveries/{}/retry\"", ids[0])));
 
     let forged = admin.post_form(&format!("/deliveries/{}/retry", ids[0]), &[("csrf", "forged")]).await;

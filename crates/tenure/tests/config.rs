@@ -71,3 +71,33 @@ fn a_mistake_in_the_file_names_the_file_and_the_key() {
     let error = String::from_utf8_lossy(&output.stderr);
     assert!(error.contains("tenure.toml") && error.contains("bnid"), "{error}");
 }
+
+#[test]
+fn smtp_and_outbox_settings_come_from_the_file_and_the_environment_overrides_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tenure.toml"),
+        "database_url = \"sqlite:t.db\"\n[smtp]\nurl = \"file:from-file\"\nmail_from = \"Linden Tea <shop@linden.example>\"\n\
+         [outbox]\nmax_attempts = 3\nfrequency_cap_days = 14\n",
+    )
+    .unwrap();
+    let eml_in = |folder: &str| {
+        std::fs::read_dir(dir.path().join(folder)).map_or(0, |files| {
+            files.filter(|f| f.as_ref().unwrap().path().extension().is_some_and(|e| e == "eml")).count()
+        })
+    };
+    let mut from_file = tenure_in(dir.path());
+    run(from_file.env_remove("TENURE_SMTP_URL").env_remove("TENURE_MAIL_FROM").args([
+        "mail",
+        "test",
+        "a@example.com",
+        "--wait",
+    ]));
+    assert_eq!((eml_in("from-file"), eml_in("from-env")), (1, 0));
+    let mut from_env = tenure_in(dir.path());
+    run(from_env.env("TENURE_SMTP_URL", "file:from-env").args(["mail", "test", "b@example.com", "--wait"]));
+    assert_eq!((eml_in("from-file"), eml_in("from-env")), (1, 1));
+    let help = run(tenure_in(dir.path()).args(["worker", "--help"]));
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("[default: 3]") && help.contains("[default: 14]"), "{help}");
+}

@@ -27,14 +27,15 @@ pub fn run(args: &DemoArgs, delivery: &DeliveryArgs, timezone: &str) -> anyhow::
     // The demo never needs a mail server: e-mails become .eml files beside the database.
     let mut delivery = delivery.clone();
     if delivery.smtp_url.is_none() {
-        let folder = args.file.with_extension("mail");
-        delivery.smtp_url = Some(format!("file:{}", folder.display()));
+        delivery.smtp_url = Some(format!("file:{}", args.file.with_extension("mail").display()));
         delivery.mail_from.get_or_insert_with(|| "Tenure demo shop <shop@demo.example>".to_string());
     }
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
     let password = demo_admin(&url)?;
+    let folder = args.file.with_extension("mail");
+    welcome_mail(&url, &folder)?;
     // The demo's terminal shows the login; only failures are logged under it.
     let serve_args = ServeArgs {
         bind: args.bind.clone(),
@@ -66,6 +67,27 @@ fn demo_admin(url: &str) -> anyhow::Result<String> {
     }
     .context("creating the demo admin")?;
     Ok(password)
+}
+
+/// On the demo's first start, a welcome e-mail to the demo admin through the outbox: the server's
+/// worker writes it to `folder` as an `.eml` file, and the Deliveries page lists it.
+fn welcome_mail(url: &str, folder: &std::path::Path) -> anyhow::Result<()> {
+    let mut store = super::open_store(url)?;
+    let any = store.messages(&tenure_store::OutboxQuery { limit: 1, ..Default::default() })?;
+    if any.is_empty() {
+        tenure_app::outbox::enqueue_test_mail(
+            store.as_mut(),
+            DEMO_ADMIN,
+            "Tenure demo shop",
+            chrono::Utc::now(),
+        )
+        .context("writing the demo's welcome e-mail")?;
+    }
+    println!(
+        "E-mails are written to {} as .eml files (open them in any mail program); Deliveries lists them.",
+        folder.display()
+    );
+    Ok(())
 }
 
 /// Imports the bundled data (once) and prints the summary; returns the database URL.
