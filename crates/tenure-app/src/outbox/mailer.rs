@@ -11,13 +11,16 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::smtp_pool::{SmtpPool, target_of};
+
 /// Connections kept to the SMTP server.
-const SMTP_POOL_SIZE: u32 = 8;
+const SMTP_POOL_SIZE: u32 = super::smtp_pool::MAX_CONNECTIONS as u32;
 
 /// How long one SMTP command may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,8 +30,8 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum Mailer {
     /// An SMTP server.
     Smtp {
-        /// lettre's pooled transport.
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The connections.
+        transport: SmtpTransport,
         /// The URL without its password, for messages.
         shown: String,
     },
@@ -42,6 +45,16 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.describe())
     }
+}
+
+/// How SMTP connections are made: our own pool with `TCP_NODELAY` for `smtp://` (see
+/// `smtp_pool.rs` for why), lettre's pooled transport for implicit TLS.
+#[derive(Clone)]
+pub enum SmtpTransport {
+    /// `smtp://`, plain or STARTTLS.
+    Pooled(Arc<SmtpPool>),
+    /// `smtps://`.
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 /// Why an attempt failed, and whether trying again could help.
@@ -88,7 +101,8 @@ impl Mailer {
     /// Sends `message`, whose file name (for `file:`) is `name`.
     pub async fn send(&self, message: Message, name: &str, to: &str) -> Result<(), SendFailure> {
         match self {
-            Mailer::Smtp { transport, .. } => transport
+            Mailer::Smtp { transport: SmtpTransport::Pooled(pool), .. } => pool.send(&message).await,
+            Mailer::Smtp { transport: SmtpTransport::Lettre(transport), .. } => transport
                 .send(message)
                 .await
                 .map(|_| ())
@@ -111,13 +125,17 @@ fn smtp(url: &str) -> Result<Mailer, String> {
             redact(url)
         ));
     }
+    if let Some(target) = target_of(url).map_err(|e| format!("`{}`: {e}", redact(url)))? {
+        let transport = SmtpTransport::Pooled(Arc::new(SmtpPool::new(target)));
+        return Ok(Mailer::Smtp { transport, shown: redact(url) });
+    }
     let builder =
         AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("`{}`: {e}", redact(url)))?;
     let transport = builder
         .timeout(Some(SMTP_TIMEOUT))
         .pool_config(PoolConfig::new().max_size(SMTP_POOL_SIZE).idle_timeout(Duration::from_secs(60)))
         .build();
-    Ok(Mailer::Smtp { transport, shown: redact(url) })
+    Ok(Mailer::Smtp { transport: SmtpTransport::Lettre(transport), shown: redact(url) })
 }
 
 /// The host of `scheme://[user[:pass]@]host[:port][/…][?…]`.

@@ -7,6 +7,7 @@
 pub mod email;
 pub mod links;
 pub mod mailer;
+mod smtp_pool;
 mod subscriptions;
 pub mod webhook;
 pub mod worker;
