@@ -7,6 +7,7 @@ mod money;
 mod order;
 mod role;
 mod source;
+mod url;
 mod webhook;
 
 pub use email::{Email, EmailError};
@@ -14,6 +15,7 @@ pub use money::{Currency, CurrencyError, Money, MoneyError, parse_amount};
 pub use order::{CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
 pub use role::{Role, RoleError};
 pub use source::{Identity, SourceName, SourceNameError};
+pub use url::redact_password;
 pub use webhook::{WebhookKind, WebhookKindError, WebhookSecret};
 
 /// Store-assigned identifier of a customer (one person or business, across all sources).

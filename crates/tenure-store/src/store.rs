@@ -176,16 +176,7 @@ pub fn open(url: &str, now: Timestamp) -> Result<Box<dyn Store>, StoreError> {
 
 /// `url` without a password, for messages and logs.
 pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _password)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+    tenure_domain::redact_password(url)
 }
 
 /// A transaction an engine hands out: a [`Conn`] that can be committed (and rolls back on drop).
@@ -531,17 +522,5 @@ impl<B: Backend> Store for Engine<B> {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         self.write_retrying(|tx| sources::set_time_zone(tx, source, zone, now))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn redact_hides_passwords_and_keeps_the_rest() {
-        assert_eq!(redact("postgres://app:s3cret@db:5432/tenure"), "postgres://app:***@db:5432/tenure");
-        assert_eq!(redact("postgres://app@db/tenure"), "postgres://app@db/tenure");
-        assert_eq!(redact("sqlite:tenure.db"), "sqlite:tenure.db");
     }
 }

@@ -341,3 +341,47 @@ fn two_servers_over_one_postgres_database_deliver_ten_thousand_webhooks_exactly_
     assert_eq!(ids.len(), 10_000);
     assert!(records.iter().all(|r| r["verified"] == true));
 }
+
+#[test]
+fn starttls_is_required_and_the_server_certificate_checked_against_the_named_ca() {
+    let Some(python) = peers::python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let (ca, cert, key) = peers::test_certificates(dir.path());
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let sink = peers::smtp_sink_tls(&python, &inbox, &cert, &key);
+    let mail_test = |url: &str, to: &str| {
+        tenure(&db)
+            .args([
+                "mail",
+                "test",
+                to,
+                "--wait",
+                "--json",
+                "--max-attempts",
+                "1",
+                "--smtp-url",
+                url,
+                "--mail-from",
+                FROM,
+            ])
+            .output()
+            .unwrap()
+    };
+
+    let unknown_ca = mail_test(&format!("smtp://127.0.0.1:{}?tls=required", sink.port), "a@example.com");
+    assert!(!unknown_ca.status.success(), "a certificate no trusted root signed is refused");
+    let said = common::stdout_json(&unknown_ca);
+    assert_eq!(said["state"], "dead");
+    assert!(said["last_error"].as_str().unwrap().contains("TLS"), "{said}");
+
+    let trusted = mail_test(
+        &format!("smtp://127.0.0.1:{}?tls=required&ca_file={}", sink.port, ca.display()),
+        "b@example.com",
+    );
+    assert!(trusted.status.success(), "{}", String::from_utf8_lossy(&trusted.stdout));
+    sink.wait_for("Message-ID", 1);
+    let received = peers::message_ids(&inbox);
+    assert_eq!(received.len(), 1, "only the message sent over TLS arrived");
+}

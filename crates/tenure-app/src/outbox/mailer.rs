@@ -2,6 +2,7 @@
 //!
 //! - `smtp://[user:pass@]host[:port]` — plain SMTP, only to a loopback host (a local relay);
 //! - `smtp://…?tls=required` — STARTTLS (port 587 by default), refused without TLS;
+//!   `&ca_file=PATH` trusts that PEM certificate too (a company's own CA);
 //! - `smtps://…` — implicit TLS (port 465);
 //! - `file:DIR` — each message written to `DIR/{message-id}.eml` (the demo, trying things);
 //! - `log:` — one line per message on standard error: recipient and subject, never the body.
@@ -157,16 +158,7 @@ fn is_loopback(host: &str) -> bool {
 
 /// `url` with its password replaced by `***`.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+    tenure_domain::redact_password(url)
 }
 
 /// Writes `bytes` to `dir/name.eml` through a temporary file, so that a reader never sees half a

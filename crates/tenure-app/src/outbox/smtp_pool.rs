@@ -10,13 +10,13 @@
 //! and tested with a NOOP only when it sat idle for a while. lettre still speaks the protocol.
 //!
 //! Implicit TLS (`smtps://`) keeps lettre's own transport: lettre has no public way to start TLS
-//! on a stream it did not open.
+//! on a stream it did not open. `?ca_file=PATH` trusts one more certificate for STARTTLS.
 
 use std::time::{Duration, Instant};
 
 use lettre::Message;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::sync::{Mutex, Semaphore};
 
@@ -33,6 +33,8 @@ pub struct SmtpTarget {
     pub starttls: StartTls,
     /// AUTH credentials.
     pub credentials: Option<(String, String)>,
+    /// A certificate (PEM) to trust besides the bundled roots: a company's own CA, a test server.
+    pub extra_root: Option<Vec<u8>>,
 }
 
 /// Whether a connection upgrades to TLS.
@@ -135,8 +137,13 @@ impl SmtpPool {
             }
         };
         if upgrade {
-            let parameters =
-                TlsParameters::new(target.host.clone()).map_err(|e| transient(format!("SMTP TLS: {e}")))?;
+            let mut builder = TlsParameters::builder(target.host.clone());
+            if let Some(pem) = &target.extra_root {
+                let root =
+                    Certificate::from_pem(pem).map_err(|e| transient(format!("SMTP TLS: ca_file: {e}")))?;
+                builder = builder.add_root_certificate(root);
+            }
+            let parameters = builder.build_rustls().map_err(|e| transient(format!("SMTP TLS: {e}")))?;
             connection
                 .starttls(parameters, &hello)
                 .await
@@ -180,7 +187,11 @@ pub fn target_of(url: &str) -> Result<Option<SmtpTarget>, String> {
         Some(password) => Some((decode(parsed.username())?, decode(password)?)),
         None => None,
     };
-    Ok(Some(SmtpTarget { host, port, starttls, credentials }))
+    let extra_root = match parsed.query_pairs().find(|(k, _)| k == "ca_file") {
+        Some((_, path)) => Some(std::fs::read(path.as_ref()).map_err(|e| format!("ca_file `{path}`: {e}"))?),
+        None => None,
+    };
+    Ok(Some(SmtpTarget { host, port, starttls, credentials, extra_root }))
 }
 
 /// `%XX` sequences decoded; `None` when the result is not UTF-8 or a sequence is broken.

@@ -106,14 +106,86 @@ pub fn read_lines(stderr: ChildStderr) -> Receiver<String> {
 
 /// Starts the SMTP sink on `port` (0: any), writing messages to `out`.
 pub fn smtp_sink(python: &Path, out: &Path, port: u16) -> Peer {
-    Peer::start(
-        Command::new(python)
-            .arg(script("smtp_sink.py"))
-            .args(["--port", &port.to_string(), "--out"])
-            .arg(out)
-            .arg("--ready-file")
-            .arg(out.with_extension("ready")),
+    Peer::start(&mut sink_command(python, out, port))
+}
+
+/// Starts the SMTP sink requiring STARTTLS with this certificate chain and key.
+pub fn smtp_sink_tls(python: &Path, out: &Path, cert: &Path, key: &Path) -> Peer {
+    Peer::start(sink_command(python, out, 0).arg("--tls-cert").arg(cert).arg("--tls-key").arg(key))
+}
+
+fn sink_command(python: &Path, out: &Path, port: u16) -> Command {
+    let mut command = Command::new(python);
+    command
+        .arg(script("smtp_sink.py"))
+        .args(["--port", &port.to_string(), "--out"])
+        .arg(out)
+        .arg("--ready-file")
+        .arg(out.with_extension("ready"));
+    command
+}
+
+/// A test CA and a server certificate it signed for 127.0.0.1, made with the openssl command:
+/// returns (CA certificate, server certificate, server key).
+pub fn test_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let output = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+        assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Tenure test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
     )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
 }
 
 /// Starts the webhook receiver on `port`, verifying with `secret`, answering per `steps`

@@ -24,6 +24,7 @@ import email.parser
 import os
 import re
 import signal
+import ssl
 import sys
 import threading
 import tempfile
@@ -106,12 +107,19 @@ async def serve(args):
     os.makedirs(args.out, exist_ok=True)
     handler = SinkHandler(args.out)
     loop = asyncio.get_running_loop()
+    tls = {}
+    if args.tls_cert:
+        # STARTTLS offered and required before MAIL: a client that does not upgrade is refused.
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        tls = {"tls_context": context, "require_starttls": True}
     server = await loop.create_server(
         lambda: SMTP(
             handler,
             hostname="tenure-smtp-sink",  # avoids a DNS lookup of the machine's name
             enable_SMTPUTF8=True,
             decode_data=False,
+            **tls,
         ),
         host="127.0.0.1",
         port=args.port,
@@ -136,6 +144,8 @@ def main():
     parser.add_argument("--port", type=int, required=True, help="port to bind; 0 picks a free one")
     parser.add_argument("--out", required=True, help="folder for the .eml files and acknowledged.log")
     parser.add_argument("--ready-file", help="written with the port once listening")
+    parser.add_argument("--tls-cert", help="PEM certificate chain: offer (and require) STARTTLS")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = parser.parse_args()
     asyncio.run(serve(args))
     return 0
