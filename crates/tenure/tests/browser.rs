@@ -129,11 +129,21 @@ fn a_seller_signs_in_reads_the_overview_opens_the_pages_and_signs_out() {
     assert_eq!(json(&db, &["stats", "--json"])["orders"].as_i64().unwrap(), before + added);
     screenshot(&session, "import");
 
+    // The outbox: a test message written by the CLI is listed on Deliveries.
+    run(tenure(&db).args(["mail", "test", "owner@shop.example"]));
+    session.open(&format!("{base}/deliveries"));
+    assert!(session.source().contains("owner@shop.example"), "{}", session.source());
+    assert!(session.count("#deliveries tbody tr") >= 1);
+    screenshot(&session, "deliveries");
+
     // On a phone the pages fit the screen: wide tables scroll inside their own box.
     session.resize(390, 844);
-    for (path, name) in
-        [("/", "phone-overview"), ("/cohorts", "phone-cohorts"), ("/at-risk", "phone-at-risk")]
-    {
+    for (path, name) in [
+        ("/", "phone-overview"),
+        ("/cohorts", "phone-cohorts"),
+        ("/at-risk", "phone-at-risk"),
+        ("/deliveries", "phone-deliveries"),
+    ] {
         session.open(&format!("{base}{path}"));
         screenshot(&session, name);
         let width = session.page_width();
