@@ -385,3 +385,41 @@ fn starttls_is_required_and_the_server_certificate_checked_against_the_named_ca(
     let received = peers::message_ids(&inbox);
     assert_eq!(received.len(), 1, "only the message sent over TLS arrived");
 }
+
+#[test]
+fn the_worker_runs_a_due_model_refit_job_and_the_run_log_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    run(tenure(&db)
+        .args(["import", "--format", "cdnow", "--progress", "none", "--no-refresh"])
+        .arg(common::data("cdnow/CDNOW_sample.txt")));
+    let mut store = tenure_store::open(&db, chrono::Utc::now()).unwrap();
+    let job = tenure_store::NewJob {
+        kind: "model.refit".into(),
+        key: "model.refit".into(),
+        payload: "{}".into(),
+        run_at: chrono::Utc::now() - chrono::Duration::seconds(1),
+        recurrence: tenure_store::Recurrence::Every(600),
+    };
+    store.schedule_job(&job, chrono::Utc::now()).unwrap();
+    let query = tenure_store::ScoreQuery {
+        currency: "USD".into(),
+        order: tenure_store::ScoreOrder::Customer,
+        limit: None,
+    };
+    assert!(store.scores(&query).unwrap().is_empty(), "imported without fitting");
+    drop(store);
+    let drained = run(worker(&db, "log:", true).stderr(Stdio::null()));
+    assert!(
+        String::from_utf8_lossy(&drained.stdout).contains("1 jobs run"),
+        "{}",
+        String::from_utf8_lossy(&drained.stdout)
+    );
+    let runs = common::json(&db, &["jobs", "runs", "--json"]);
+    assert_eq!(runs[0]["outcome"], "done");
+    assert!(runs[0]["detail"].as_str().unwrap().starts_with("refitted: "), "{runs}");
+    let jobs = common::json(&db, &["jobs", "list", "--json"]);
+    assert_eq!(jobs[0]["recurrence"]["every"], 600);
+    let mut store = tenure_store::open(&db, chrono::Utc::now()).unwrap();
+    assert!(!store.scores(&query).unwrap().is_empty(), "the job stored scores");
+}

@@ -217,3 +217,26 @@ pub struct WorkerArgs {
     #[arg(long)]
     pub drain: bool,
 }
+
+/// `tenure jobs …`: delayed and recurring work, and the log of its runs.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Every job: kind, when it runs next, how it recurs, its last error.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The latest runs, newest first: when, how each ended, what it said.
+    Runs {
+        /// Only this job's runs.
+        #[arg(long, value_name = "ID")]
+        job: Option<i64>,
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -96,6 +96,9 @@ pub enum Command {
     Mail(MailCommand),
     /// Deliver the outbox (what `serve` also does): until stopped, or with --drain until nothing is due.
     Worker(WorkerArgs),
+    /// Durable jobs (the model refit, and later surveys and rules): what is scheduled, what ran.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
 }
 
 /// `tenure demo`.

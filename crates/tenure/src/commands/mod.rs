@@ -5,6 +5,7 @@ mod delivery;
 mod demo;
 mod generate;
 mod import;
+mod jobs;
 mod mail;
 mod model;
 mod outbox;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(command) => outbox::run(&cli.db, command),
         Command::Webhook(command) => webhook::run(&cli.db, command),
         Command::Mail(command) => mail::run(&cli.db, &cli.delivery, command),
+        Command::Jobs(command) => jobs::run(&cli.db, command),
         Command::Worker(args) => mail::worker(&cli.db, &cli.timezone, &cli.delivery, &args),
     }
 }
