@@ -219,6 +219,11 @@ pub fn message_ids(dir: &Path) -> Vec<String> {
     ids
 }
 
+/// The Message-IDs the sinks writing to `dir` acknowledged, one line per acknowledgement.
+pub fn acknowledged(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("acknowledged.log")).unwrap().lines().map(str::to_string).collect()
+}
+
 /// The value of header `name` in a raw message (first occurrence, unfolded).
 pub fn header(message: &str, name: &str) -> Option<String> {
     let head = message.split("\r\n\r\n").next()?;
