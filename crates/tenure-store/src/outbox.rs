@@ -8,8 +8,8 @@
 //! requires still holding its lease: a worker whose lease lapsed (it stalled, another took over)
 //! cannot overwrite what the newer holder recorded.
 //!
-//! Known limit: two PostgreSQL claims running at the same instant for two capped messages of
-//! the same customer do not see each other's leases, and may both pass the cap.
+//! Two PostgreSQL claims deciding about one customer's capped messages at the same instant take
+//! turns on an advisory lock per customer, so the second sees the first's lease.
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +20,9 @@ use crate::{
     Attempt, BodyFormat, Claim, Claimed, ClaimedMessage, Message, MessageKind, MessageState, NewMessage,
     OutboxQuery, OutboxStats, Purpose, SendPolicy, Signing, StoreError, SuppressionReason,
 };
+
+/// The advisory-lock class of the frequency cap's per-customer locks ("cap" in ASCII).
+const CAP_LOCK_CLASS: i32 = 0x0063_6170;
 
 /// Writes `message`, inside the caller's transaction; returns its id, or `None` when a message
 /// with the same dedupe key was written before (that one stands).
@@ -323,6 +326,15 @@ impl SendFacts {
             set.into_iter().collect()
         };
         facts.load_consent(conn, &customers)?;
+        if claim.policy.cap_days > 0 {
+            // Concurrent claims deciding about one customer take turns, so that each sees the
+            // other's lease before checking the cap. In id order: no two claims wait on each other.
+            let mut sorted = customers.clone();
+            sorted.sort_unstable();
+            for customer in sorted {
+                conn.lock_key(CAP_LOCK_CLASS, customer)?;
+            }
+        }
         facts.load_contacted(conn, &customers, claim)?;
         let subscriptions: HashSet<i64> = candidates.iter().filter_map(|m| m.subscription_id).collect();
         facts.load_signing(conn, &subscriptions.into_iter().collect::<Vec<_>>(), claim.now)?;

@@ -185,6 +185,15 @@ impl Conn for PgTx<'_> {
         " FOR UPDATE SKIP LOCKED"
     }
 
+    fn lock_key(&mut self, class: i32, key: i64) -> Result<(), StoreError> {
+        // `execute`: the function returns `void`, which no row decoder reads.
+        self.execute(
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            &[Value::Int(class.into()), Value::Int(key.rem_euclid(i64::from(i32::MAX)))],
+        )?;
+        Ok(())
+    }
+
     fn text_compares_bytes(&self) -> bool {
         false
     }

@@ -239,6 +239,13 @@ pub trait Conn {
     fn skip_locked(&self) -> &'static str {
         ""
     }
+    /// Holds a lock on `(class, key)` until the transaction ends, so that transactions deciding
+    /// about the same key take turns (PostgreSQL's advisory locks); a no-op where writers queue
+    /// anyway (SQLite). Keys are folded into 31 bits: two keys that share a lock only wait more.
+    fn lock_key(&mut self, class: i32, key: i64) -> Result<(), StoreError> {
+        let _ = (class, key);
+        Ok(())
+    }
     /// Whether text compares byte by byte, as Rust's `str` does (SQLite's BINARY collation);
     /// PostgreSQL compares by the database's collation, so a range of text keys there is not the
     /// range Rust computes.

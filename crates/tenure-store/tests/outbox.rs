@@ -427,3 +427,64 @@ fn concurrent_claims_on_postgres_hand_out_every_message_exactly_once() {
     }
     assert_eq!(seen, written);
 }
+
+/// Two connections claim one message at a time from 40 customers with two marketing messages
+/// each: however the claims interleave, each customer gets one message and the other is capped
+/// (claims deciding about one customer take turns on an advisory lock).
+#[test]
+fn concurrent_claims_on_postgres_never_pass_the_cap_twice_for_one_customer() {
+    let Some(database) = tenure_store::testing::postgres_database() else { return };
+    let mut store = tenure_store::open(&database.url, now()).unwrap();
+    store.migrate(now()).unwrap();
+    let customers: Vec<CustomerId> = (0..40)
+        .map(|n| customer(store.as_mut(), &format!("c{n}"), &format!("c{n}@example.com"), Some(true)))
+        .collect();
+    let messages: Vec<NewMessage> = customers
+        .iter()
+        .enumerate()
+        .flat_map(|(n, id)| {
+            let to = format!("c{n}@example.com");
+            [
+                email(&to, Purpose::Marketing, Some(*id), now()),
+                email(&to, Purpose::Marketing, Some(*id), now()),
+            ]
+        })
+        .collect();
+    store.enqueue(&messages, now()).unwrap();
+    let handles: Vec<_> = (0..2)
+        .map(|worker| {
+            let url = database.url.clone();
+            std::thread::spawn(move || {
+                let mut store = tenure_store::open(&url, now()).unwrap();
+                let owner = format!("worker-{worker}");
+                loop {
+                    let claimed = store
+                        .claim(&Claim {
+                            owner: &owner,
+                            now: now(),
+                            lease_until: now() + Duration::minutes(2),
+                            limit: 1,
+                            policy: SendPolicy { cap_days: 7 },
+                        })
+                        .unwrap();
+                    if claimed.messages.is_empty() && claimed.skipped == 0 {
+                        return;
+                    }
+                    let sent: Vec<(i64, Attempt)> =
+                        ids(&claimed).into_iter().map(|id| (id, Attempt::Sent)).collect();
+                    store.complete(&owner, &sent, now()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let all = store.messages(&OutboxQuery { limit: 1000, ..Default::default() }).unwrap();
+    for customer in &customers {
+        let mine: Vec<_> = all.iter().filter(|m| m.customer_id == Some(*customer)).collect();
+        let sent = mine.iter().filter(|m| m.state == MessageState::Sent).count();
+        let capped = mine.iter().filter(|m| m.state == MessageState::Skipped).count();
+        assert_eq!((sent, capped), (1, 1), "customer {customer}: {mine:?}");
+    }
+}
