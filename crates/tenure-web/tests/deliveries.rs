@@ -86,8 +86,7 @@ async fn a_link_for_a_customer_without_an_address_or_a_forged_one_changes_nothin
     let dashboard = dashboard();
     let mut store = open(&dashboard.url);
     let customer = store.customers(&tenure_store::CustomerQuery { after: None, limit: 1 }).unwrap()[0].id;
-    let email = "cd-now@example.com";
-    // The CDNOW sample has no e-mails: give the customer one as a later import would.
+    // The CDNOW sample has no e-mail addresses: a link of such a customer stops nothing.
     let detail = store.customer(customer).unwrap();
     assert!(detail.email.is_none());
     drop(store);
@@ -107,5 +106,5 @@ async fn a_link_for_a_customer_without_an_address_or_a_forged_one_changes_nothin
         .await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
     assert!(forged.body.contains("This link does not work"));
-    assert!(open(&dashboard.url).suppression(email).unwrap().is_none());
+    assert!(open(&dashboard.url).suppressions().unwrap().is_empty(), "nothing was suppressed");
 }

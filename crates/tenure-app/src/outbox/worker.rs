@@ -14,7 +14,7 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use tenure_domain::Timestamp;
 use tenure_store::{Attempt, Claim, ClaimedMessage, MessageKind, SendPolicy, Store};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::email::{EmailPayload, mime_message};
@@ -70,7 +70,6 @@ pub struct Worker {
     owner: String,
     install_id: String,
     counters: Arc<DeliveryCounters>,
-    wake: Arc<Notify>,
 }
 
 impl Worker {
@@ -90,13 +89,7 @@ impl Worker {
             owner,
             install_id,
             counters,
-            wake: Arc::new(Notify::new()),
         })
-    }
-
-    /// Wakes the worker early (something was just enqueued in this process).
-    pub fn waker(&self) -> Arc<Notify> {
-        self.wake.clone()
     }
 
     /// Runs `work` on the worker's store connection on a blocking thread.
@@ -190,7 +183,6 @@ impl Worker {
             }
             tokio::select! {
                 () = &mut stop => return,
-                () = self.wake.notified() => {}
                 () = tokio::time::sleep(idle) => {}
             }
         }
