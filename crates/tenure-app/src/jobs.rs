@@ -62,6 +62,40 @@ pub fn schedule_model_refit(store: &mut dyn Store, every: Duration, now: Timesta
     Ok(store.schedule_job(&job, now)?)
 }
 
+/// The kind of the survey dispatch: invitations after purchases, then due e-mails and reminders.
+pub const SURVEY_DISPATCH: &str = "survey.dispatch";
+
+/// Schedules the survey dispatch every `every` (its schedule updated when it exists).
+pub fn schedule_survey_dispatch(
+    store: &mut dyn Store,
+    every: Duration,
+    now: Timestamp,
+) -> Result<i64, AppError> {
+    let seconds = i64::try_from(every.as_secs().max(60)).unwrap_or(i64::MAX);
+    let job = NewJob {
+        kind: SURVEY_DISPATCH.into(),
+        key: SURVEY_DISPATCH.into(),
+        payload: "{}".into(),
+        run_at: now,
+        recurrence: Recurrence::Every(seconds),
+    };
+    Ok(store.schedule_job(&job, now)?)
+}
+
+/// The survey dispatch (see [`crate::surveys::dispatch`]); `public_url` and `shop` go into the
+/// e-mails.
+pub fn survey_dispatch(public_url: String, shop: String) -> Arc<Handler> {
+    Arc::new(move |store: &mut dyn Store, _job: &Job, now: Timestamp| {
+        let mail = crate::surveys::dispatch::SurveyMail { public_url: &public_url, shop: &shop };
+        let done = crate::surveys::dispatch::dispatch(store, &mail, now)?;
+        let detail = format!(
+            "{} invited after purchases, {} e-mails queued, {} skipped",
+            done.invited, done.queued, done.skipped
+        );
+        Ok(Ran { detail, memo: None })
+    })
+}
+
 /// The model refit: fits and stores scores when the data changed since the last run (the memo
 /// keeps the store revision the last run left).
 pub fn model_refit(scope: ReportScope) -> Arc<Handler> {

@@ -11,6 +11,7 @@ pub mod orders;
 pub mod outbox;
 pub mod reports;
 pub mod sources;
+pub mod surveys;
 pub mod users;
 pub mod webhooks;
 

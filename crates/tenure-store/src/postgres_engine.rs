@@ -60,6 +60,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0009_unpadded_order_ids.sql"),
     },
     Migration { version: 10, name: "outbox", sql: include_str!("../migrations/postgres/0010_outbox.sql") },
+    Migration { version: 11, name: "surveys", sql: include_str!("../migrations/postgres/0011_surveys.sql") },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

@@ -58,6 +58,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0009_unpadded_order_ids.sql"),
     },
     Migration { version: 10, name: "outbox", sql: include_str!("../migrations/sqlite/0010_outbox.sql") },
+    Migration { version: 11, name: "surveys", sql: include_str!("../migrations/sqlite/0011_surveys.sql") },
 ];
 
 /// How long a writer waits for another writer before giving up.

@@ -44,6 +44,8 @@ struct Shared {
     secure_cookies: bool,
     logins_per_address: limit::RateLimiter,
     logins_per_email: limit::RateLimiter,
+    survey_posts_per_address: limit::RateLimiter,
+    survey_posts_per_link: limit::RateLimiter,
     metrics: metrics::Metrics,
     cache: cache::ReportCache,
     refits: refits::Refits,
@@ -59,6 +61,16 @@ const LOGINS_PER_ADDRESS: u32 = 50;
 /// The sign-in rate limit's window.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// Survey pages posted per client address each minute (a shop's customers rarely share one; a
+/// load test from one address turns it up with `serve --survey-posts-per-minute`).
+pub const SURVEY_POSTS_PER_ADDRESS: u32 = 120;
+
+/// Survey pages posted per link each minute: a person pages through a survey, a script hammers.
+const SURVEY_POSTS_PER_LINK: u32 = 20;
+
+/// The survey rate limits' window.
+const SURVEY_WINDOW: Duration = Duration::from_secs(60);
+
 impl AppState {
     /// State over `pool`, reporting days in `time_zone`; cookies without `Secure` (plain HTTP).
     pub fn new(pool: StorePool, time_zone: ShopTimeZone) -> Self {
@@ -69,6 +81,8 @@ impl AppState {
     pub fn with_cookies(pool: StorePool, time_zone: ShopTimeZone, secure_cookies: bool) -> Self {
         let logins_per_address = limit::RateLimiter::new(LOGINS_PER_ADDRESS, LOGIN_WINDOW);
         let logins_per_email = limit::RateLimiter::new(LOGINS_PER_EMAIL, LOGIN_WINDOW);
+        let survey_posts_per_address = limit::RateLimiter::new(SURVEY_POSTS_PER_ADDRESS, SURVEY_WINDOW);
+        let survey_posts_per_link = limit::RateLimiter::new(SURVEY_POSTS_PER_LINK, SURVEY_WINDOW);
         AppState {
             inner: Arc::new(Shared {
                 pool,
@@ -76,6 +90,8 @@ impl AppState {
                 secure_cookies,
                 logins_per_address,
                 logins_per_email,
+                survey_posts_per_address,
+                survey_posts_per_link,
                 metrics: metrics::Metrics::default(),
                 cache: cache::ReportCache::default(),
                 refits: refits::Refits::default(),
@@ -112,6 +128,15 @@ impl AppState {
         let by_address = self.inner.logins_per_address.allow(address, now);
         let by_email = self.inner.logins_per_email.allow(email, now);
         by_address && by_email
+    }
+
+    /// Whether a survey page posted from `address` with `link` (a token or visitor key) is within
+    /// the limits (and counts it).
+    pub(crate) fn allow_survey_post(&self, address: &str, link: &str) -> bool {
+        let now = std::time::Instant::now();
+        let by_address = self.inner.survey_posts_per_address.allow(address, now);
+        let by_link = self.inner.survey_posts_per_link.allow(link, now);
+        by_address && by_link
     }
 
     pub(crate) fn pool(&self) -> &StorePool {

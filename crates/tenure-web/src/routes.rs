@@ -128,6 +128,11 @@ pub const PAGES: &[Page] = &[
         access: Access::Public,
         menu: None,
     },
+    // The survey link is the credential (see pages/survey.rs).
+    Page { method: "GET", path: "/s/{token}", example: "/s/x", access: Access::Public, menu: None },
+    Page { method: "POST", path: "/s/{token}", example: "/s/x", access: Access::Public, menu: None },
+    Page { method: "GET", path: "/s/p/{token}", example: "/s/p/x", access: Access::Public, menu: None },
+    Page { method: "POST", path: "/s/p/{token}", example: "/s/p/x", access: Access::Public, menu: None },
     Page {
         method: "GET",
         path: "/assets/style.css",
@@ -205,6 +210,34 @@ pub const PAGES: &[Page] = &[
         path: "/deliveries/{id}/retry",
         example: "/deliveries/1/retry",
         access: Access::Roles(ADMIN),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/surveys",
+        example: "/surveys",
+        access: Access::Roles(READERS),
+        menu: Some("Surveys"),
+    },
+    Page {
+        method: "GET",
+        path: "/surveys/{name}",
+        example: "/surveys/example",
+        access: Access::Roles(READERS),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/surveys/{name}/responses.csv",
+        example: "/surveys/example/responses.csv",
+        access: Access::Roles(READERS),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/surveys/{name}/definition.json",
+        example: "/surveys/example/definition.json",
+        access: Access::Roles(READERS),
         menu: None,
     },
     Page {
@@ -455,6 +488,12 @@ fn page_router() -> Router<AppState> {
         .route("/login", get(pages::login_form).post(pages::sign_in))
         .route("/logout", post(pages::logout))
         .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
+        .route("/s/{token}", get(pages::invitation_form).post(pages::invitation_answer))
+        .route("/s/p/{token}", get(pages::public_form).post(pages::public_answer))
+        .route("/surveys", get(pages::surveys))
+        .route("/surveys/{name}", get(pages::survey_report))
+        .route("/surveys/{name}/responses.csv", get(pages::survey_responses_csv))
+        .route("/surveys/{name}/definition.json", get(pages::survey_definition_json))
         .route("/assets/style.css", get(pages::style))
         .route("/", get(pages::overview))
         .route("/retention", get(pages::retention))

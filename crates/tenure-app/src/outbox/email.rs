@@ -35,6 +35,13 @@ const GERMAN: Words = Words {
     unsubscribe: "Abmelden",
 };
 
+impl Words {
+    /// The language these words are in (`en`, `de`).
+    pub fn language(&self) -> &'static str {
+        self.lang
+    }
+}
+
 /// The words for `language` (an IETF tag such as `de-AT`; its primary subtag decides), English
 /// where there are none.
 pub fn words_for(language: Option<&str>) -> Words {
@@ -95,6 +102,10 @@ pub struct EmailPayload {
     pub html: String,
     /// The signed one-click unsubscribe link (surveys and marketing).
     pub unsubscribe_url: Option<String>,
+    /// The survey invitation whose link the text and HTML hold as a placeholder, minted when the
+    /// message is claimed for delivery (see `surveys::links`): the link exists nowhere in plain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_invitation: Option<i64>,
 }
 
 /// Renders `content` for a reader of `language`, with an unsubscribe link when given.
@@ -112,6 +123,7 @@ pub fn render(
         text,
         html,
         unsubscribe_url: unsubscribe_url.map(str::to_string),
+        survey_invitation: None,
     })
 }
 

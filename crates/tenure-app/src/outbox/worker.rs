@@ -118,7 +118,9 @@ impl Worker {
             (self.owner.clone(), self.settings.batch, SendPolicy { cap_days: self.settings.cap_days });
         let claimed = self
             .with_store(move |store| {
-                Ok(store.claim(&Claim { owner: &owner, now, lease_until, limit, policy })?)
+                let mut claimed = store.claim(&Claim { owner: &owner, now, lease_until, limit, policy })?;
+                crate::surveys::links::mint_links(store, &mut claimed.messages, now)?;
+                Ok(claimed)
             })
             .await?;
         let handled = claimed.messages.len() + claimed.skipped;

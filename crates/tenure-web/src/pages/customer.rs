@@ -30,6 +30,14 @@ struct CustomerPage {
     merges: Vec<MergeLine>,
     orders: Vec<OrderLine>,
     score: Option<ScoreView>,
+    surveys: Vec<SurveyLine>,
+}
+
+/// A submitted survey response as shown.
+struct SurveyLine {
+    survey: String,
+    submitted: String,
+    answers: Vec<(String, String)>,
 }
 
 /// An identity as shown.
@@ -89,21 +97,27 @@ pub(crate) async fn customer(
         .map(CustomerId)
         .map_err(|_| AppError::Store(StoreError::NotFound(format!("customer {id}"))))?;
     let time_zone = state.time_zone();
-    let (detail, score, history) = state
+    let (detail, score, history, answered) = state
         .pool()
         .run(move |store| {
             let detail = store.customer(id)?;
+            let answered = tenure_app::surveys::customer_answers(store, id)?;
             let score = store.scores_of(&[id])?.into_iter().next();
             let history = match &score {
                 Some(score) => purchase_history(&detail, &score.currency, time_zone, day(score.as_of)?)?,
                 None => None,
             };
-            Ok((detail, score, history))
+            Ok((detail, score, history, answered))
         })
         .await?;
     let title = detail.name.clone().unwrap_or_else(|| format!("Customer {}", detail.id));
     let layout = Layout::new(&signed_in, title, "/customers");
-    Ok(render(&page(layout, detail, score, history, time_zone)))
+    let mut shown = page(layout, detail, score, history, time_zone);
+    shown.surveys = answered
+        .into_iter()
+        .map(|a| SurveyLine { survey: a.survey, submitted: when(a.submitted_at), answers: a.answers })
+        .collect();
+    Ok(render(&shown))
 }
 
 /// A stored calendar day as a report day.
@@ -167,6 +181,7 @@ fn page(
         merges,
         orders,
         score: score.map(|s| score_view(&s, history.as_ref())),
+        surveys: Vec::new(),
         detail,
     }
 }

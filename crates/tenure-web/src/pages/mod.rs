@@ -14,6 +14,8 @@ mod overview;
 mod params;
 mod retention;
 mod segments;
+mod survey;
+mod surveys;
 mod unsubscribe;
 
 pub(crate) use account::{account, change_password};
@@ -30,6 +32,8 @@ pub(crate) use overview::overview;
 pub(crate) use params::optional;
 pub(crate) use retention::retention;
 pub(crate) use segments::segments;
+pub(crate) use survey::{invitation_answer, invitation_form, public_answer, public_form};
+pub(crate) use surveys::{survey_definition_json, survey_report, survey_responses_csv, surveys};
 pub(crate) use unsubscribe::{unsubscribe, unsubscribe_form};
 
 use crate::routes::{Access, PAGES};

@@ -77,6 +77,10 @@ pub fn dashboard() -> Dashboard {
     for role in Role::ALL {
         add_user(store.as_mut(), &email_of(role), None, role, PASSWORD, now).unwrap();
     }
+    // The survey the survey pages' examples name.
+    let template = tenure_surveys::Template::all()[0].definition();
+    let settings = tenure_store::SurveySettings::default();
+    tenure_app::surveys::create(store.as_mut(), "example", &template, settings, now).unwrap();
     let state = AppState::new(StorePool::open(&url, 2, now).unwrap(), ShopTimeZone::UTC);
     Dashboard { _dir: dir, url, state }
 }

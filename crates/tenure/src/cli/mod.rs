@@ -7,6 +7,7 @@ mod delivery;
 mod model;
 mod report;
 mod source;
+mod survey;
 
 use std::path::PathBuf;
 
@@ -17,6 +18,7 @@ pub use delivery::*;
 pub use model::*;
 pub use report::*;
 pub use source::*;
+pub use survey::*;
 
 /// Tenure keeps your customer file — customers, orders, identities across shops — and tells you
 /// who you keep, who you are losing and why.
@@ -96,9 +98,12 @@ pub enum Command {
     Mail(MailCommand),
     /// Deliver the outbox (what `serve` also does): until stopped, or with --drain until nothing is due.
     Worker(WorkerArgs),
-    /// Durable jobs (the model refit, and later surveys and rules): what is scheduled, what ran.
+    /// Durable jobs (the model refit, the survey dispatch, and later rules): what is scheduled, what ran.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Surveys: make them from templates, send them after purchases, analyse and export the answers.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
 }
 
 /// `tenure demo`.

@@ -52,21 +52,37 @@ pub fn worker(url: &str, args: &DeliveryArgs, counters: Arc<DeliveryCounters>) -
     Worker::new(store, transports(args)?, settings(args), counters).context("starting the delivery worker")
 }
 
-/// A job runner over a connection of its own to `url`, with the model refit scheduled every
-/// `refit_minutes` (0: not scheduled by this process).
-pub fn job_runner(url: &str, time_zone: ShopTimeZone, refit_minutes: u64) -> anyhow::Result<JobRunner> {
+/// A job runner over a connection of its own to `url`: the model refit scheduled every
+/// `refit_minutes` (0: not scheduled by this process) and the survey dispatch every minute.
+pub fn job_runner(
+    url: &str,
+    time_zone: ShopTimeZone,
+    refit_minutes: u64,
+    args: &DeliveryArgs,
+) -> anyhow::Result<JobRunner> {
     let mut store = super::open_store(url)?;
+    let now = chrono::Utc::now();
     if refit_minutes > 0 {
-        jobs::schedule_model_refit(
-            store.as_mut(),
-            Duration::from_secs(refit_minutes * 60),
-            chrono::Utc::now(),
-        )
-        .context("scheduling the model refit")?;
+        jobs::schedule_model_refit(store.as_mut(), Duration::from_secs(refit_minutes * 60), now)
+            .context("scheduling the model refit")?;
     }
+    jobs::schedule_survey_dispatch(store.as_mut(), Duration::from_secs(60), now)
+        .context("scheduling the survey dispatch")?;
     let scope = ReportScope { time_zone, ..ReportScope::default() };
-    let handlers = Handlers::default().with(jobs::MODEL_REFIT, jobs::model_refit(scope));
+    let handlers = Handlers::default()
+        .with(jobs::MODEL_REFIT, jobs::model_refit(scope))
+        .with(jobs::SURVEY_DISPATCH, jobs::survey_dispatch(args.public_url.clone(), shop_name(args)));
     Ok(JobRunner::new(store, handlers))
+}
+
+/// Who signs e-mails to customers: the display name of `--mail-from`, else "Your shop".
+pub fn shop_name(args: &DeliveryArgs) -> String {
+    args.mail_from
+        .as_deref()
+        .and_then(|from| from.split_once('<'))
+        .map(|(name, _)| name.trim().trim_matches('"').trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "Your shop".to_string())
 }
 
 /// A runtime for the commands that deliver outside `serve`.

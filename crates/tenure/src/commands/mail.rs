@@ -102,7 +102,7 @@ pub fn worker(
     let runtime = delivery::runtime()?;
     let _inside = runtime.enter(); // lettre's SMTP pool lives on the runtime
     let mut worker = delivery::worker(url, args, Arc::default())?;
-    let mut jobs = delivery::job_runner(url, time_zone, 0)?;
+    let mut jobs = delivery::job_runner(url, time_zone, 0, args)?;
     if worker_args.drain {
         let ran = runtime.block_on(jobs.run_due_now()).context("running due jobs")?;
         let handled = runtime.block_on(worker.drain()).context("delivering")?;

@@ -42,7 +42,7 @@ pub fn serve(
     // lettre's SMTP pool lives on the runtime: the worker is made (and dropped) inside it.
     let _inside = runtime.enter();
     let mut worker = super::delivery::worker(url, delivery, state.delivery_counters())?;
-    let mut jobs = super::delivery::job_runner(url, time_zone, args.refit_minutes)?;
+    let mut jobs = super::delivery::job_runner(url, time_zone, args.refit_minutes, delivery)?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await

@@ -5,6 +5,8 @@
 //! The browser comes from Debian's `chromium` and `chromium-driver` packages (`scripts/test`
 //! installs them); `TENURE_TEST_CHROMEDRIVER` and `TENURE_TEST_CHROMIUM` point elsewhere.
 
+#![allow(dead_code)] // Each browser test uses its own part of this driver.
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,169 @@
+//! The storage interface of surveys: definitions and versions, invitations and their links,
+//! responses. Part of every [`crate::Store`].
+
+use tenure_domain::{CustomerId, Timestamp};
+
+use crate::store::{Backend, Engine};
+use crate::surveys::{self, SurveyKey};
+use crate::{
+    CustomerResponse, DueInvitation, InvitationLink, InvitationSend, NewInvitation, NewSurvey, QueueOutcome,
+    ResponseOwner, ResponseWrite, StoreError, StoredResponse, SurveyChange, SurveyInfo,
+};
+
+/// What surveys ask of storage.
+pub trait SurveyStore {
+    /// Writes a survey and its first version; returns its id.
+    fn create_survey(&mut self, new: &NewSurvey<'_>, now: Timestamp) -> Result<i64, StoreError>;
+    /// Writes a new version of a survey's questions and makes it current; returns its number.
+    fn save_survey_version(
+        &mut self,
+        survey_id: i64,
+        definition: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+    /// Changes a survey's settings, purchase trigger or state.
+    fn change_survey(
+        &mut self,
+        survey_id: i64,
+        change: &SurveyChange,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Every survey, by name.
+    fn surveys(&mut self) -> Result<Vec<SurveyInfo>, StoreError>;
+    /// One survey.
+    fn survey(&mut self, key: SurveyKey<'_>) -> Result<SurveyInfo, StoreError>;
+    /// The definition (JSON) of one version.
+    fn survey_definition(&mut self, survey_id: i64, version: i64) -> Result<String, StoreError>;
+    /// Writes invitations (a cause used before writes nothing); returns how many were written.
+    fn invite(
+        &mut self,
+        survey_id: i64,
+        invitations: &[NewInvitation],
+        now: Timestamp,
+    ) -> Result<u64, StoreError>;
+    /// Invites after the purchases stored since the last scan; returns how many were written.
+    fn scan_purchase_triggers(&mut self, now: Timestamp) -> Result<u64, StoreError>;
+    /// Invitations and reminders due at `now`.
+    fn due_invitations(&mut self, now: Timestamp, limit: usize) -> Result<Vec<DueInvitation>, StoreError>;
+    /// Queues due invitations' e-mails (or skips them), each with its invitation's change.
+    fn queue_invitations(
+        &mut self,
+        sends: &[(DueInvitation, InvitationSend)],
+        now: Timestamp,
+    ) -> Result<QueueOutcome, StoreError>;
+    /// Stores the hashes of freshly minted links: `(invitation id, SHA-256 hex)`.
+    fn add_survey_tokens(&mut self, tokens: &[(i64, String)], now: Timestamp) -> Result<(), StoreError>;
+    /// The invitation a link's token hash belongs to.
+    fn survey_link(&mut self, token_hash: &str) -> Result<Option<InvitationLink>, StoreError>;
+    /// The response of an invitation or a visitor, if begun.
+    fn survey_response(&mut self, owner: &ResponseOwner) -> Result<Option<StoredResponse>, StoreError>;
+    /// Keeps a page of answers (and submits, when asked); a submitted response takes no more.
+    fn save_survey_response(
+        &mut self,
+        write: &ResponseWrite<'_>,
+        now: Timestamp,
+    ) -> Result<StoredResponse, StoreError>;
+    /// Streams submitted responses of a survey (one version or all), oldest first.
+    fn for_each_survey_response(
+        &mut self,
+        survey_id: i64,
+        version: Option<i64>,
+        each: &mut dyn FnMut(StoredResponse) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// A customer's submitted responses, newest first.
+    fn customer_responses(&mut self, customer: CustomerId) -> Result<Vec<CustomerResponse>, StoreError>;
+}
+
+impl<B: Backend> SurveyStore for Engine<B> {
+    fn create_survey(&mut self, new: &NewSurvey<'_>, now: Timestamp) -> Result<i64, StoreError> {
+        self.write(|tx| surveys::create(tx, new, now))
+    }
+
+    fn save_survey_version(
+        &mut self,
+        survey_id: i64,
+        definition: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.write(|tx| surveys::save_version(tx, survey_id, definition, now))
+    }
+
+    fn change_survey(
+        &mut self,
+        survey_id: i64,
+        change: &SurveyChange,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| surveys::change(tx, survey_id, change, now))
+    }
+
+    fn surveys(&mut self) -> Result<Vec<SurveyInfo>, StoreError> {
+        surveys::list(&mut self.checked_read()?)
+    }
+
+    fn survey(&mut self, key: SurveyKey<'_>) -> Result<SurveyInfo, StoreError> {
+        surveys::find(&mut self.checked_read()?, key)
+    }
+
+    fn survey_definition(&mut self, survey_id: i64, version: i64) -> Result<String, StoreError> {
+        surveys::definition(&mut self.checked_read()?, survey_id, version)
+    }
+
+    fn invite(
+        &mut self,
+        survey_id: i64,
+        invitations: &[NewInvitation],
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        self.write(|tx| surveys::invite(tx, survey_id, invitations, now))
+    }
+
+    fn scan_purchase_triggers(&mut self, now: Timestamp) -> Result<u64, StoreError> {
+        self.write(|tx| surveys::scan_purchases(tx, now))
+    }
+
+    fn due_invitations(&mut self, now: Timestamp, limit: usize) -> Result<Vec<DueInvitation>, StoreError> {
+        surveys::due(&mut self.checked_read()?, now, limit)
+    }
+
+    fn queue_invitations(
+        &mut self,
+        sends: &[(DueInvitation, InvitationSend)],
+        now: Timestamp,
+    ) -> Result<QueueOutcome, StoreError> {
+        self.write(|tx| surveys::queue(tx, sends, now))
+    }
+
+    fn add_survey_tokens(&mut self, tokens: &[(i64, String)], now: Timestamp) -> Result<(), StoreError> {
+        self.write(|tx| surveys::add_tokens(tx, tokens, now))
+    }
+
+    fn survey_link(&mut self, token_hash: &str) -> Result<Option<InvitationLink>, StoreError> {
+        surveys::link(&mut self.checked_read()?, token_hash)
+    }
+
+    fn survey_response(&mut self, owner: &ResponseOwner) -> Result<Option<StoredResponse>, StoreError> {
+        surveys::response_of(&mut self.checked_read()?, owner)
+    }
+
+    fn save_survey_response(
+        &mut self,
+        write: &ResponseWrite<'_>,
+        now: Timestamp,
+    ) -> Result<StoredResponse, StoreError> {
+        self.write(|tx| surveys::save_response(tx, write, now))
+    }
+
+    fn for_each_survey_response(
+        &mut self,
+        survey_id: i64,
+        version: Option<i64>,
+        each: &mut dyn FnMut(StoredResponse) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        surveys::for_each_submitted(&mut self.checked_read()?, survey_id, version, each)
+    }
+
+    fn customer_responses(&mut self, customer: CustomerId) -> Result<Vec<CustomerResponse>, StoreError> {
+        surveys::of_customer(&mut self.checked_read()?, customer)
+    }
+}

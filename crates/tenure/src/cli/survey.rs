@@ -1,0 +1,187 @@
+//! Arguments of `tenure survey …`: make, send, analyse and export surveys.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// `tenure survey …`.
+#[derive(Debug, Subcommand)]
+pub enum SurveyCommand {
+    /// The ready-made questionnaires `create --template` takes.
+    Templates {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a survey from a template or a definition file (see docs/surveys.md).
+    Create(SurveyCreateArgs),
+    /// Every survey: version, state, invitations sent, responses.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One survey: its settings, trigger, links and questions.
+    Show {
+        /// The survey's name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a survey's questions: a new version (responses keep the version they answered).
+    Edit {
+        /// The survey's name.
+        name: String,
+        /// The new definition (JSON).
+        #[arg(long, value_name = "FILE")]
+        definition: PathBuf,
+    },
+    /// Change how a survey is sent: interval, link lifetime, reminders, embedding.
+    Configure(SurveyConfigureArgs),
+    /// Invite customers after each purchase (placed from now on), or stop with --off.
+    Trigger(SurveyTriggerArgs),
+    /// Invite chosen customers now (through the outbox: consent, suppression and caps apply).
+    Send(SurveySendArgs),
+    /// Turn due invitations and reminders into e-mails now (what the server's job does every minute).
+    Dispatch {
+        /// Act as if it were this time (RFC 3339), e.g. to check a delay; default: now.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop taking answers (or open again with --reopen).
+    Close {
+        /// The survey's name.
+        name: String,
+        /// Open it again instead.
+        #[arg(long)]
+        reopen: bool,
+    },
+    /// Analyse a stored survey, or any definition and responses file pair.
+    Analyze(SurveyAnalyzeArgs),
+    /// Export a survey's definition (JSON) or its responses (CSV; docs/surveys.md).
+    Export(SurveyExportArgs),
+}
+
+/// `tenure survey create`.
+#[derive(Debug, Args)]
+pub struct SurveyCreateArgs {
+    /// Its name (lowercase letters, digits, `-`, `_`).
+    pub name: String,
+    /// A ready-made questionnaire (`tenure survey templates`).
+    #[arg(long, conflicts_with = "definition")]
+    pub template: Option<String>,
+    /// A definition file (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub definition: Option<PathBuf>,
+    /// Distribution settings.
+    #[command(flatten)]
+    pub settings: SurveySettingsArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How a survey is sent.
+#[derive(Debug, Clone, Args)]
+pub struct SurveySettingsArgs {
+    /// Invite a customer to this survey at most once in this many days.
+    #[arg(long, default_value_t = 90, value_name = "DAYS")]
+    pub interval_days: i64,
+    /// An invitation's link works for this many days.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub link_days: i64,
+    /// Reminders to customers who have not answered.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub reminders: i64,
+    /// Days between the invitation and each reminder.
+    #[arg(long, default_value_t = 3, value_name = "DAYS")]
+    pub reminder_gap_days: i64,
+    /// A form sent back faster than this is taken for a bot's.
+    #[arg(long, default_value_t = 3, value_name = "SECONDS")]
+    pub min_fill_seconds: i64,
+    /// Origins that may embed the survey in a frame (repeat for several), e.g. https://shop.example.
+    #[arg(long = "frame-ancestor", value_name = "ORIGIN")]
+    pub frame_ancestors: Vec<String>,
+}
+
+/// `tenure survey configure`.
+#[derive(Debug, Args)]
+pub struct SurveyConfigureArgs {
+    /// The survey's name.
+    pub name: String,
+    /// The new settings (each defaults as in `create`).
+    #[command(flatten)]
+    pub settings: SurveySettingsArgs,
+}
+
+/// `tenure survey trigger`.
+#[derive(Debug, Args)]
+pub struct SurveyTriggerArgs {
+    /// The survey's name.
+    pub name: String,
+    /// Days after the purchase.
+    #[arg(long, value_name = "DAYS", required_unless_present = "off")]
+    pub after_purchase_days: Option<i64>,
+    /// Only purchases from this source.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Only purchases with an item of this name or SKU.
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Stop inviting after purchases.
+    #[arg(long, conflicts_with = "after_purchase_days")]
+    pub off: bool,
+}
+
+/// `tenure survey send`.
+#[derive(Debug, Args)]
+pub struct SurveySendArgs {
+    /// The survey's name.
+    pub name: String,
+    /// Customer ids (repeat, or separate with commas).
+    #[arg(long = "customer", value_delimiter = ',', required = true, value_name = "ID")]
+    pub customers: Vec<i64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tenure survey analyze`.
+#[derive(Debug, Args)]
+pub struct SurveyAnalyzeArgs {
+    /// A stored survey's name (or give --definition and --responses).
+    #[arg(required_unless_present_all = ["definition", "responses"], conflicts_with_all = ["definition", "responses"])]
+    pub name: Option<String>,
+    /// A definition file (JSON), as `export --definition` writes.
+    #[arg(long, value_name = "FILE", requires = "responses")]
+    pub definition: Option<PathBuf>,
+    /// A responses file (CSV), as `export --responses` writes.
+    #[arg(long, value_name = "FILE", requires = "definition")]
+    pub responses: Option<PathBuf>,
+    /// Warn about questions answered fewer times than this.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub min_sample: usize,
+    /// Print JSON (the analysis contract of docs/surveys.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tenure survey export`.
+#[derive(Debug, Args)]
+pub struct SurveyExportArgs {
+    /// The survey's name.
+    pub name: String,
+    /// Export the definition (JSON) of the current version.
+    #[arg(long, conflicts_with = "responses", required_unless_present = "responses")]
+    pub definition: bool,
+    /// Export the submitted responses (CSV).
+    #[arg(long)]
+    pub responses: bool,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,367 @@
+//! `tenure survey templates | create | list | show | edit | configure | trigger | send | dispatch |
+//! close | analyze | export`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde_json::Value;
+use tenure_app::surveys::{self, analysis, dispatch};
+use tenure_domain::CustomerId;
+use tenure_store::{PurchaseTrigger, SurveyInfo, SurveyKey, SurveySettings, SurveyState};
+use tenure_surveys::Template;
+
+use crate::cli::{DeliveryArgs, SurveyCommand, SurveySettingsArgs};
+use crate::output;
+
+/// Runs one `survey` subcommand.
+pub fn run(url: &str, delivery: &DeliveryArgs, command: SurveyCommand) -> anyhow::Result<ExitCode> {
+    if let SurveyCommand::Templates { json } = command {
+        return templates(json);
+    }
+    if let SurveyCommand::Analyze(args) = &command
+        && let (Some(definition), Some(responses)) = (&args.definition, &args.responses)
+    {
+        let result = analysis::analyze_files(definition, responses, args.min_sample)?;
+        return print_analysis(&serde_json::to_value(&result)?, args.json);
+    }
+    let mut store = super::open_store(url)?;
+    let store = store.as_mut();
+    let now = chrono::Utc::now();
+    let shop = super::delivery::shop_name(delivery);
+    let mail = dispatch::SurveyMail { public_url: &delivery.public_url, shop: &shop };
+    match command {
+        SurveyCommand::Templates { .. } => unreachable!("handled above"),
+        SurveyCommand::Create(args) => {
+            let definition = match (&args.template, &args.definition) {
+                (Some(name), None) => template(name)?.definition(),
+                (None, Some(path)) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    surveys::parse_definition(&text).with_context(|| path.display().to_string())?
+                }
+                _ => anyhow::bail!(
+                    "give --template NAME or --definition FILE (`tenure survey templates` lists them)"
+                ),
+            };
+            let survey = surveys::create(store, &args.name, &definition, settings(&args.settings), now)?;
+            if args.json {
+                output::print_json(&survey)?;
+            } else {
+                println!(
+                    "Created survey `{}` with {} questions.",
+                    survey.info.name,
+                    definition.questions.len()
+                );
+                println!("Public link: {}", public_link(delivery, &survey.info));
+                println!(
+                    "Send it after purchases with `tenure survey trigger {} --after-purchase-days 7`.",
+                    survey.info.name
+                );
+            }
+        }
+        SurveyCommand::List { json } => {
+            let list = surveys::list(store)?;
+            if json {
+                output::print_json(&list)?;
+            } else {
+                let mut table =
+                    output::table(&["survey", "version", "state", "after purchase", "invited", "responses"]);
+                for survey in &list {
+                    table.add_row(vec![
+                        survey.name.clone(),
+                        survey.version.to_string(),
+                        survey.state.as_str().to_string(),
+                        trigger_text(survey),
+                        output::count(survey.invited.max(0) as u64),
+                        output::count(survey.responses.max(0) as u64),
+                    ]);
+                }
+                println!("{table}");
+            }
+        }
+        SurveyCommand::Show { name, json } => {
+            let survey = surveys::show(store, SurveyKey::Name(&name))?;
+            if json {
+                output::print_json(&survey)?;
+            } else {
+                let info = &survey.info;
+                let s = &info.settings;
+                println!(
+                    "{}",
+                    output::key_values(&[
+                        ("survey", info.name.clone()),
+                        ("version", info.version.to_string()),
+                        ("state", info.state.as_str().to_string()),
+                        ("after purchase", trigger_text(info)),
+                        ("public link", public_link(delivery, info)),
+                        ("interval", format!("{} days", s.interval_days)),
+                        ("links last", format!("{} days", s.link_days)),
+                        ("reminders", format!("{} every {} days", s.reminders, s.reminder_gap_days)),
+                        ("may be embedded by", s.frame_ancestors.clone()),
+                        ("invited", info.invited.to_string()),
+                        ("responses", info.responses.to_string()),
+                    ])
+                );
+                let mut table = output::table(&["page", "question", "type", "asks"]);
+                for q in &survey.definition.questions {
+                    let lang = &survey.definition.default_language;
+                    table.add_row(vec![
+                        q.page.to_string(),
+                        q.id.clone(),
+                        serde_json::to_value(q.kind)?.as_str().unwrap_or_default().to_string(),
+                        q.text.get(lang, lang).to_string(),
+                    ]);
+                }
+                println!("{table}");
+            }
+        }
+        SurveyCommand::Edit { name, definition } => {
+            let text = std::fs::read_to_string(&definition)
+                .with_context(|| format!("reading {}", definition.display()))?;
+            let parsed =
+                surveys::parse_definition(&text).with_context(|| definition.display().to_string())?;
+            let version = surveys::edit(store, &name, &parsed, now)?;
+            println!(
+                "Survey `{name}` is at version {version}; earlier responses keep the version they answered."
+            );
+        }
+        SurveyCommand::Configure(args) => {
+            let info = surveys::configure(store, &args.name, settings(&args.settings), now)?;
+            println!("Survey `{}` updated.", info.name);
+        }
+        SurveyCommand::Trigger(args) => {
+            let trigger = match args.after_purchase_days {
+                Some(delay_days) if !args.off => Some(PurchaseTrigger {
+                    delay_days,
+                    source: args.source.clone(),
+                    product: args.product.clone(),
+                }),
+                _ => None,
+            };
+            let info = surveys::set_purchase_trigger(store, &args.name, trigger, now)?;
+            match &info.purchase_trigger {
+                Some(_) => println!(
+                    "Survey `{}` invites {} (purchases placed from now on).",
+                    info.name,
+                    trigger_text(&info)
+                ),
+                None => println!("Survey `{}` no longer invites after purchases.", info.name),
+            }
+        }
+        SurveyCommand::Send(args) => {
+            let customers: Vec<CustomerId> = args.customers.iter().map(|id| CustomerId(*id)).collect();
+            let batch = format!("{}", now.timestamp_millis());
+            let invited = dispatch::invite_now(store, &args.name, &customers, &batch, now)?;
+            let done = dispatch::dispatch(store, &mail, now)?;
+            if args.json {
+                output::print_json(&serde_json::json!({ "invited": invited, "dispatch": done }))?;
+            } else {
+                println!(
+                    "Invited {invited} customers: {} e-mails queued, {} skipped (`tenure outbox list` shows them; \
+                     a worker or the server sends them).",
+                    done.queued, done.skipped
+                );
+            }
+        }
+        SurveyCommand::Dispatch { now: at, json } => {
+            let at = match at {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .with_context(|| format!("--now `{text}`: expected an RFC 3339 time"))?
+                    .to_utc(),
+                None => now,
+            };
+            let done = dispatch::dispatch(store, &mail, at)?;
+            if json {
+                output::print_json(&done)?;
+            } else {
+                println!(
+                    "{} invited after purchases; {} e-mails queued, {} skipped.",
+                    done.invited, done.queued, done.skipped
+                );
+            }
+        }
+        SurveyCommand::Close { name, reopen } => {
+            let state = if reopen { SurveyState::Live } else { SurveyState::Closed };
+            surveys::set_state(store, &name, state, now)?;
+            println!("Survey `{name}` is {}.", state.as_str());
+        }
+        SurveyCommand::Analyze(args) => {
+            let name =
+                args.name.as_deref().context("name the survey, or give --definition and --responses")?;
+            let (_, result) = analysis::analyze_stored(store, name, args.min_sample)?;
+            return print_analysis(&serde_json::to_value(&result)?, args.json);
+        }
+        SurveyCommand::Export(args) => {
+            let mut out: Box<dyn Write> = match &args.output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            if args.definition {
+                let survey = surveys::show(store, SurveyKey::Name(&args.name))?;
+                serde_json::to_writer_pretty(&mut out, &survey.definition)?;
+                writeln!(out)?;
+            } else {
+                let n = analysis::export_responses(store, &args.name, &mut out)?;
+                if args.output.is_some() {
+                    eprintln!("Wrote {n} responses.");
+                }
+            }
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn templates(json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        let list: Vec<Value> = Template::all()
+            .iter()
+            .map(|t| serde_json::json!({ "name": t.name(), "description": t.description(), "definition": t.definition() }))
+            .collect();
+        output::print_json(&list)?;
+    } else {
+        let mut table = output::table(&["template", "questions", "what it asks"]);
+        for t in Template::all() {
+            table.add_row(vec![
+                t.name().to_string(),
+                t.definition().questions.len().to_string(),
+                t.description().to_string(),
+            ]);
+        }
+        println!("{table}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn template(name: &str) -> anyhow::Result<Template> {
+    Template::all().iter().copied().find(|t| t.name() == name).with_context(|| {
+        let names: Vec<&str> = Template::all().iter().map(|t| t.name()).collect();
+        format!("no template `{name}`: choose one of {}", names.join(", "))
+    })
+}
+
+fn settings(args: &SurveySettingsArgs) -> SurveySettings {
+    SurveySettings {
+        interval_days: args.interval_days,
+        link_days: args.link_days,
+        reminders: args.reminders,
+        reminder_gap_days: args.reminder_gap_days,
+        min_fill_seconds: args.min_fill_seconds,
+        frame_ancestors: args.frame_ancestors.join(" "),
+    }
+}
+
+fn public_link(delivery: &DeliveryArgs, info: &SurveyInfo) -> String {
+    format!("{}/s/p/{}", delivery.public_url.trim_end_matches('/'), info.public_token)
+}
+
+fn trigger_text(info: &SurveyInfo) -> String {
+    match &info.purchase_trigger {
+        None => "—".to_string(),
+        Some(t) => {
+            let mut text = format!("{} days after each purchase", t.delay_days);
+            if let Some(source) = &t.source {
+                text.push_str(&format!(" from {source}"));
+            }
+            if let Some(product) = &t.product {
+                text.push_str(&format!(" of {product}"));
+            }
+            text
+        }
+    }
+}
+
+/// Prints an analysis: JSON as the contract says, or tables per question, scale, dimension and
+/// the importance–performance quadrants.
+fn print_analysis(analysis: &Value, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        output::print_json(analysis)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} responses", analysis["responses"]);
+    let mut table = output::table(&["question", "n", "result", "95% interval", "note"]);
+    if let Some(questions) = analysis["questions"].as_object() {
+        for (id, q) in questions {
+            table.add_row(vec![id.clone(), q["n"].to_string(), headline(q), interval(&q["ci95"]), note(q)]);
+        }
+    }
+    println!("{table}");
+    if let Some(dimensions) = analysis["dimensions"].as_object().filter(|d| !d.is_empty()) {
+        let mut table = output::table(&["dimension", "expectation", "perception", "gap", "p"]);
+        for (name, d) in dimensions {
+            table.add_row(vec![
+                name.clone(),
+                number(&d["expectation_mean"], 2),
+                number(&d["perception_mean"], 2),
+                number(&d["gap"], 2),
+                number(&d["p_value"], 4),
+            ]);
+        }
+        println!("{table}");
+    }
+    if let Some(scales) = analysis["scales"].as_object().filter(|s| !s.is_empty()) {
+        let mut table = output::table(&["scale", "items", "n", "Cronbach's α"]);
+        for (name, s) in scales {
+            let items = s["items"].as_array().map_or(0, Vec::len);
+            table.add_row(vec![
+                name.clone(),
+                items.to_string(),
+                s["n"].to_string(),
+                number(&s["cronbach_alpha"], 3),
+            ]);
+        }
+        println!("{table}");
+    }
+    if let Some(ipa) = analysis["ipa"].as_array().filter(|i| !i.is_empty()) {
+        let mut table = output::table(&["item", "importance", "performance", "quadrant"]);
+        for item in ipa {
+            table.add_row(vec![
+                item["item"].as_str().unwrap_or_default().to_string(),
+                number(&item["importance"], 3),
+                number(&item["performance"], 2),
+                item["quadrant"].as_str().unwrap_or_default().to_string(),
+            ]);
+        }
+        println!("{table}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn number(value: &Value, digits: usize) -> String {
+    value.as_f64().map_or_else(|| "—".to_string(), |v| format!("{v:.digits$}"))
+}
+
+fn interval(value: &Value) -> String {
+    match value.as_array().map(Vec::as_slice) {
+        Some([low, high]) => format!("{} – {}", number(low, 1), number(high, 1)),
+        _ => String::new(),
+    }
+}
+
+fn headline(q: &Value) -> String {
+    if !q["nps"].is_null() {
+        format!("NPS {}", number(&q["nps"], 1))
+    } else if !q["csat_percent"].is_null() {
+        format!("CSAT {} % (mean {})", number(&q["csat_percent"], 1), number(&q["mean"], 2))
+    } else if !q["percent_agree"].is_null() {
+        format!("mean {}, {} % agree", number(&q["mean"], 2), number(&q["percent_agree"], 1))
+    } else if !q["top2_box"].is_null() {
+        format!("mean {}, top-2 {} %", number(&q["mean"], 2), number(&q["top2_box"], 1))
+    } else if !q["gap"].is_null() {
+        format!(
+            "gap {} ({} → {})",
+            number(&q["gap"], 2),
+            number(&q["expectation_mean"], 2),
+            number(&q["perception_mean"], 2)
+        )
+    } else {
+        String::new()
+    }
+}
+
+fn note(q: &Value) -> String {
+    q["warning"].as_str().unwrap_or_default().to_string()
+}
