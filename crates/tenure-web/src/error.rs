@@ -38,6 +38,11 @@ impl ApiError {
         }
     }
 
+    /// 422: the body is well-formed but an answer in it does not fit (the message names it).
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code: "unprocessable", message: message.into() }
+    }
+
     /// The request itself is wrong.
     pub fn bad_request(message: impl Into<String>) -> Self {
         ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into() }

@@ -100,6 +100,16 @@ impl AppState {
         }
     }
 
+    /// This state with at most `per_minute` survey pages posted per client address each minute
+    /// (0: no limit by address — a load test from one machine; the limit per link stays).
+    pub fn with_survey_posts_per_address(mut self, per_minute: u32) -> Self {
+        let limit = if per_minute == 0 { u32::MAX } else { per_minute };
+        if let Some(shared) = Arc::get_mut(&mut self.inner) {
+            shared.survey_posts_per_address = limit::RateLimiter::new(limit, SURVEY_WINDOW);
+        }
+        self
+    }
+
     /// The delivery counters this server's worker adds to (shown on `/metrics`).
     pub fn delivery_counters(&self) -> Arc<tenure_app::outbox::worker::DeliveryCounters> {
         Arc::clone(&self.inner.deliveries)

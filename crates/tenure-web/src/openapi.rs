@@ -26,6 +26,7 @@ pub fn document() -> Value {
                 "Error": error_schema(),
                 "OrderInput": order_schema(true),
                 "WebhookDelivery": webhook_schema(),
+                "SurveyResponseInput": survey_response_schema(),
             },
         },
     })
@@ -136,6 +137,20 @@ fn order_schema(with_source: bool) -> Value {
         object.remove("source");
     }
     json!({ "type": "object", "additionalProperties": false, "required": required, "properties": properties })
+}
+
+fn survey_response_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["key", "answers"],
+        "properties": {
+            "key": { "type": "string", "minLength": 1, "maxLength": 200,
+                "description": "the sender's key for this response: sending it again with the same answers changes nothing" },
+            "customer_id": { "type": "integer", "description": "the customer who answered, when known" },
+            "answers": { "type": "object", "description": "by question id: a scale answer as a number, a pair as \
+                {\"expectation\": 5, \"perception\": 4}, a single choice or a text as a string, a multiple choice as \
+                an array of option ids (docs/surveys.md)" },
+        },
+    })
 }
 
 fn webhook_schema() -> Value {

@@ -416,6 +416,54 @@ pub const ROUTES: &[Route] = &[
         ],
     },
     Route {
+        method: "GET",
+        path: "/api/v1/surveys",
+        example: "/api/v1/surveys",
+        access: Access::Roles(READERS),
+        summary: "Every survey: version, state, purchase trigger, invitations sent, responses",
+        params: &[],
+        body: None,
+        responses: &[],
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/surveys/{name}",
+        example: "/api/v1/surveys/example",
+        access: Access::Roles(READERS),
+        summary: "One survey with its current questions (the definition of docs/surveys.md)",
+        params: &[SURVEY_NAME],
+        body: None,
+        responses: &[("404", "No such survey")],
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/surveys/{name}/analysis",
+        example: "/api/v1/surveys/example/analysis",
+        access: Access::Roles(READERS),
+        summary: "The survey's analysis (the JSON of docs/surveys.md) over every submitted response",
+        params: &[
+            SURVEY_NAME,
+            query("min_sample", false, "warn under this many answers per question (default 30)"),
+        ],
+        body: None,
+        responses: &[("404", "No such survey")],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/surveys/{name}/responses",
+        example: "/api/v1/surveys/example/responses",
+        access: Access::Roles(ADMIN),
+        summary: "Record a complete response collected elsewhere: idempotent per key",
+        params: &[SURVEY_NAME],
+        body: Some(&SURVEY_RESPONSE_BODY),
+        responses: &[
+            ("201", "Stored"),
+            ("404", "No such survey, or no such customer"),
+            ("409", "The key was used for other answers, or the survey is closed"),
+            ("422", "An answer does not fit its question (the message names it); nothing stored"),
+        ],
+    },
+    Route {
         method: "POST",
         path: "/webhooks/{source}",
         example: "/webhooks/webshop",
@@ -452,6 +500,22 @@ const ORDER_BODY: RequestBody = RequestBody {
         "total": "12.50", "status": "paid", "customer": {"external_id": "c-17", "email": "eve@example.com", "name": "Eve"}}"#,
 };
 
+/// The `{name}` of a survey route.
+const SURVEY_NAME: Param = Param {
+    name: "name",
+    location: "path",
+    required: true,
+    description: "the survey's name (tenure survey list)",
+};
+
+/// `POST /api/v1/surveys/{name}/responses`.
+const SURVEY_RESPONSE_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "SurveyResponseInput",
+    description: "One complete response: the sender's key, the customer if known, the answers by question id",
+    example: r#"{"key": "shop-form-1001", "answers": {"overall": 5, "improve": "Nothing, thanks"}}"#,
+};
+
 /// `POST /webhooks/{source}`.
 const WEBHOOK_BODY: RequestBody = RequestBody {
     media_type: "application/json",
@@ -478,6 +542,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/metrics/segments", get(handlers::segments))
         .route("/api/v1/predictions", get(handlers::predictions))
         .route("/api/v1/orders", post(handlers::create_order))
+        .route("/api/v1/surveys", get(handlers::list_surveys))
+        .route("/api/v1/surveys/{name}", get(handlers::survey))
+        .route("/api/v1/surveys/{name}/analysis", get(handlers::survey_analysis))
+        .route("/api/v1/surveys/{name}/responses", post(handlers::record_response))
         .route("/webhooks/{source}", post(handlers::webhook))
         .merge(page_router())
 }

@@ -40,6 +40,16 @@ fn fixture() -> Fixture {
         tenure_app::sources::add_source(store.as_mut(), source, kind, Some(common::STANDARD_SECRET), now)
             .unwrap();
     }
+    // The survey the survey routes' examples name.
+    let template = tenure_surveys::Template::all()[0].definition();
+    tenure_app::surveys::create(
+        store.as_mut(),
+        "example",
+        &template,
+        tenure_store::SurveySettings::default(),
+        now,
+    )
+    .unwrap();
     let state = AppState::new(StorePool::open(&url, 2, now).unwrap(), ShopTimeZone::UTC);
     Fixture { _dir: dir, url, state, tokens }
 }

@@ -196,6 +196,84 @@ pub fn answer(
     )?)))
 }
 
+/// A response collected elsewhere (a shop's own form, a support tool), sent through the API.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseInput {
+    /// The sender's key for this response (1 to 200 visible ASCII characters): sending the same
+    /// key again is harmless.
+    pub key: String,
+    /// The customer who answered, when known.
+    #[serde(default)]
+    pub customer_id: Option<i64>,
+    /// The answers, by question id (docs/surveys.md).
+    pub answers: serde_json::Value,
+}
+
+/// What recording an API response came to.
+#[derive(Debug, Clone)]
+pub enum Recorded {
+    /// Stored now.
+    Created(StoredResponse),
+    /// Stored before under this key with these answers: nothing changed.
+    Replayed(StoredResponse),
+    /// An answer does not fit its question (nothing stored).
+    Rejected(AnswerError),
+}
+
+/// Records a complete response to survey `name` from the API. The same key with the same answers
+/// answers the stored response again; with other answers it is a [`StoreError::Conflict`].
+pub fn record(
+    store: &mut dyn Store,
+    name: &str,
+    input: &ResponseInput,
+    now: Timestamp,
+) -> Result<Recorded, AppError> {
+    let key = input.key.as_str();
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::Invalid("`key`: 1 to 200 visible ASCII characters".into()));
+    }
+    let survey = store.survey(SurveyKey::Name(name))?;
+    if survey.state != SurveyState::Live {
+        return Err(AppError::Store(StoreError::Conflict(format!("survey `{name}` is closed"))));
+    }
+    let customer = input.customer_id.map(CustomerId);
+    if let Some(customer) = customer {
+        store.customer(customer)?;
+    }
+    let owner = ResponseOwner::Visitor(token_hash(&format!("api:{key}")));
+    let kept = store.survey_response(&owner)?;
+    let version = kept.as_ref().map_or(survey.version, |r| r.version);
+    let definition = super::definition_of(store, survey.id, version)?;
+    let answers = match Answers::from_json(&definition, &input.answers).and_then(|a| {
+        a.check_required(&definition)?;
+        Ok(a)
+    }) {
+        Ok(answers) => answers,
+        Err(error) => return Ok(Recorded::Rejected(error)),
+    };
+    let json = answers.to_json().to_string();
+    if let Some(kept) = kept.filter(|r| r.submitted_at.is_some()) {
+        return if kept.answers == json && kept.customer_id == customer {
+            Ok(Recorded::Replayed(kept))
+        } else {
+            Err(AppError::Store(StoreError::Conflict(format!("key `{key}` was used for other answers"))))
+        };
+    }
+    let write = ResponseWrite {
+        survey_id: survey.id,
+        version,
+        owner,
+        customer_id: customer,
+        channel: ResponseChannel::Api,
+        language: &definition.default_language,
+        answers: &json,
+        next_page: i64::from(definition.pages()) + 1,
+        submit: true,
+    };
+    Ok(Recorded::Created(store.save_survey_response(&write, now)?))
+}
+
 /// Finds the survey, respondent and kept response of a visit, or the outcome that ends it.
 fn resolve(
     store: &mut dyn Store,

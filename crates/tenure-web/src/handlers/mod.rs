@@ -3,6 +3,7 @@
 mod customers;
 mod metrics;
 mod predictions;
+mod surveys;
 mod writes;
 
 use axum::Json;
@@ -11,6 +12,7 @@ use axum::http::StatusCode;
 pub(crate) use customers::{customer, customers, stats};
 pub(crate) use metrics::{cohorts, lifecycle, retention, segments};
 pub(crate) use predictions::predictions;
+pub(crate) use surveys::{list_surveys, record_response, survey, survey_analysis};
 pub use writes::MAX_BODY_BYTES;
 pub(crate) use writes::{create_order, webhook};
 

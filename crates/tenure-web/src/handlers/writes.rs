@@ -106,7 +106,7 @@ pub(crate) async fn webhook(
 }
 
 /// The whole body, or 413 past [`MAX_BODY_BYTES`].
-async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|error| {
         let inner = error.into_inner();
         if inner.is::<http_body_util::LengthLimitError>() {

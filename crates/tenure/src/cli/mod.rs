@@ -147,4 +147,8 @@ pub struct ServeArgs {
     /// webhooks); 0: only after imports.
     #[arg(long, env = "TENURE_REFIT_MINUTES", default_value_t = 10)]
     pub refit_minutes: u64,
+    /// Survey pages a client address may post each minute (0: no limit — a load test from one
+    /// machine; each link keeps its own limit).
+    #[arg(long, env = "TENURE_SURVEY_POSTS_PER_MINUTE", default_value_t = tenure_web::SURVEY_POSTS_PER_ADDRESS)]
+    pub survey_posts_per_minute: u32,
 }

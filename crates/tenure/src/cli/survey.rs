@@ -103,7 +103,7 @@ pub struct SurveySettingsArgs {
     /// A form sent back faster than this is taken for a bot's.
     #[arg(long, default_value_t = 3, value_name = "SECONDS")]
     pub min_fill_seconds: i64,
-    /// Origins that may embed the survey in a frame (repeat for several), e.g. https://shop.example.
+    /// Origins that may embed the survey in a frame (repeat for several), e.g. `https://shop.example`.
     #[arg(long = "frame-ancestor", value_name = "ORIGIN")]
     pub frame_ancestors: Vec<String>,
 }

@@ -36,7 +36,8 @@ pub fn serve(
     let now = chrono::Utc::now();
     super::open_store(url)?.migrate(now).context("migrating the database")?;
     let pool = StorePool::open(url, args.connections, now).context("opening database connections")?;
-    let state = AppState::with_cookies(pool, time_zone, args.secure_cookies);
+    let state = AppState::with_cookies(pool, time_zone, args.secure_cookies)
+        .with_survey_posts_per_address(args.survey_posts_per_minute);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server")?;
     // lettre's SMTP pool lives on the runtime: the worker is made (and dropped) inside it.

@@ -1,0 +1,117 @@
+//! The survey page against whatever a form can carry: arbitrary field names and values never
+//! crash it, and a response is either stored whole (200) or not at all (422, 409, 429).
+
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use proptest::prelude::*;
+use tenure_app::reports::ShopTimeZone;
+use tenure_store::{Store, SurveyKey, SurveySettings};
+use tenure_web::{AppState, StorePool, router};
+use tower::ServiceExt;
+
+/// A store with a one-page survey that takes answers at once; returns its public token.
+fn survey(url: &str) -> String {
+    let mut store = tenure_store::open(url, chrono::Utc::now()).unwrap();
+    let definition = tenure_surveys::Template::all()
+        .iter()
+        .map(|t| t.definition())
+        .find(|d| d.pages() == 1 && d.questions.iter().any(|q| q.required))
+        .expect("a one-page template with a required question");
+    let settings = SurveySettings { min_fill_seconds: 0, ..SurveySettings::default() };
+    tenure_app::surveys::create(store.as_mut(), "fuzzed", &definition, settings, chrono::Utc::now())
+        .unwrap()
+        .info
+        .public_token
+}
+
+fn submitted(store: &mut dyn Store) -> i64 {
+    store.survey(SurveyKey::Name("fuzzed")).unwrap().responses
+}
+
+async fn send(state: &AppState, request: Request<Body>) -> (StatusCode, String) {
+    let response = router(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// A field name a form might carry: the survey's own, near misses, or anything.
+fn field_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("q.overall".to_string()),
+        Just("q.overall".to_string()),
+        Just("q.delivery".to_string()),
+        Just("q.product".to_string()),
+        Just("q.value".to_string()),
+        Just("q.improve".to_string()),
+        Just("page".to_string()),
+        Just("website".to_string()),
+        "q\\.[a-z_]{0,12}(\\.(expectation|perception))?",
+        ".{0,12}",
+    ]
+}
+
+/// A value: numbers in and out of range, option-like words, or anything.
+fn field_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => (1u8..=5).prop_map(|n| n.to_string()),
+        1 => (0u16..300).prop_map(|n| n.to_string()),
+        1 => "-?[0-9]{1,4}",
+        1 => "[a-z_]{0,10}",
+        1 => ".{0,40}",
+        1 => Just(String::new()),
+    ]
+}
+
+#[test]
+fn arbitrary_form_bodies_never_crash_the_page_nor_leave_half_a_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let token = survey(&url);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let state = AppState::new(StorePool::open(&url, 2, chrono::Utc::now()).unwrap(), ShopTimeZone::UTC)
+        .with_survey_posts_per_address(0);
+    let store = std::cell::RefCell::new(tenure_store::open(&url, chrono::Utc::now()).unwrap());
+    let (status, page) =
+        runtime.block_on(send(&state, Request::get(format!("/s/p/{token}")).body(Body::empty()).unwrap()));
+    assert_eq!(status, StatusCode::OK);
+    let at = page.find("name=\"stamp\" value=\"").unwrap() + 20;
+    let stamp = page[at..at + page[at..].find('"').unwrap()].to_string();
+
+    let seen = std::cell::RefCell::new(std::collections::BTreeMap::<u16, usize>::new());
+    proptest!(ProptestConfig::with_cases(300), |(fields in proptest::collection::vec((field_name(), field_value()), 0..12), visitor in "[A-Za-z0-9_-]{22}")| {
+        let mut body: Vec<String> = vec![format!("stamp={}", common::encode(&stamp)), format!("visitor={visitor}")];
+        body.extend(fields.iter().map(|(k, v)| format!("{}={}", common::encode(k), common::encode(v))));
+        if !fields.iter().any(|(k, _)| k == "page") {
+            body.push("page=1".into());
+        }
+        let before = submitted(store.borrow_mut().as_mut());
+        let request = Request::post(format!("/s/p/{token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.join("&")))
+            .unwrap();
+        let (status, text) = runtime.block_on(send(&state, request));
+        let after = submitted(store.borrow_mut().as_mut());
+        prop_assert!(status.as_u16() < 500, "{status}: {text}");
+        *seen.borrow_mut().entry(status.as_u16()).or_default() += 1;
+        match status {
+            StatusCode::OK => prop_assert_eq!(after, before + 1, "200 stores one whole response: {}", text),
+            _ => prop_assert_eq!(after, before, "{} stores nothing: {}", status, text),
+        }
+        if status == StatusCode::UNPROCESSABLE_ENTITY && !text.contains("program") && !text.contains("page it is") {
+            prop_assert!(text.contains("field-error"), "a 422 names its question: {}", text);
+        }
+    });
+    // Both outcomes were reached: some bodies were whole answers, many were refused.
+    let seen = seen.into_inner();
+    assert!(seen.get(&200).is_some_and(|n| *n > 0) && seen.get(&422).is_some_and(|n| *n > 0), "{seen:?}");
+    // What was stored analyses cleanly.
+    let mut store = store.into_inner();
+    let (_, analysis) = tenure_app::surveys::analysis::analyze_stored(store.as_mut(), "fuzzed", 30).unwrap();
+    assert_eq!(analysis.responses as i64, submitted(store.as_mut()));
+}
