@@ -27,6 +27,7 @@ mod store_outbox;
 mod store_surveys;
 mod subscriptions;
 mod suppressions;
+mod survey_alerts;
 mod survey_types;
 mod surveys;
 #[cfg(feature = "testing")]

@@ -6,8 +6,9 @@ use tenure_domain::{CustomerId, Timestamp};
 use crate::store::{Backend, Engine};
 use crate::surveys::{self, SurveyKey};
 use crate::{
-    CustomerResponse, DueInvitation, InvitationLink, InvitationSend, NewInvitation, NewSurvey, QueueOutcome,
-    ResponseOwner, ResponseWrite, StoreError, StoredResponse, SurveyChange, SurveyInfo,
+    AlertRule, Case, CaseOutcome, CustomerResponse, DueInvitation, InvitationLink, InvitationSend,
+    NewAlertRule, NewInvitation, NewSurvey, QueueOutcome, ResponseOwner, ResponseWrite, StoreError,
+    StoredResponse, SurveyChange, SurveyInfo, survey_alerts,
 };
 
 /// What surveys ask of storage.
@@ -63,6 +64,10 @@ pub trait SurveyStore {
         write: &ResponseWrite<'_>,
         now: Timestamp,
     ) -> Result<StoredResponse, StoreError>;
+    /// Keeps many responses in one transaction, each as of its own time (responses collected
+    /// elsewhere, the demo's); returns how many. Any conflict rolls them all back.
+    fn save_survey_responses(&mut self, writes: &[(ResponseWrite<'_>, Timestamp)])
+    -> Result<u64, StoreError>;
     /// Streams submitted responses of a survey (one version or all), oldest first.
     fn for_each_survey_response(
         &mut self,
@@ -72,6 +77,29 @@ pub trait SurveyStore {
     ) -> Result<(), StoreError>;
     /// A customer's submitted responses, newest first.
     fn customer_responses(&mut self, customer: CustomerId) -> Result<Vec<CustomerResponse>, StoreError>;
+    /// Adds an alert rule to a survey; returns its id.
+    fn add_alert_rule(
+        &mut self,
+        survey_id: i64,
+        rule: &NewAlertRule,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+    /// A survey's live alert rules.
+    fn alert_rules(&mut self, survey_id: i64) -> Result<Vec<AlertRule>, StoreError>;
+    /// Ends an alert rule.
+    fn remove_alert_rule(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError>;
+    /// Follow-up cases: open ones by due date, then closed ones.
+    fn cases(&mut self, open_only: bool, limit: usize) -> Result<Vec<Case>, StoreError>;
+    /// One case.
+    fn case(&mut self, id: i64) -> Result<Case, StoreError>;
+    /// Closes a case with its outcome and a note.
+    fn close_case(
+        &mut self,
+        id: i64,
+        outcome: CaseOutcome,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<Case, StoreError>;
 }
 
 impl<B: Backend> SurveyStore for Engine<B> {
@@ -154,6 +182,18 @@ impl<B: Backend> SurveyStore for Engine<B> {
         self.write(|tx| surveys::save_response(tx, write, now))
     }
 
+    fn save_survey_responses(
+        &mut self,
+        writes: &[(ResponseWrite<'_>, Timestamp)],
+    ) -> Result<u64, StoreError> {
+        self.write(|tx| {
+            for (write, at) in writes {
+                surveys::save_response(tx, write, *at)?;
+            }
+            Ok(writes.len() as u64)
+        })
+    }
+
     fn for_each_survey_response(
         &mut self,
         survey_id: i64,
@@ -165,5 +205,40 @@ impl<B: Backend> SurveyStore for Engine<B> {
 
     fn customer_responses(&mut self, customer: CustomerId) -> Result<Vec<CustomerResponse>, StoreError> {
         surveys::of_customer(&mut self.checked_read()?, customer)
+    }
+
+    fn add_alert_rule(
+        &mut self,
+        survey_id: i64,
+        rule: &NewAlertRule,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.write(|tx| survey_alerts::add_rule(tx, survey_id, rule, now))
+    }
+
+    fn alert_rules(&mut self, survey_id: i64) -> Result<Vec<AlertRule>, StoreError> {
+        survey_alerts::rules(&mut self.checked_read()?, survey_id)
+    }
+
+    fn remove_alert_rule(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        self.write(|tx| survey_alerts::remove_rule(tx, id, now))
+    }
+
+    fn cases(&mut self, open_only: bool, limit: usize) -> Result<Vec<Case>, StoreError> {
+        survey_alerts::cases(&mut self.checked_read()?, open_only, limit)
+    }
+
+    fn case(&mut self, id: i64) -> Result<Case, StoreError> {
+        survey_alerts::case(&mut self.checked_read()?, id)
+    }
+
+    fn close_case(
+        &mut self,
+        id: i64,
+        outcome: CaseOutcome,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<Case, StoreError> {
+        self.write(|tx| survey_alerts::close(tx, id, outcome, note, now))
     }
 }

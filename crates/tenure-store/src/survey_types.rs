@@ -291,6 +291,8 @@ pub struct ResponseWrite<'a> {
     pub next_page: i64,
     /// Whether this completes the response.
     pub submit: bool,
+    /// What submitting it sets off (ignored unless this write submits it).
+    pub on_submit: Option<&'a SubmitEffects>,
 }
 
 /// A customer's submitted response, for their page.
@@ -300,4 +302,166 @@ pub struct CustomerResponse {
     pub survey_name: String,
     /// The response.
     pub response: StoredResponse,
+}
+
+/// What makes an answer bad enough to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A scale answer at most the rule's threshold (a CSAT of 2 or less, say).
+    ScoreAtMost,
+    /// An NPS answer of 0–6.
+    Detractor,
+    /// A comment whose sentiment is negative.
+    NegativeComment,
+}
+
+impl AlertKind {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::ScoreAtMost => "score_at_most",
+            AlertKind::Detractor => "detractor",
+            AlertKind::NegativeComment => "negative_comment",
+        }
+    }
+
+    /// From its stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "score_at_most" => Some(AlertKind::ScoreAtMost),
+            "detractor" => Some(AlertKind::Detractor),
+            "negative_comment" => Some(AlertKind::NegativeComment),
+            _ => None,
+        }
+    }
+}
+
+/// An alert rule to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlertRule {
+    /// What it watches.
+    pub kind: AlertKind,
+    /// The question it watches (all questions of the kind when `None`).
+    pub question: Option<String>,
+    /// For [`AlertKind::ScoreAtMost`]: the highest score that alerts.
+    pub threshold: Option<i64>,
+    /// A team address to e-mail.
+    pub notify_email: Option<String>,
+    /// Whether to send a `survey.alert` event to webhook subscriptions.
+    pub notify_webhook: bool,
+    /// Whether to open a follow-up case.
+    pub open_case: bool,
+    /// Who owns the cases it opens.
+    pub case_owner: Option<String>,
+    /// Days until a case falls due.
+    pub case_due_days: i64,
+}
+
+/// An alert rule as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertRule {
+    /// Its id.
+    pub id: i64,
+    /// Its survey.
+    pub survey_id: i64,
+    /// What it watches.
+    pub kind: AlertKind,
+    /// The question it watches, if one.
+    pub question: Option<String>,
+    /// The highest score that alerts.
+    pub threshold: Option<i64>,
+    /// The team address it e-mails.
+    pub notify_email: Option<String>,
+    /// Whether it sends `survey.alert` events.
+    pub notify_webhook: bool,
+    /// Whether it opens cases.
+    pub open_case: bool,
+    /// Who owns its cases.
+    pub case_owner: Option<String>,
+    /// Days until its cases fall due.
+    pub case_due_days: i64,
+}
+
+/// A case to open when a response is submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    /// The rule that opened it.
+    pub rule_id: i64,
+    /// Why, in words.
+    pub reason: String,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// When it falls due.
+    pub due_at: Timestamp,
+}
+
+/// What submitting a response sets off, written in the same transaction and only if this write
+/// submits it: alert e-mails, `survey.alert` events, follow-up cases.
+#[derive(Debug, Clone, Default)]
+pub struct SubmitEffects {
+    /// E-mails to enqueue.
+    pub messages: Vec<crate::NewMessage>,
+    /// Events for webhook subscribers.
+    pub events: Vec<crate::Event<'static>>,
+    /// Cases to open.
+    pub cases: Vec<NewCase>,
+}
+
+/// Open or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseOutcome {
+    /// The customer was won back.
+    Recovered,
+    /// They were not.
+    NotRecovered,
+}
+
+impl CaseOutcome {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseOutcome::Recovered => "recovered",
+            CaseOutcome::NotRecovered => "not_recovered",
+        }
+    }
+
+    /// From its stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "recovered" => Some(CaseOutcome::Recovered),
+            "not_recovered" => Some(CaseOutcome::NotRecovered),
+            _ => None,
+        }
+    }
+}
+
+/// A follow-up case as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Case {
+    /// Its id.
+    pub id: i64,
+    /// The survey's name.
+    pub survey: String,
+    /// The response that opened it.
+    pub response_id: i64,
+    /// The customer, when known.
+    pub customer_id: Option<CustomerId>,
+    /// Why it was opened.
+    pub reason: String,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// `open` or `closed`.
+    pub status: String,
+    /// How it ended.
+    pub outcome: Option<CaseOutcome>,
+    /// What was done.
+    pub notes: String,
+    /// When it falls due.
+    pub due_at: Timestamp,
+    /// When it was opened.
+    pub created_at: Timestamp,
+    /// When it was closed.
+    pub closed_at: Option<Timestamp>,
 }

@@ -623,7 +623,12 @@ pub(crate) fn save_response(
     if let (Some(id), true) = (invitation, write.submit) {
         conn.execute("UPDATE survey_invitations SET state = 'answered' WHERE id = $1", &[Value::Int(id)])?;
     }
-    response_of(conn, &write.owner)?.ok_or_else(|| StoreError::Other("a response just kept is gone".into()))
+    let kept = response_of(conn, &write.owner)?
+        .ok_or_else(|| StoreError::Other("a response just kept is gone".into()))?;
+    if let (true, Some(effects)) = (write.submit, write.on_submit) {
+        crate::survey_alerts::apply(conn, write.survey_id, kept.id, write.customer_id, effects, now)?;
+    }
+    Ok(kept)
 }
 
 fn already_answered() -> StoreError {

@@ -207,6 +207,7 @@ fn answer(
         answers: if submit { r#"{"q1":9,"q2":"fine"}"# } else { r#"{"q1":9}"# },
         next_page: if submit { 3 } else { 2 },
         submit,
+        on_submit: None,
     };
     store.save_survey_response(&write, now())
 }
@@ -240,6 +241,7 @@ fn a_response_is_kept_page_by_page_and_taken_once(store: &mut dyn Store) {
         answers: "{}",
         next_page: 2,
         submit: false,
+        on_submit: None,
     };
     let begun = store.save_survey_response(&visitor, now()).unwrap();
     let finished =

@@ -46,6 +46,7 @@ struct Shared {
     logins_per_email: limit::RateLimiter,
     survey_posts_per_address: limit::RateLimiter,
     survey_posts_per_link: limit::RateLimiter,
+    public_url: String,
     metrics: metrics::Metrics,
     cache: cache::ReportCache,
     refits: refits::Refits,
@@ -92,6 +93,7 @@ impl AppState {
                 logins_per_email,
                 survey_posts_per_address,
                 survey_posts_per_link,
+                public_url: "http://127.0.0.1:8080".to_string(),
                 metrics: metrics::Metrics::default(),
                 cache: cache::ReportCache::default(),
                 refits: refits::Refits::default(),
@@ -108,6 +110,18 @@ impl AppState {
             shared.survey_posts_per_address = limit::RateLimiter::new(limit, SURVEY_WINDOW);
         }
         self
+    }
+
+    /// This state with the address customers and staff reach the server at (links in alerts).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.inner) {
+            shared.public_url = url.trim_end_matches('/').to_string();
+        }
+        self
+    }
+
+    pub(crate) fn public_url(&self) -> &str {
+        &self.inner.public_url
     }
 
     /// The delivery counters this server's worker adds to (shown on `/metrics`).

@@ -221,6 +221,20 @@ pub const PAGES: &[Page] = &[
     },
     Page {
         method: "GET",
+        path: "/cases",
+        example: "/cases",
+        access: Access::Roles(STAFF),
+        menu: Some("Cases"),
+    },
+    Page {
+        method: "POST",
+        path: "/cases/{id}/close",
+        example: "/cases/1/close",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "GET",
         path: "/surveys/{name}",
         example: "/surveys/example",
         access: Access::Roles(READERS),
@@ -559,6 +573,8 @@ fn page_router() -> Router<AppState> {
         .route("/s/{token}", get(pages::invitation_form).post(pages::invitation_answer))
         .route("/s/p/{token}", get(pages::public_form).post(pages::public_answer))
         .route("/surveys", get(pages::surveys))
+        .route("/cases", get(pages::cases))
+        .route("/cases/{id}/close", post(pages::close_case))
         .route("/surveys/{name}", get(pages::survey_report))
         .route("/surveys/{name}/responses.csv", get(pages::survey_responses_csv))
         .route("/surveys/{name}/definition.json", get(pages::survey_definition_json))

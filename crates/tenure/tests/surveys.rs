@@ -180,6 +180,14 @@ fn an_order_brings_an_invitation_that_is_answered_once_on_a_phone_and_shows_in_t
     assert!(answers.contains("after-purchase"), "{answers}");
     assert!(answers.contains("4 — Satisfied") && answers.contains("Gift wrapping, please"), "{answers}");
 
+    // The survey's report counts it, and reads on a phone.
+    session.open(&format!("{base}/surveys/after-purchase"));
+    assert_eq!(session.find("#survey-responses").text(), "1");
+    assert!(session.find("#q-overall").text().contains("100.0 % satisfied"), "{}", session.source());
+    session.resize(390, 844);
+    let width = session.page_width();
+    assert!(width <= 400, "the report is {width} px wide on a 390 px screen: {}", session.wider_than(390));
+
     // A second order within the survey's interval invites nobody.
     let second = placed + Duration::days(10);
     order(dir.path(), &db, "A-2", second);

@@ -18,6 +18,7 @@ use tenure_store::{
 };
 use tenure_surveys::{AnswerError, Answers, SurveyDefinition, parse_form_all};
 
+use super::alerts;
 use super::links::{is_token_shaped, token_hash};
 use crate::AppError;
 use crate::outbox::links::link_key;
@@ -130,6 +131,7 @@ pub fn answer(
     visit: Visit<'_>,
     lang: Option<&str>,
     fields: &[(String, String)],
+    public_url: &str,
     now: Timestamp,
 ) -> Result<Outcome, AppError> {
     let respondent = match resolve(store, visit, now)? {
@@ -165,6 +167,18 @@ pub fn answer(
         return Ok(Outcome::Rejected(Box::new(shown), vec![error]));
     }
     let json = answers.to_json().to_string();
+    let effects = if submit {
+        let who = alerts::Respondent {
+            survey: &respondent.survey.name,
+            response_key: &owner_key(&respondent.owner),
+            customer: respondent.customer,
+            public_url,
+        };
+        let rules = store.alert_rules(respondent.survey.id)?;
+        Some(alerts::effects(&rules, &definition, &answers, &who, now)?)
+    } else {
+        None
+    };
     let write = ResponseWrite {
         survey_id: respondent.survey.id,
         version,
@@ -175,6 +189,7 @@ pub fn answer(
         answers: &json,
         next_page: i64::from(page) + 1,
         submit,
+        on_submit: effects.as_ref(),
     };
     match store.save_survey_response(&write, now) {
         Ok(_) => {}
@@ -227,6 +242,7 @@ pub fn record(
     store: &mut dyn Store,
     name: &str,
     input: &ResponseInput,
+    public_url: &str,
     now: Timestamp,
 ) -> Result<Recorded, AppError> {
     let key = input.key.as_str();
@@ -260,6 +276,10 @@ pub fn record(
             Err(AppError::Store(StoreError::Conflict(format!("key `{key}` was used for other answers"))))
         };
     }
+    let rules = store.alert_rules(survey.id)?;
+    let who =
+        alerts::Respondent { survey: &survey.name, response_key: &owner_key(&owner), customer, public_url };
+    let effects = alerts::effects(&rules, &definition, &answers, &who, now)?;
     let write = ResponseWrite {
         survey_id: survey.id,
         version,
@@ -270,8 +290,17 @@ pub fn record(
         answers: &json,
         next_page: i64::from(definition.pages()) + 1,
         submit: true,
+        on_submit: Some(&effects),
     };
     Ok(Recorded::Created(store.save_survey_response(&write, now)?))
+}
+
+/// A key unique to a response's owner (alerts are written once per key).
+fn owner_key(owner: &ResponseOwner) -> String {
+    match owner {
+        ResponseOwner::Invitation(id) => format!("invitation-{id}"),
+        ResponseOwner::Visitor(hash) => format!("visitor-{}", hash.get(..16).unwrap_or(hash)),
+    }
 }
 
 /// Finds the survey, respondent and kept response of a visit, or the outcome that ends it.

@@ -3,8 +3,10 @@
 //! public one, and analysed by `tenure-surveys`' one engine — the same numbers in the CLI, the API
 //! and the dashboard.
 
+pub mod alerts;
 pub mod analysis;
 pub mod answering;
+pub mod demo;
 pub mod dispatch;
 pub mod links;
 

@@ -87,5 +87,43 @@ CREATE TABLE survey_responses (
 CREATE INDEX survey_responses_submitted ON survey_responses (survey_id, submitted_at);
 CREATE INDEX survey_responses_by_customer ON survey_responses (customer_id, submitted_at);
 
+-- What to do when an answer is bad: a score at most a threshold, an NPS detractor, a negative
+-- comment. Each rule may e-mail a team address, send a `survey.alert` event to webhook
+-- subscriptions (Slack-compatible), and open a follow-up case.
+CREATE TABLE survey_alert_rules (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    survey_id       BIGINT  NOT NULL REFERENCES surveys (id),
+    kind            TEXT    NOT NULL CHECK (kind IN ('score_at_most', 'detractor', 'negative_comment')),
+    question        TEXT,
+    threshold       BIGINT ,
+    notify_email    TEXT,
+    notify_webhook  BOOLEAN NOT NULL DEFAULT FALSE,
+    open_case       BOOLEAN NOT NULL DEFAULT FALSE,
+    case_owner      TEXT,
+    case_due_days   BIGINT  NOT NULL DEFAULT 2,
+    created_at      TIMESTAMPTZ NOT NULL,
+    removed_at      TIMESTAMPTZ
+);
+
+-- A follow-up of a bad answer: who owns it, by when, what was done, and whether the customer
+-- was recovered. Opened in the transaction that submitted the response.
+CREATE TABLE survey_cases (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    survey_id    BIGINT  NOT NULL REFERENCES surveys (id),
+    response_id  BIGINT  NOT NULL REFERENCES survey_responses (id),
+    rule_id      BIGINT  REFERENCES survey_alert_rules (id),
+    customer_id  BIGINT  REFERENCES customers (id),
+    reason       TEXT    NOT NULL,
+    owner        TEXT,
+    status       TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+    outcome      TEXT    CHECK (outcome IN ('recovered', 'not_recovered')),
+    notes        TEXT    NOT NULL DEFAULT '',
+    due_at       TIMESTAMPTZ NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    closed_at    TIMESTAMPTZ,
+    UNIQUE (response_id, rule_id)
+);
+CREATE INDEX survey_cases_open ON survey_cases (due_at) WHERE status = 'open';
+
 -- The language a customer reads (an IETF tag such as `de-AT`); NULL: the shop's default.
 ALTER TABLE customers ADD COLUMN language TEXT;

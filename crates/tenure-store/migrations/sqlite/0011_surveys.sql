@@ -87,5 +87,43 @@ CREATE TABLE survey_responses (
 CREATE INDEX survey_responses_submitted ON survey_responses (survey_id, submitted_at);
 CREATE INDEX survey_responses_by_customer ON survey_responses (customer_id, submitted_at);
 
+-- What to do when an answer is bad: a score at most a threshold, an NPS detractor, a negative
+-- comment. Each rule may e-mail a team address, send a `survey.alert` event to webhook
+-- subscriptions (Slack-compatible), and open a follow-up case.
+CREATE TABLE survey_alert_rules (
+    id              INTEGER PRIMARY KEY,
+    survey_id       INTEGER NOT NULL REFERENCES surveys (id),
+    kind            TEXT    NOT NULL CHECK (kind IN ('score_at_most', 'detractor', 'negative_comment')),
+    question        TEXT,
+    threshold       INTEGER,
+    notify_email    TEXT,
+    notify_webhook  INTEGER NOT NULL DEFAULT 0,
+    open_case       INTEGER NOT NULL DEFAULT 0,
+    case_owner      TEXT,
+    case_due_days   INTEGER NOT NULL DEFAULT 2,
+    created_at      INTEGER NOT NULL,
+    removed_at      INTEGER
+);
+
+-- A follow-up of a bad answer: who owns it, by when, what was done, and whether the customer
+-- was recovered. Opened in the transaction that submitted the response.
+CREATE TABLE survey_cases (
+    id           INTEGER PRIMARY KEY,
+    survey_id    INTEGER NOT NULL REFERENCES surveys (id),
+    response_id  INTEGER NOT NULL REFERENCES survey_responses (id),
+    rule_id      INTEGER REFERENCES survey_alert_rules (id),
+    customer_id  INTEGER REFERENCES customers (id),
+    reason       TEXT    NOT NULL,
+    owner        TEXT,
+    status       TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+    outcome      TEXT    CHECK (outcome IN ('recovered', 'not_recovered')),
+    notes        TEXT    NOT NULL DEFAULT '',
+    due_at       INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    closed_at    INTEGER,
+    UNIQUE (response_id, rule_id)
+);
+CREATE INDEX survey_cases_open ON survey_cases (due_at) WHERE status = 'open';
+
 -- The language a customer reads (an IETF tag such as `de-AT`); NULL: the shop's default.
 ALTER TABLE customers ADD COLUMN language TEXT;

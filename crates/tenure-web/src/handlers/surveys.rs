@@ -68,8 +68,9 @@ pub(crate) async fn record_response(
     let bytes = read_body(body).await?;
     let input: ResponseInput =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("the body: {e}")))?;
-    let now = chrono::Utc::now();
-    let recorded = state.pool().run(move |store| answering::record(store, &name, &input, now)).await?;
+    let (now, public_url) = (chrono::Utc::now(), state.public_url().to_string());
+    let recorded =
+        state.pool().run(move |store| answering::record(store, &name, &input, &public_url, now)).await?;
     Ok(match recorded {
         Recorded::Created(response) => (StatusCode::CREATED, Json(response)).into_response(),
         Recorded::Replayed(response) => (StatusCode::OK, Json(response)).into_response(),

@@ -4,6 +4,7 @@
 
 mod account;
 mod at_risk;
+mod cases;
 mod cohorts;
 mod customer;
 mod customers;
@@ -22,6 +23,7 @@ pub(crate) use account::{account, change_password};
 pub(crate) use at_risk::{at_risk, at_risk_csv};
 use axum::http::header;
 use axum::response::IntoResponse;
+pub(crate) use cases::{cases, close_case};
 pub(crate) use cohorts::cohorts;
 pub(crate) use customer::customer;
 pub(crate) use customers::customers;

@@ -144,12 +144,12 @@ pub(crate) async fn invitation_answer(
     if !state.allow_survey_post(&client_address(&extensions), &token) {
         return Ok(too_many());
     }
-    let lang = query.lang.clone();
-    let lookup = token.clone();
+    let (lang, lookup, public_url) = (query.lang.clone(), token.clone(), state.public_url().to_string());
     let outcome = state
         .pool()
         .run(move |store| {
-            answering::answer(store, Visit::Invitation(&lookup), lang.as_deref(), &fields, chrono::Utc::now())
+            let visit = Visit::Invitation(&lookup);
+            answering::answer(store, visit, lang.as_deref(), &fields, &public_url, chrono::Utc::now())
         })
         .await?;
     Ok(respond(outcome, format!("/s/{token}"), String::new(), None))
@@ -198,11 +198,13 @@ pub(crate) async fn public_answer(
     }
     let (lang, embedded, key, lookup) =
         (query.lang.clone(), query.embedded(), visitor.clone(), token.clone());
+    let public_url = state.public_url().to_string();
     let (outcome, frame_ancestors) = state
         .pool()
         .run(move |store| {
             let visit = Visit::Public { survey: &lookup, visitor: &key, embedded };
-            let outcome = answering::answer(store, visit, lang.as_deref(), &fields, chrono::Utc::now())?;
+            let now = chrono::Utc::now();
+            let outcome = answering::answer(store, visit, lang.as_deref(), &fields, &public_url, now)?;
             Ok((outcome, frame_ancestors_of(store, &lookup)))
         })
         .await?;

@@ -60,6 +60,29 @@ pub enum SurveyCommand {
         #[arg(long)]
         reopen: bool,
     },
+    /// Alert rules: act on low scores, detractors and negative comments (e-mail, webhook, a case).
+    #[command(subcommand)]
+    Alert(SurveyAlertCommand),
+    /// Follow-up cases opened by alert rules, open ones first by due date.
+    Cases {
+        /// Closed cases too.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a follow-up case: was the customer recovered?
+    CloseCase {
+        /// The case's id.
+        id: i64,
+        /// recovered or not_recovered.
+        #[arg(long)]
+        outcome: String,
+        /// What was done.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// Analyse a stored survey, or any definition and responses file pair.
     Analyze(SurveyAnalyzeArgs),
     /// Export a survey's definition (JSON) or its responses (CSV; docs/surveys.md).
@@ -184,4 +207,55 @@ pub struct SurveyExportArgs {
     /// Write here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `tenure survey alert …`.
+#[derive(Debug, Subcommand)]
+pub enum SurveyAlertCommand {
+    /// Add a rule to a survey.
+    Add(SurveyAlertArgs),
+    /// A survey's rules.
+    List {
+        /// The survey's name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a rule (its cases stay).
+    Remove {
+        /// The rule's id.
+        id: i64,
+    },
+}
+
+/// `tenure survey alert add`.
+#[derive(Debug, Args)]
+pub struct SurveyAlertArgs {
+    /// The survey's name.
+    pub name: String,
+    /// score_at_most, detractor or negative_comment.
+    #[arg(long)]
+    pub kind: String,
+    /// The question to watch (default: every question of the kind).
+    #[arg(long)]
+    pub question: Option<String>,
+    /// score_at_most: the highest score that alerts (2 for a CSAT of 1–2).
+    #[arg(long)]
+    pub threshold: Option<i64>,
+    /// E-mail this team address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// Send a `survey.alert` event to webhook subscriptions (`tenure webhook add … --events survey.alert`).
+    #[arg(long)]
+    pub webhook: bool,
+    /// Open a follow-up case.
+    #[arg(long)]
+    pub case: bool,
+    /// Who owns the cases.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Days until a case falls due.
+    #[arg(long, default_value_t = 2)]
+    pub due_days: i64,
 }

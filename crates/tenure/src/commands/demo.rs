@@ -120,6 +120,20 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
     if report.scores_refreshed {
         println!("Model scores (probability alive, CLV) fitted as of the last purchase day.");
     }
+    let currency =
+        store.revenue_by_currency()?.into_iter().max_by_key(|(_, revenue)| *revenue).map(|(c, _)| c);
+    if let Some(currency) = currency {
+        let added =
+            tenure_app::surveys::demo::add_demo_surveys(store.as_mut(), &currency, chrono::Utc::now())
+                .context("adding the demo's surveys")?;
+        if added.surveys > 0 {
+            println!(
+                "Surveys: after-purchase and relationship-nps, with {} simulated answers (Surveys page; \
+                 tenure survey analyze after-purchase).",
+                output::count(added.responses as u64)
+            );
+        }
+    }
     let first = store.customers(&CustomerQuery { after: None, limit: 5 }).context("listing customers")?;
     if let Some(customer) = first.first() {
         println!("Next, for example:");

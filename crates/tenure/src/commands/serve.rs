@@ -37,7 +37,8 @@ pub fn serve(
     super::open_store(url)?.migrate(now).context("migrating the database")?;
     let pool = StorePool::open(url, args.connections, now).context("opening database connections")?;
     let state = AppState::with_cookies(pool, time_zone, args.secure_cookies)
-        .with_survey_posts_per_address(args.survey_posts_per_minute);
+        .with_survey_posts_per_address(args.survey_posts_per_minute)
+        .with_public_url(&delivery.public_url);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server")?;
     // lettre's SMTP pool lives on the runtime: the worker is made (and dropped) inside it.

@@ -6,12 +6,16 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::Value;
-use tenure_app::surveys::{self, analysis, dispatch};
+use tenure_app::surveys::{self, alerts, analysis, dispatch};
 use tenure_domain::CustomerId;
-use tenure_store::{PurchaseTrigger, SurveyInfo, SurveyKey, SurveySettings, SurveyState};
-use tenure_surveys::Template;
+use tenure_store::{
+    AlertKind, CaseOutcome, NewAlertRule, PurchaseTrigger, Store, SurveyInfo, SurveyKey, SurveySettings,
+    SurveyState,
+};
+use tenure_surveys::analysis::QuestionDetail;
+use tenure_surveys::{Analysis, Template};
 
-use crate::cli::{DeliveryArgs, SurveyCommand, SurveySettingsArgs};
+use crate::cli::{DeliveryArgs, SurveyAlertCommand, SurveyCommand, SurveySettingsArgs};
 use crate::output;
 
 /// Runs one `survey` subcommand.
@@ -23,7 +27,7 @@ pub fn run(url: &str, delivery: &DeliveryArgs, command: SurveyCommand) -> anyhow
         && let (Some(definition), Some(responses)) = (&args.definition, &args.responses)
     {
         let result = analysis::analyze_files(definition, responses, args.min_sample)?;
-        return print_analysis(&serde_json::to_value(&result)?, args.json);
+        return print_analysis(&result, args.json);
     }
     let mut store = super::open_store(url)?;
     let store = store.as_mut();
@@ -186,11 +190,43 @@ pub fn run(url: &str, delivery: &DeliveryArgs, command: SurveyCommand) -> anyhow
             surveys::set_state(store, &name, state, now)?;
             println!("Survey `{name}` is {}.", state.as_str());
         }
+        SurveyCommand::Alert(command) => alert(store, command, now)?,
+        SurveyCommand::Cases { all, json } => {
+            let cases = alerts::cases(store, !all)?;
+            if json {
+                output::print_json(&cases)?;
+            } else {
+                let mut table =
+                    output::table(&["case", "survey", "customer", "why", "owner", "due", "status"]);
+                for case in &cases {
+                    let status = match case.outcome {
+                        Some(outcome) => format!("{} ({})", case.status, outcome.as_str().replace('_', " ")),
+                        None => case.status.clone(),
+                    };
+                    table.add_row(vec![
+                        case.id.to_string(),
+                        case.survey.clone(),
+                        case.customer_id.map(|c| c.0.to_string()).unwrap_or_default(),
+                        case.reason.clone(),
+                        case.owner.clone().unwrap_or_default(),
+                        output::time(Some(case.due_at)),
+                        status,
+                    ]);
+                }
+                println!("{table}");
+            }
+        }
+        SurveyCommand::CloseCase { id, outcome, note } => {
+            let outcome = CaseOutcome::parse(&outcome)
+                .with_context(|| format!("--outcome `{outcome}`: recovered or not_recovered"))?;
+            let case = alerts::close_case(store, id, outcome, &note, now)?;
+            println!("Case {} closed: {}.", case.id, outcome.as_str().replace('_', " "));
+        }
         SurveyCommand::Analyze(args) => {
             let name =
                 args.name.as_deref().context("name the survey, or give --definition and --responses")?;
             let (_, result) = analysis::analyze_stored(store, name, args.min_sample)?;
-            return print_analysis(&serde_json::to_value(&result)?, args.json);
+            return print_analysis(&result, args.json);
         }
         SurveyCommand::Export(args) => {
             let mut out: Box<dyn Write> = match &args.output {
@@ -213,6 +249,66 @@ pub fn run(url: &str, delivery: &DeliveryArgs, command: SurveyCommand) -> anyhow
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn alert(
+    store: &mut dyn Store,
+    command: SurveyAlertCommand,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    match command {
+        SurveyAlertCommand::Add(args) => {
+            let kind = AlertKind::parse(&args.kind).with_context(|| {
+                format!("--kind `{}`: score_at_most, detractor or negative_comment", args.kind)
+            })?;
+            let rule = NewAlertRule {
+                kind,
+                question: args.question,
+                threshold: args.threshold,
+                notify_email: args.email,
+                notify_webhook: args.webhook,
+                open_case: args.case,
+                case_owner: args.owner,
+                case_due_days: args.due_days,
+            };
+            let added = alerts::add_rule(store, &args.name, &rule, now)?;
+            println!("Alert rule {} added to `{}`.", added.id, args.name);
+        }
+        SurveyAlertCommand::List { name, json } => {
+            let rules = alerts::rules(store, &name)?;
+            if json {
+                output::print_json(&rules)?;
+            } else {
+                let mut table =
+                    output::table(&["rule", "kind", "question", "threshold", "e-mail", "webhook", "case"]);
+                for r in &rules {
+                    table.add_row(vec![
+                        r.id.to_string(),
+                        r.kind.as_str().to_string(),
+                        r.question.clone().unwrap_or_else(|| "any".into()),
+                        r.threshold.map(|t| t.to_string()).unwrap_or_default(),
+                        r.notify_email.clone().unwrap_or_default(),
+                        if r.notify_webhook { "yes" } else { "" }.to_string(),
+                        if r.open_case {
+                            format!(
+                                "{} in {} days",
+                                r.case_owner.as_deref().unwrap_or("unassigned"),
+                                r.case_due_days
+                            )
+                        } else {
+                            String::new()
+                        },
+                    ]);
+                }
+                println!("{table}");
+            }
+        }
+        SurveyAlertCommand::Remove { id } => {
+            alerts::remove_rule(store, id, now)?;
+            println!("Alert rule {id} removed; its cases stay.");
+        }
+    }
+    Ok(())
 }
 
 fn templates(json: bool) -> anyhow::Result<ExitCode> {
@@ -274,55 +370,60 @@ fn trigger_text(info: &SurveyInfo) -> String {
     }
 }
 
-/// Prints an analysis: JSON as the contract says, or tables per question, scale, dimension and
-/// the importance–performance quadrants.
-fn print_analysis(analysis: &Value, json: bool) -> anyhow::Result<ExitCode> {
+/// Prints an analysis: JSON as the contract says, or tables per question, dimension, scale and
+/// the importance–performance quadrants, in the definition's order.
+fn print_analysis(analysis: &Analysis, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         output::print_json(analysis)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} responses", analysis["responses"]);
+    println!("{} responses", output::count(analysis.responses as u64));
     let mut table = output::table(&["question", "n", "result", "95% interval", "note"]);
-    if let Some(questions) = analysis["questions"].as_object() {
-        for (id, q) in questions {
-            table.add_row(vec![id.clone(), q["n"].to_string(), headline(q), interval(&q["ci95"]), note(q)]);
-        }
+    for (id, q) in analysis.questions.iter() {
+        let (result, interval) = headline(&q.detail);
+        table.add_row(vec![
+            id.to_string(),
+            output::count(q.n),
+            result,
+            interval,
+            q.warning.clone().unwrap_or_default(),
+        ]);
     }
     println!("{table}");
-    if let Some(dimensions) = analysis["dimensions"].as_object().filter(|d| !d.is_empty()) {
+    if !analysis.dimensions.is_empty() {
         let mut table = output::table(&["dimension", "expectation", "perception", "gap", "p"]);
-        for (name, d) in dimensions {
+        for (name, d) in analysis.dimensions.iter() {
             table.add_row(vec![
-                name.clone(),
-                number(&d["expectation_mean"], 2),
-                number(&d["perception_mean"], 2),
-                number(&d["gap"], 2),
-                number(&d["p_value"], 4),
+                name.to_string(),
+                number(d.expectation_mean, 2),
+                number(d.perception_mean, 2),
+                number(d.gap, 2),
+                number(d.p_value, 4),
             ]);
         }
         println!("{table}");
     }
-    if let Some(scales) = analysis["scales"].as_object().filter(|s| !s.is_empty()) {
+    if !analysis.scales.is_empty() {
         let mut table = output::table(&["scale", "items", "n", "Cronbach's α"]);
-        for (name, s) in scales {
-            let items = s["items"].as_array().map_or(0, Vec::len);
+        for (name, s) in analysis.scales.iter() {
             table.add_row(vec![
-                name.clone(),
-                items.to_string(),
-                s["n"].to_string(),
-                number(&s["cronbach_alpha"], 3),
+                name.to_string(),
+                s.items.len().to_string(),
+                s.n.to_string(),
+                number(s.cronbach_alpha, 3),
             ]);
         }
         println!("{table}");
     }
-    if let Some(ipa) = analysis["ipa"].as_array().filter(|i| !i.is_empty()) {
+    if !analysis.ipa.is_empty() {
         let mut table = output::table(&["item", "importance", "performance", "quadrant"]);
-        for item in ipa {
+        for item in &analysis.ipa {
+            let quadrant = item.quadrant.and_then(|q| serde_json::to_value(q).ok());
             table.add_row(vec![
-                item["item"].as_str().unwrap_or_default().to_string(),
-                number(&item["importance"], 3),
-                number(&item["performance"], 2),
-                item["quadrant"].as_str().unwrap_or_default().to_string(),
+                item.item.clone(),
+                number(item.importance, 3),
+                number(item.performance, 2),
+                quadrant.as_ref().and_then(Value::as_str).unwrap_or_default().to_string(),
             ]);
         }
         println!("{table}");
@@ -330,38 +431,49 @@ fn print_analysis(analysis: &Value, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn number(value: &Value, digits: usize) -> String {
-    value.as_f64().map_or_else(|| "—".to_string(), |v| format!("{v:.digits$}"))
+fn number(value: Option<f64>, digits: usize) -> String {
+    value.map_or_else(|| "—".to_string(), |v| format!("{v:.digits$}"))
 }
 
-fn interval(value: &Value) -> String {
-    match value.as_array().map(Vec::as_slice) {
-        Some([low, high]) => format!("{} – {}", number(low, 1), number(high, 1)),
-        _ => String::new(),
+fn interval(ci: Option<[f64; 2]>) -> String {
+    ci.map_or_else(String::new, |[low, high]| format!("{low:.1} – {high:.1}"))
+}
+
+/// A question's result in words, and its 95 % interval.
+fn headline(detail: &QuestionDetail) -> (String, String) {
+    match detail {
+        QuestionDetail::Csat { csat_percent, mean, ci95 } => {
+            (format!("CSAT {} % (mean {})", number(*csat_percent, 1), number(*mean, 2)), interval(*ci95))
+        }
+        QuestionDetail::Nps { nps, promoters, detractors, ci95, .. } => (
+            format!(
+                "NPS {} ({} % promoters, {} % detractors)",
+                number(*nps, 1),
+                number(*promoters, 1),
+                number(*detractors, 1)
+            ),
+            interval(*ci95),
+        ),
+        QuestionDetail::Ces { mean, percent_agree } => (
+            format!("mean {}, {} % found it easy", number(*mean, 2), number(*percent_agree, 1)),
+            String::new(),
+        ),
+        QuestionDetail::Likert { mean, top2_box, .. } => {
+            (format!("mean {}, top-2 {} %", number(*mean, 2), number(*top2_box, 1)), String::new())
+        }
+        QuestionDetail::Pair { expectation_mean, perception_mean, gap } => (
+            format!(
+                "gap {} ({} → {})",
+                number(*gap, 2),
+                number(*expectation_mean, 2),
+                number(*perception_mean, 2)
+            ),
+            String::new(),
+        ),
+        QuestionDetail::Single { options } | QuestionDetail::Multi { options } => (
+            options.iter().map(|(id, c)| format!("{id} {}", c.count)).collect::<Vec<_>>().join(", "),
+            String::new(),
+        ),
+        QuestionDetail::Text {} => ("free text".to_string(), String::new()),
     }
-}
-
-fn headline(q: &Value) -> String {
-    if !q["nps"].is_null() {
-        format!("NPS {}", number(&q["nps"], 1))
-    } else if !q["csat_percent"].is_null() {
-        format!("CSAT {} % (mean {})", number(&q["csat_percent"], 1), number(&q["mean"], 2))
-    } else if !q["percent_agree"].is_null() {
-        format!("mean {}, {} % agree", number(&q["mean"], 2), number(&q["percent_agree"], 1))
-    } else if !q["top2_box"].is_null() {
-        format!("mean {}, top-2 {} %", number(&q["mean"], 2), number(&q["top2_box"], 1))
-    } else if !q["gap"].is_null() {
-        format!(
-            "gap {} ({} → {})",
-            number(&q["gap"], 2),
-            number(&q["expectation_mean"], 2),
-            number(&q["perception_mean"], 2)
-        )
-    } else {
-        String::new()
-    }
-}
-
-fn note(q: &Value) -> String {
-    q["warning"].as_str().unwrap_or_default().to_string()
 }

@@ -1,0 +1,181 @@
+//! Closing the loop on bad answers: alert rules per survey, and the follow-up cases they open.
+//! A rule's effects — e-mails, `survey.alert` events, a case — are written in the transaction that
+//! submits the response ([`apply`]), so a response is never alerted twice nor without a trace.
+
+use tenure_domain::{CustomerId, Timestamp};
+
+use crate::sql::{Conn, Row, Value};
+use crate::{
+    AlertKind, AlertRule, Case, CaseOutcome, NewAlertRule, StoreError, SubmitEffects, outbox, subscriptions,
+};
+
+/// Writes a rule; returns its id.
+pub(crate) fn add_rule(
+    conn: &mut dyn Conn,
+    survey_id: i64,
+    rule: &NewAlertRule,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    conn.query_one(
+        "INSERT INTO survey_alert_rules (survey_id, kind, question, threshold, notify_email, notify_webhook, \
+         open_case, case_owner, case_due_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         RETURNING id",
+        &[
+            Value::Int(survey_id),
+            Value::from(rule.kind.as_str()),
+            Value::from(rule.question.as_deref()),
+            Value::from(rule.threshold),
+            Value::from(rule.notify_email.as_deref()),
+            Value::from(rule.notify_webhook),
+            Value::from(rule.open_case),
+            Value::from(rule.case_owner.as_deref()),
+            Value::Int(rule.case_due_days),
+            Value::Time(now),
+        ],
+    )?
+    .int(0)
+}
+
+/// The live rules of a survey.
+pub(crate) fn rules(conn: &mut dyn Conn, survey_id: i64) -> Result<Vec<AlertRule>, StoreError> {
+    conn.query(
+        "SELECT id, survey_id, kind, question, threshold, notify_email, notify_webhook, open_case, case_owner, \
+         case_due_days FROM survey_alert_rules WHERE survey_id = $1 AND removed_at IS NULL ORDER BY id",
+        &[Value::Int(survey_id)],
+    )?
+    .iter()
+    .map(|row| {
+        let kind = row.text(2)?;
+        Ok(AlertRule {
+            id: row.int(0)?,
+            survey_id: row.int(1)?,
+            kind: AlertKind::parse(&kind).ok_or_else(|| StoreError::Other(format!("unknown alert kind `{kind}`")))?,
+            question: row.opt_text(3)?,
+            threshold: row.opt_int(4)?,
+            notify_email: row.opt_text(5)?,
+            notify_webhook: row.opt_bool(6)?.unwrap_or(false),
+            open_case: row.opt_bool(7)?.unwrap_or(false),
+            case_owner: row.opt_text(8)?,
+            case_due_days: row.int(9)?,
+        })
+    })
+    .collect()
+}
+
+/// Ends a rule (its cases stay).
+pub(crate) fn remove_rule(conn: &mut dyn Conn, id: i64, now: Timestamp) -> Result<(), StoreError> {
+    let changed = conn.execute(
+        "UPDATE survey_alert_rules SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL",
+        &[Value::Time(now), Value::Int(id)],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("alert rule {id}")));
+    }
+    Ok(())
+}
+
+/// Writes what submitting response `response_id` sets off.
+pub(crate) fn apply(
+    conn: &mut dyn Conn,
+    survey_id: i64,
+    response_id: i64,
+    customer: Option<CustomerId>,
+    effects: &SubmitEffects,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    for message in &effects.messages {
+        outbox::enqueue(conn, message, now)?;
+    }
+    for event in &effects.events {
+        subscriptions::emit(conn, event, now)?;
+    }
+    for case in &effects.cases {
+        conn.execute(
+            "INSERT INTO survey_cases (survey_id, response_id, rule_id, customer_id, reason, owner, due_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (response_id, rule_id) DO NOTHING",
+            &[
+                Value::Int(survey_id),
+                Value::Int(response_id),
+                Value::Int(case.rule_id),
+                Value::from(customer.map(|c| c.0)),
+                Value::from(case.reason.as_str()),
+                Value::from(case.owner.as_deref()),
+                Value::Time(case.due_at),
+                Value::Time(now),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+const CASE_COLUMNS: &str = "c.id, s.name, c.response_id, c.customer_id, c.reason, c.owner, c.status, c.outcome, \
+     c.notes, c.due_at, c.created_at, c.closed_at";
+
+fn case_from_row(row: &Row) -> Result<Case, StoreError> {
+    let outcome = row.opt_text(7)?;
+    Ok(Case {
+        id: row.int(0)?,
+        survey: row.text(1)?,
+        response_id: row.int(2)?,
+        customer_id: row.opt_int(3)?.map(CustomerId),
+        reason: row.text(4)?,
+        owner: row.opt_text(5)?,
+        status: row.text(6)?,
+        outcome: outcome.as_deref().and_then(CaseOutcome::parse),
+        notes: row.text(8)?,
+        due_at: row.time(9)?,
+        created_at: row.time(10)?,
+        closed_at: row.opt_time(11)?,
+    })
+}
+
+/// Cases, open ones first by due date, then closed ones newest first; at most `limit`.
+pub(crate) fn cases(conn: &mut dyn Conn, open_only: bool, limit: usize) -> Result<Vec<Case>, StoreError> {
+    let filter = if open_only { "WHERE c.status = 'open'" } else { "" };
+    conn.query(
+        &format!(
+            "SELECT {CASE_COLUMNS} FROM survey_cases c JOIN surveys s ON s.id = c.survey_id {filter} \
+             ORDER BY CASE WHEN c.status = 'open' THEN 0 ELSE 1 END, \
+             CASE WHEN c.status = 'open' THEN c.due_at END, c.closed_at DESC, c.id LIMIT $1"
+        ),
+        &[Value::Int(i64::try_from(limit).unwrap_or(i64::MAX))],
+    )?
+    .iter()
+    .map(case_from_row)
+    .collect()
+}
+
+/// One case.
+pub(crate) fn case(conn: &mut dyn Conn, id: i64) -> Result<Case, StoreError> {
+    let row = conn
+        .query_opt(
+            &format!("SELECT {CASE_COLUMNS} FROM survey_cases c JOIN surveys s ON s.id = c.survey_id WHERE c.id = $1"),
+            &[Value::Int(id)],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
+    case_from_row(&row)
+}
+
+/// Closes a case with its outcome, adding `note` to its notes.
+pub(crate) fn close(
+    conn: &mut dyn Conn,
+    id: i64,
+    outcome: CaseOutcome,
+    note: &str,
+    now: Timestamp,
+) -> Result<Case, StoreError> {
+    let current = case(conn, id)?;
+    if current.status == "closed" {
+        return Err(StoreError::Conflict(format!("case {id} is closed already")));
+    }
+    let notes = match (current.notes.is_empty(), note.trim().is_empty()) {
+        (_, true) => current.notes.clone(),
+        (true, false) => note.trim().to_string(),
+        (false, false) => format!("{}\n{}", current.notes, note.trim()),
+    };
+    conn.execute(
+        "UPDATE survey_cases SET status = 'closed', outcome = $1, notes = $2, closed_at = $3 WHERE id = $4",
+        &[Value::from(outcome.as_str()), Value::from(notes.as_str()), Value::Time(now), Value::Int(id)],
+    )?;
+    case(conn, id)
+}
