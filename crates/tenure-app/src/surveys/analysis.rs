@@ -27,6 +27,26 @@ pub fn analyze_stored(
     Ok((survey, analysis))
 }
 
+/// Everything the survey report shows: the analysis and what the free-text answers say.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SurveyReport {
+    /// The survey.
+    pub survey: Survey,
+    /// The numbers.
+    pub analysis: Analysis,
+    /// The free-text questions in words (trending over 30-day periods).
+    pub texts: Vec<TextInsight>,
+}
+
+/// The report of a stored survey.
+pub fn report(store: &mut dyn Store, name: &str, min_sample: usize) -> Result<SurveyReport, AppError> {
+    let survey = show(store, SurveyKey::Name(name))?;
+    let set = stored_responses(store, &survey)?;
+    let analysis = analyze(&survey.definition, &set, &AnalysisOptions { min_sample });
+    let texts = text_insights(&set, 30);
+    Ok(SurveyReport { survey, analysis, texts })
+}
+
 /// The submitted responses of `survey`, read into the engine's columns.
 pub fn stored_responses(store: &mut dyn Store, survey: &Survey) -> Result<ResponseSet, AppError> {
     let definition = &survey.definition;
@@ -92,4 +112,75 @@ pub fn export_responses(store: &mut dyn Store, name: &str, out: &mut dyn Write) 
     write_responses_csv(&survey.definition, set.rows(), out)
         .map_err(|e| AppError::Invalid(format!("writing responses: {e}")))?;
     Ok(set.len())
+}
+
+/// What customers wrote in one free-text question: its sentiment (by the VADER rules) and the
+/// words that came up more in the latest period than in the one before.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TextInsight {
+    /// The question.
+    pub question: String,
+    /// Answers with text.
+    pub n: usize,
+    /// Positive, neutral and negative answers.
+    pub positive: usize,
+    /// Neither.
+    pub neutral: usize,
+    /// Negative answers.
+    pub negative: usize,
+    /// The latest period's first day and the previous period's (UTC days), `days` long each.
+    pub period_days: i64,
+    /// Words trending in the latest period against the one before.
+    pub trending: Vec<tenure_surveys::TrendingTerm>,
+    /// The latest negative comments, newest first (at most five).
+    pub latest_negative: Vec<String>,
+}
+
+/// The free-text questions of `set` in words: sentiment counts over every answer, and trending
+/// terms over the last `period_days` before the latest answer against the `period_days` before.
+pub fn text_insights(set: &ResponseSet, period_days: i64) -> Vec<TextInsight> {
+    use tenure_surveys::{Column, SentimentLabel, sentiment, trending_terms};
+    let definition = set.definition();
+    let days = set.submitted_days();
+    let latest = days.iter().copied().max().unwrap_or(0);
+    let period = i32::try_from(period_days).unwrap_or(i32::MAX);
+    let mut insights = Vec::new();
+    for (index, question) in definition.questions.iter().enumerate() {
+        let Some(Column::Text(texts)) = set.column(index) else { continue };
+        let mut insight = TextInsight {
+            question: question.id.clone(),
+            n: 0,
+            positive: 0,
+            neutral: 0,
+            negative: 0,
+            period_days,
+            trending: Vec::new(),
+            latest_negative: Vec::new(),
+        };
+        let (mut current, mut previous) = (Vec::new(), Vec::new());
+        let mut negatives: Vec<(i32, &str)> = Vec::new();
+        for (row, text) in texts.iter().enumerate() {
+            let Some(text) = text else { continue };
+            insight.n += 1;
+            let day = days.get(row).copied().unwrap_or(0);
+            match sentiment(text).label {
+                SentimentLabel::Positive => insight.positive += 1,
+                SentimentLabel::Neutral => insight.neutral += 1,
+                SentimentLabel::Negative => {
+                    insight.negative += 1;
+                    negatives.push((day, text));
+                }
+            }
+            if day > latest.saturating_sub(period) {
+                current.push(text);
+            } else if day > latest.saturating_sub(period.saturating_mul(2)) {
+                previous.push(text);
+            }
+        }
+        insight.trending = trending_terms(&current, &previous, 10);
+        negatives.sort_by_key(|n| std::cmp::Reverse(n.0));
+        insight.latest_negative = negatives.iter().take(5).map(|(_, t)| (*t).to_string()).collect();
+        insights.push(insight);
+    }
+    insights
 }

@@ -92,6 +92,42 @@ struct ScaleLine {
     alpha: String,
 }
 
+struct TextLine {
+    question: String,
+    n: String,
+    mood: Vec<Segment>,
+    counts: String,
+    trending: String,
+    negatives: Vec<String>,
+}
+
+fn text_line(definition: &SurveyDefinition, insight: &analysis::TextInsight) -> TextLine {
+    let share = |k: usize| if insight.n == 0 { 0.0 } else { 100.0 * k as f64 / insight.n as f64 };
+    TextLine {
+        question: question_text(definition, &insight.question),
+        n: count(insight.n as u64),
+        mood: stacked(&[
+            (format!("positive {}", insight.positive), share(insight.positive), "good"),
+            (format!("neutral {}", insight.neutral), share(insight.neutral), "rest"),
+            (format!("negative {}", insight.negative), share(insight.negative), "bad"),
+        ]),
+        counts: format!(
+            "{} positive · {} neutral · {} negative",
+            count(insight.positive as u64),
+            count(insight.neutral as u64),
+            count(insight.negative as u64)
+        ),
+        trending: insight
+            .trending
+            .iter()
+            .filter(|t| t.score > 0.0)
+            .map(|t| format!("{} ({}, was {})", t.term, t.current, t.previous))
+            .collect::<Vec<_>>()
+            .join(", "),
+        negatives: insight.latest_negative.clone(),
+    }
+}
+
 struct IpaLine {
     item: String,
     importance: String,
@@ -116,6 +152,7 @@ struct ReportPage {
     dimensions: Vec<DimensionLine>,
     scales: Vec<ScaleLine>,
     ipa: Vec<IpaLine>,
+    texts: Vec<TextLine>,
     chart: Option<LineChart>,
     chart_title: String,
     chart_desc: String,
@@ -164,12 +201,12 @@ pub(crate) async fn survey_report(
     Path(name): Path<String>,
 ) -> Result<Response, PageError> {
     let signed_in = session::require(&state, &headers, READERS, &uri).await?;
-    let (survey, result) =
-        state.pool().run(move |store| analysis::analyze_stored(store, &name, MIN_SAMPLE)).await?;
+    let report = state.pool().run(move |store| analysis::report(store, &name, MIN_SAMPLE)).await?;
+    let (survey, result) = (&report.survey, &report.analysis);
     let info = &survey.info;
     let public_link = format!("/s/p/{}", info.public_token);
     let layout = Layout::new(&signed_in, format!("Survey: {}", info.name), "/surveys");
-    let (chart, chart_title) = trend_chart(&survey.definition, &result);
+    let (chart, chart_title) = trend_chart(&survey.definition, result);
     let page = ReportPage {
         layout,
         name: info.name.clone(),
@@ -184,8 +221,9 @@ pub(crate) async fn survey_report(
         ),
         embed_form: embed_form(&survey.definition, &public_link),
         public_link,
-        questions: question_lines(&survey.definition, &result),
-        dimensions: dimension_lines(&result),
+        questions: question_lines(&survey.definition, result),
+        dimensions: dimension_lines(result),
+        texts: report.texts.iter().map(|t| text_line(&survey.definition, t)).collect(),
         scales: result
             .scales
             .iter()

@@ -166,8 +166,14 @@ pub struct SurveySendArgs {
     /// The survey's name.
     pub name: String,
     /// Customer ids (repeat, or separate with commas).
-    #[arg(long = "customer", value_delimiter = ',', required = true, value_name = "ID")]
+    #[arg(long = "customer", value_delimiter = ',', value_name = "ID", required_unless_present_any = ["segment", "stage"])]
     pub customers: Vec<i64>,
+    /// Every customer of this RFM segment today (`tenure report segments` names them).
+    #[arg(long, conflicts_with_all = ["customers", "stage"])]
+    pub segment: Option<String>,
+    /// Every customer in this lifecycle stage today (`tenure report lifecycle`).
+    #[arg(long, conflicts_with_all = ["customers", "segment"])]
+    pub stage: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

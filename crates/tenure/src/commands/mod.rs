@@ -48,7 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Webhook(command) => webhook::run(&cli.db, command),
         Command::Mail(command) => mail::run(&cli.db, &cli.delivery, command),
         Command::Jobs(command) => jobs::run(&cli.db, command),
-        Command::Survey(command) => survey::run(&cli.db, &cli.delivery, command),
+        Command::Survey(command) => survey::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Worker(args) => mail::worker(&cli.db, &cli.timezone, &cli.delivery, &args),
     }
 }

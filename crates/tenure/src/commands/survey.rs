@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::Value;
+use tenure_app::reports::{CustomerSelection, SegmentRules};
 use tenure_app::surveys::{self, alerts, analysis, dispatch};
 use tenure_domain::CustomerId;
 use tenure_store::{
@@ -19,7 +20,12 @@ use crate::cli::{DeliveryArgs, SurveyAlertCommand, SurveyCommand, SurveySettings
 use crate::output;
 
 /// Runs one `survey` subcommand.
-pub fn run(url: &str, delivery: &DeliveryArgs, command: SurveyCommand) -> anyhow::Result<ExitCode> {
+pub fn run(
+    url: &str,
+    timezone: &str,
+    delivery: &DeliveryArgs,
+    command: SurveyCommand,
+) -> anyhow::Result<ExitCode> {
     if let SurveyCommand::Templates { json } = command {
         return templates(json);
     }
@@ -154,7 +160,10 @@ pub fn run(url: &str, delivery: &DeliveryArgs, command: SurveyCommand) -> anyhow
             }
         }
         SurveyCommand::Send(args) => {
-            let customers: Vec<CustomerId> = args.customers.iter().map(|id| CustomerId(*id)).collect();
+            let customers: Vec<CustomerId> = match (&args.segment, &args.stage) {
+                (None, None) => args.customers.iter().map(|id| CustomerId(*id)).collect(),
+                (segment, stage) => selected(url, timezone, segment.as_deref(), stage.as_deref())?,
+            };
             let batch = format!("{}", now.timestamp_millis());
             let invited = dispatch::invite_now(store, &args.name, &customers, &batch, now)?;
             let done = dispatch::dispatch(store, &mail, now)?;
@@ -309,6 +318,25 @@ fn alert(
         }
     }
     Ok(())
+}
+
+/// The customers of a segment or lifecycle stage on the latest purchase day.
+fn selected(
+    url: &str,
+    timezone: &str,
+    segment: Option<&str>,
+    stage: Option<&str>,
+) -> anyhow::Result<Vec<CustomerId>> {
+    let selection = match (segment, stage) {
+        (Some(segment), _) => CustomerSelection::segment(segment, &SegmentRules::default())?,
+        (None, Some(stage)) => CustomerSelection::stage(stage)?,
+        (None, None) => anyhow::bail!("name a segment or a stage"),
+    };
+    let scope = super::report::scope(timezone, None)?;
+    let purchases = super::report::load(url, &scope)?;
+    let as_of = super::report::as_of_or_latest(None, &purchases)?;
+    let list = purchases.customers_in(&selection, as_of, super::report::window(365)?)?;
+    Ok(list.customers.iter().map(|c| c.id).collect())
 }
 
 fn templates(json: bool) -> anyhow::Result<ExitCode> {
