@@ -115,3 +115,90 @@ fn arbitrary_form_bodies_never_crash_the_page_nor_leave_half_a_response() {
     let (_, analysis) = tenure_app::surveys::analysis::analyze_stored(store.as_mut(), "fuzzed", 30).unwrap();
     assert_eq!(analysis.responses as i64, submitted(store.as_mut()));
 }
+
+/// A survey with every kind of question.
+const EVERY_KIND: &str = r#"{
+  "title": "Every kind",
+  "questions": [
+    {"id": "sat", "type": "csat", "text": "Satisfied?", "overall": true},
+    {"id": "rec", "type": "nps", "text": "Recommend?"},
+    {"id": "easy", "type": "ces", "points": 7, "text": "Easy?"},
+    {"id": "agree", "type": "likert", "points": 5, "text": "Agree?"},
+    {"id": "fast", "type": "pair", "points": 7, "dimension": "responsiveness", "text": "Fast?"},
+    {"id": "via", "type": "single", "text": "Where?", "options": [{"id": "web", "text": "Web"}, {"id": "shop", "text": "Shop"}]},
+    {"id": "what", "type": "multi", "text": "What?", "options": [{"id": "tea", "text": "Tea"}, {"id": "cups", "text": "Cups"}]},
+    {"id": "say", "type": "text", "text": "Anything else?"}
+  ]
+}"#;
+
+#[test]
+fn every_kind_of_invalid_answer_is_a_422_naming_its_question_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let mut store = tenure_store::open(&url, chrono::Utc::now()).unwrap();
+    let definition = tenure_app::surveys::parse_definition(EVERY_KIND).unwrap();
+    let settings = SurveySettings { min_fill_seconds: 0, ..SurveySettings::default() };
+    let token =
+        tenure_app::surveys::create(store.as_mut(), "fuzzed", &definition, settings, chrono::Utc::now())
+            .unwrap()
+            .info
+            .public_token;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let state = AppState::new(StorePool::open(&url, 2, chrono::Utc::now()).unwrap(), ShopTimeZone::UTC)
+        .with_survey_posts_per_address(0);
+    let (_, page) =
+        runtime.block_on(send(&state, Request::get(format!("/s/p/{token}")).body(Body::empty()).unwrap()));
+    let at = page.find("name=\"stamp\" value=\"").unwrap() + 20;
+    let stamp = page[at..at + page[at..].find('"').unwrap()].to_string();
+    let post = |n: usize, fields: &[(&str, &str)]| {
+        let mut body = vec![format!("stamp={}", common::encode(&stamp)), "page=1".to_string()];
+        body.push(format!("visitor=v{n:0>21}"));
+        body.extend(fields.iter().map(|(k, v)| format!("{}={}", common::encode(k), common::encode(v))));
+        let request = Request::post(format!("/s/p/{token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.join("&")))
+            .unwrap();
+        runtime.block_on(send(&state, request))
+    };
+    let long_text = "x".repeat(5001);
+    let cases: [(&str, Vec<(&str, &str)>, &str); 11] = [
+        ("sat", vec![("q.sat", "6")], "outside 1–5"),
+        ("rec", vec![("q.rec", "11")], "outside 0–10"),
+        ("easy", vec![("q.easy", "0")], "outside 1–7"),
+        ("agree", vec![("q.agree", "0")], "outside 1–5"),
+        ("agree", vec![("q.agree", "three")], "not a number"),
+        ("fast", vec![("q.fast.expectation", "5")], ""),
+        ("fast", vec![("q.fast.expectation", "5"), ("q.fast.perception", "8")], "outside 1–7"),
+        ("via", vec![("q.via", "phone")], ""),
+        ("via", vec![("q.via", "web"), ("q.via", "shop")], ""),
+        ("what", vec![("q.what", "tea"), ("q.what", "tea")], ""),
+        ("say", vec![("q.say", long_text.as_str())], ""),
+    ];
+    for (n, (question, fields, reason)) in cases.iter().enumerate() {
+        let (status, body) = post(n, fields);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{question} {fields:?}");
+        assert!(
+            body.contains(&format!("id=\"error-{question}\"")),
+            "{question}: the error is at its question"
+        );
+        assert!(body.contains(reason), "{question}: {reason}");
+        assert_eq!(submitted(store.as_mut()), 0, "{question}: nothing stored");
+    }
+    let (status, _) = post(
+        99,
+        &[
+            ("q.sat", "4"),
+            ("q.rec", "9"),
+            ("q.easy", "6"),
+            ("q.agree", "5"),
+            ("q.fast.expectation", "6"),
+            ("q.fast.perception", "5"),
+            ("q.via", "web"),
+            ("q.what", "tea"),
+            ("q.what", "cups"),
+            ("q.say", "Lovely"),
+        ],
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(submitted(store.as_mut()), 1);
+}
