@@ -77,6 +77,10 @@ pub trait SurveyStore {
     ) -> Result<(), StoreError>;
     /// A customer's submitted responses, newest first.
     fn customer_responses(&mut self, customer: CustomerId) -> Result<Vec<CustomerResponse>, StoreError>;
+    /// The customers with an identity in a source (a survey analysis filter).
+    fn customers_of_source(&mut self, source: &str) -> Result<Vec<CustomerId>, StoreError>;
+    /// The customers who bought an item of this name or SKU (a survey analysis filter).
+    fn customers_who_bought(&mut self, product: &str) -> Result<Vec<CustomerId>, StoreError>;
     /// Adds an alert rule to a survey; returns its id.
     fn add_alert_rule(
         &mut self,
@@ -205,6 +209,14 @@ impl<B: Backend> SurveyStore for Engine<B> {
 
     fn customer_responses(&mut self, customer: CustomerId) -> Result<Vec<CustomerResponse>, StoreError> {
         surveys::of_customer(&mut self.checked_read()?, customer)
+    }
+
+    fn customers_of_source(&mut self, source: &str) -> Result<Vec<CustomerId>, StoreError> {
+        surveys::customers_of_source(&mut self.checked_read()?, source)
+    }
+
+    fn customers_who_bought(&mut self, product: &str) -> Result<Vec<CustomerId>, StoreError> {
+        surveys::customers_who_bought(&mut self.checked_read()?, product)
     }
 
     fn add_alert_rule(

@@ -670,3 +670,37 @@ pub(crate) fn of_customer(
     .map(|row| Ok(CustomerResponse { survey_name: row.text(10)?, response: response_from_row(row)? }))
     .collect()
 }
+
+/// The customers with an identity in `source`.
+pub(crate) fn customers_of_source(conn: &mut dyn Conn, source: &str) -> Result<Vec<CustomerId>, StoreError> {
+    conn.query(
+        "SELECT DISTINCT i.customer_id FROM identities i JOIN sources s ON s.id = i.source_id WHERE s.name = $1",
+        &[Value::from(source)],
+    )?
+    .iter()
+    .map(|row| Ok(CustomerId(row.int(0)?)))
+    .collect()
+}
+
+/// The customers who bought an item named `product` or with that SKU (compared without case).
+pub(crate) fn customers_who_bought(
+    conn: &mut dyn Conn,
+    product: &str,
+) -> Result<Vec<CustomerId>, StoreError> {
+    // The items are JSON text: a substring match narrows the scan, the exact match is made here.
+    let pattern = format!("%{}%", product.replace(['%', '_'], ""));
+    let rows = conn.query(
+        "SELECT DISTINCT customer_id, items FROM orders WHERE LOWER(items) LIKE LOWER($1)",
+        &[Value::from(pattern.as_str())],
+    )?;
+    let trigger = PurchaseTrigger { delay_days: 0, source: None, product: Some(product.to_string()) };
+    let mut customers = Vec::new();
+    for row in &rows {
+        if trigger_matches(&trigger, "", &row.text(1)?) {
+            customers.push(CustomerId(row.int(0)?));
+        }
+    }
+    customers.sort();
+    customers.dedup();
+    Ok(customers)
+}

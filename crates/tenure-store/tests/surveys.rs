@@ -282,7 +282,19 @@ fn a_closed_survey_sends_nothing_more(store: &mut dyn Store) {
     assert_eq!(survey_emails(store), 0);
 }
 
+fn analysis_filters_find_a_sources_customers_and_a_products_buyers(store: &mut dyn Store) {
+    let gil = order(store, "gil", "o-1", now(), "Green Tea");
+    let hal = order(store, "hal", "o-2", now(), "Green Teapot");
+    assert_eq!(store.customers_of_source("shop").unwrap().len(), 2);
+    assert!(store.customers_of_source("elsewhere").unwrap().is_empty());
+    assert_eq!(store.customers_who_bought("green tea").unwrap(), vec![gil], "the whole name, any case");
+    assert_eq!(store.customers_who_bought("GREEN TEAPOT").unwrap(), vec![hal]);
+    assert!(store.customers_who_bought("tea").unwrap().is_empty(), "not a part of a name");
+    assert!(store.customers_who_bought("%").unwrap().is_empty(), "no wildcards");
+}
+
 tenure_store::contract_tests!(
+    analysis_filters_find_a_sources_customers_and_a_products_buyers,
     editing_a_survey_makes_a_version_and_keeps_the_old_one,
     a_purchase_trigger_invites_once_per_later_order_after_its_delay,
     reminders_follow_their_gap_and_stop_once_answered,

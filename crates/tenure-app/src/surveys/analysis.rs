@@ -5,6 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use std::collections::HashSet;
+
+use tenure_domain::{CustomerId, Timestamp};
 use tenure_store::{Store, StoredResponse, SurveyKey};
 use tenure_surveys::{
     Analysis, AnalysisOptions, Answers, ResponseRow, ResponseSet, SurveyDefinition, analyze,
@@ -13,6 +16,60 @@ use tenure_surveys::{
 
 use super::{Survey, show};
 use crate::AppError;
+use crate::reports::{ActivityWindow, CustomerSelection, Purchases, ReportScope};
+
+/// Which responses an analysis reads: a period of answering, and customers of a source, buyers
+/// of a product, or members of an RFM segment today (a response without a known customer is left
+/// out by any customer filter).
+#[derive(Debug, Clone, Default)]
+pub struct ResponseFilter {
+    /// Answered at or after.
+    pub since: Option<Timestamp>,
+    /// Answered before.
+    pub until: Option<Timestamp>,
+    /// Customers with an identity in this source.
+    pub source: Option<String>,
+    /// Customers who bought an item of this name or SKU.
+    pub product: Option<String>,
+    /// Customers in this RFM segment on the latest purchase day.
+    pub segment: Option<String>,
+}
+
+impl ResponseFilter {
+    /// The customers it admits (`None`: any): the intersection of its customer filters.
+    fn customers(
+        &self,
+        store: &mut dyn Store,
+        scope: &ReportScope,
+    ) -> Result<Option<HashSet<CustomerId>>, AppError> {
+        let mut sets: Vec<HashSet<CustomerId>> = Vec::new();
+        if let Some(source) = &self.source {
+            sets.push(store.customers_of_source(source)?.into_iter().collect());
+        }
+        if let Some(product) = &self.product {
+            sets.push(store.customers_who_bought(product)?.into_iter().collect());
+        }
+        if let Some(segment) = &self.segment {
+            let selection = CustomerSelection::segment(segment, &scope.segment_rules)?;
+            let purchases = Purchases::load(store, scope)?;
+            let members = match purchases.last_day() {
+                Some(day) => purchases.customers_in(&selection, day, ActivityWindow::default())?.customers,
+                None => Vec::new(),
+            };
+            sets.push(members.iter().map(|c| c.id).collect());
+        }
+        let mut sets = sets.into_iter();
+        let Some(first) = sets.next() else { return Ok(None) };
+        Ok(Some(sets.fold(first, |acc, set| acc.intersection(&set).copied().collect())))
+    }
+
+    fn admits(&self, response: &StoredResponse, customers: Option<&HashSet<CustomerId>>) -> bool {
+        let at = response.submitted_at.unwrap_or(response.started_at);
+        self.since.is_none_or(|since| at >= since)
+            && self.until.is_none_or(|until| at < until)
+            && customers.is_none_or(|set| response.customer_id.is_some_and(|c| set.contains(&c)))
+    }
+}
 
 /// Analyses every submitted response of a stored survey against its current questions
 /// (answers to questions a later version dropped are left out).
@@ -21,8 +78,19 @@ pub fn analyze_stored(
     name: &str,
     min_sample: usize,
 ) -> Result<(Survey, Analysis), AppError> {
+    analyze_filtered(store, name, &ResponseFilter::default(), &ReportScope::default(), min_sample)
+}
+
+/// Analyses the responses of a stored survey that `filter` admits.
+pub fn analyze_filtered(
+    store: &mut dyn Store,
+    name: &str,
+    filter: &ResponseFilter,
+    scope: &ReportScope,
+    min_sample: usize,
+) -> Result<(Survey, Analysis), AppError> {
     let survey = show(store, SurveyKey::Name(name))?;
-    let set = stored_responses(store, &survey)?;
+    let set = filtered_responses(store, &survey, filter, scope)?;
     let analysis = analyze(&survey.definition, &set, &AnalysisOptions { min_sample });
     Ok((survey, analysis))
 }
@@ -38,10 +106,16 @@ pub struct SurveyReport {
     pub texts: Vec<TextInsight>,
 }
 
-/// The report of a stored survey.
-pub fn report(store: &mut dyn Store, name: &str, min_sample: usize) -> Result<SurveyReport, AppError> {
+/// The report of a stored survey over the responses `filter` admits.
+pub fn report(
+    store: &mut dyn Store,
+    name: &str,
+    filter: &ResponseFilter,
+    scope: &ReportScope,
+    min_sample: usize,
+) -> Result<SurveyReport, AppError> {
     let survey = show(store, SurveyKey::Name(name))?;
-    let set = stored_responses(store, &survey)?;
+    let set = filtered_responses(store, &survey, filter, scope)?;
     let analysis = analyze(&survey.definition, &set, &AnalysisOptions { min_sample });
     let texts = text_insights(&set, 30);
     Ok(SurveyReport { survey, analysis, texts })
@@ -49,24 +123,37 @@ pub fn report(store: &mut dyn Store, name: &str, min_sample: usize) -> Result<Su
 
 /// The submitted responses of `survey`, read into the engine's columns.
 pub fn stored_responses(store: &mut dyn Store, survey: &Survey) -> Result<ResponseSet, AppError> {
+    filtered_responses(store, survey, &ResponseFilter::default(), &ReportScope::default())
+}
+
+/// The submitted responses of `survey` that `filter` admits, read into the engine's columns.
+pub fn filtered_responses(
+    store: &mut dyn Store,
+    survey: &Survey,
+    filter: &ResponseFilter,
+    scope: &ReportScope,
+) -> Result<ResponseSet, AppError> {
+    let customers = filter.customers(store, scope)?;
     let definition = &survey.definition;
     let mut set = ResponseSet::new(definition);
     let mut failure = None;
-    store
-        .for_each_survey_response(survey.info.id, None, &mut |response| match row_of(definition, &response)
-            .and_then(|row| {
-                set.push(&row).map_err(|e| AppError::Invalid(format!("response {}: {e}", response.id)))
-            }) {
-            Ok(()) => Ok(()),
-            Err(error) => {
-                failure = Some(error);
-                Err(tenure_store::StoreError::Other("stopped".into()))
-            }
+    let mut take = |response: StoredResponse| -> Result<(), AppError> {
+        if !filter.admits(&response, customers.as_ref()) {
+            return Ok(());
+        }
+        let row = row_of(definition, &response)?;
+        set.push(&row).map_err(|e| AppError::Invalid(format!("response {}: {e}", response.id)))
+    };
+    let streamed = store.for_each_survey_response(survey.info.id, None, &mut |response| {
+        take(response).map_err(|error| {
+            failure = Some(error);
+            tenure_store::StoreError::Other("stopped".into())
         })
-        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(set),
+    });
+    match (failure, streamed) {
+        (Some(error), _) => Err(error),
+        (None, Err(error)) => Err(error.into()),
+        (None, Ok(())) => Ok(set),
     }
 }
 

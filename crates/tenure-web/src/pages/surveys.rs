@@ -5,10 +5,12 @@
 //! analysis contract of docs/surveys.md. The report prints on paper without the menu.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use tenure_app::AppError;
+use tenure_app::reports::ReportScope;
 use tenure_app::surveys::{self, analysis};
 use tenure_store::{StoreError, SurveyInfo, SurveyKey};
 use tenure_surveys::analysis::{QuestionDetail, QuestionStats};
@@ -139,6 +141,7 @@ struct IpaLine {
 #[template(path = "survey_report.html")]
 struct ReportPage {
     layout: Layout,
+    filter: ReportQuery,
     name: String,
     version: i64,
     state: &'static str,
@@ -193,21 +196,64 @@ fn rate(info: &SurveyInfo) -> String {
     }
 }
 
+/// `?from=&to=&source=&product=&segment=`: which responses the report reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ReportQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    segment: String,
+}
+
+impl ReportQuery {
+    fn filter(&self) -> Result<analysis::ResponseFilter, AppError> {
+        let day = |text: &str, what: &str| -> Result<Option<chrono::NaiveDate>, AppError> {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| AppError::Invalid(format!("{what} `{text}`: expected YYYY-MM-DD")))
+        };
+        let start = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+        let text = |t: &str| (!t.trim().is_empty()).then(|| t.trim().to_string());
+        Ok(analysis::ResponseFilter {
+            since: day(&self.from, "from")?.map(start),
+            until: day(&self.to, "to")?.and_then(|d| d.succ_opt()).map(start),
+            source: text(&self.source),
+            product: text(&self.product),
+            segment: text(&self.segment),
+        })
+    }
+}
+
 /// `GET /surveys/{name}`.
 pub(crate) async fn survey_report(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     Path(name): Path<String>,
+    Query(query): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
     let signed_in = session::require(&state, &headers, READERS, &uri).await?;
-    let report = state.pool().run(move |store| analysis::report(store, &name, MIN_SAMPLE)).await?;
+    let filter = query.filter()?;
+    let scope = ReportScope { time_zone: state.time_zone(), ..ReportScope::default() };
+    let shown = query.clone();
+    let report =
+        state.pool().run(move |store| analysis::report(store, &name, &filter, &scope, MIN_SAMPLE)).await?;
     let (survey, result) = (&report.survey, &report.analysis);
     let info = &survey.info;
     let public_link = format!("/s/p/{}", info.public_token);
     let layout = Layout::new(&signed_in, format!("Survey: {}", info.name), "/surveys");
     let (chart, chart_title) = trend_chart(&survey.definition, result);
     let page = ReportPage {
+        filter: shown,
         layout,
         name: info.name.clone(),
         version: info.version,

@@ -194,6 +194,21 @@ pub struct SurveyAnalyzeArgs {
     /// Warn about questions answered fewer times than this.
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub min_sample: usize,
+    /// Only responses given on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<chrono::NaiveDate>,
+    /// Only responses given on or before this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<chrono::NaiveDate>,
+    /// Only customers of this source.
+    #[arg(long, conflicts_with = "definition")]
+    pub source: Option<String>,
+    /// Only customers who bought this product (item name or SKU).
+    #[arg(long, conflicts_with = "definition")]
+    pub product: Option<String>,
+    /// Only customers in this RFM segment on the latest purchase day.
+    #[arg(long, conflicts_with = "definition")]
+    pub segment: Option<String>,
     /// Print JSON (the analysis contract of docs/surveys.md).
     #[arg(long)]
     pub json: bool,

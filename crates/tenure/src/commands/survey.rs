@@ -234,7 +234,15 @@ pub fn run(
         SurveyCommand::Analyze(args) => {
             let name =
                 args.name.as_deref().context("name the survey, or give --definition and --responses")?;
-            let (_, result) = analysis::analyze_stored(store, name, args.min_sample)?;
+            let filter = analysis::ResponseFilter {
+                since: args.from.map(day_start),
+                until: args.to.and_then(|d| d.succ_opt()).map(day_start),
+                source: args.source.clone(),
+                product: args.product.clone(),
+                segment: args.segment.clone(),
+            };
+            let scope = super::report::scope(timezone, None)?;
+            let (_, result) = analysis::analyze_filtered(store, name, &filter, &scope, args.min_sample)?;
             return print_analysis(&result, args.json);
         }
         SurveyCommand::Export(args) => {
@@ -337,6 +345,11 @@ fn selected(
     let as_of = super::report::as_of_or_latest(None, &purchases)?;
     let list = purchases.customers_in(&selection, as_of, super::report::window(365)?)?;
     Ok(list.customers.iter().map(|c| c.id).collect())
+}
+
+/// Midnight UTC at the start of `day`.
+fn day_start(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 fn templates(json: bool) -> anyhow::Result<ExitCode> {
