@@ -96,6 +96,16 @@ pub fn survey_dispatch(public_url: String, shop: String) -> Arc<Handler> {
     })
 }
 
+/// The weekly survey digest to the recipients its job carries; links point at `public_url`.
+pub fn survey_digest(public_url: String) -> Arc<Handler> {
+    Arc::new(move |store: &mut dyn Store, job: &Job, now: Timestamp| {
+        let payload: crate::surveys::digest::DigestPayload = serde_json::from_str(&job.payload)
+            .map_err(|e| AppError::Invalid(format!("the digest job's payload: {e}")))?;
+        let sent = crate::surveys::digest::send(store, &payload.to, &public_url, now)?;
+        Ok(Ran { detail: format!("digest queued for {sent} recipients"), memo: None })
+    })
+}
+
 /// The model refit: fits and stores scores when the data changed since the last run (the memo
 /// keeps the store revision the last run left).
 pub fn model_refit(scope: ReportScope) -> Arc<Handler> {

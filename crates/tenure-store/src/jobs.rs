@@ -101,13 +101,13 @@ pub struct JobRun {
     pub detail: Option<String>,
 }
 
-/// Schedules `job`; returns its id. A key scheduled before keeps its job (and its next run); a
-/// recurring job's recurrence is brought up to date.
+/// Schedules `job`; returns its id. A key scheduled before keeps its job (and its next run); its
+/// payload and recurrence are brought up to date.
 pub(crate) fn schedule(conn: &mut dyn Conn, job: &NewJob, now: Timestamp) -> Result<i64, StoreError> {
     let (every, daily_at, zone) = recurrence_columns(&job.recurrence);
     conn.execute(
         "INSERT INTO jobs (kind, key, payload, run_at, every_seconds, daily_at, time_zone, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO UPDATE SET every_seconds = excluded.every_seconds, \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, every_seconds = excluded.every_seconds, \
          daily_at = excluded.daily_at, time_zone = excluded.time_zone",
         &[
             Value::from(job.kind.as_str()),

@@ -201,6 +201,17 @@ pub fn export_responses(store: &mut dyn Store, name: &str, out: &mut dyn Write) 
     Ok(set.len())
 }
 
+/// Every free-text answer of `set`.
+pub fn comments(set: &ResponseSet) -> Vec<String> {
+    let mut texts = Vec::new();
+    for index in 0..set.definition().questions.len() {
+        if let Some(tenure_surveys::Column::Text(column)) = set.column(index) {
+            texts.extend(column.iter().flatten().map(str::to_string));
+        }
+    }
+    texts
+}
+
 /// What customers wrote in one free-text question: its sentiment (by the VADER rules) and the
 /// words that came up more in the latest period than in the one before.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod analysis;
 pub mod answering;
 pub mod demo;
+pub mod digest;
 pub mod dispatch;
 pub mod links;
 

@@ -83,6 +83,21 @@ pub enum SurveyCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// The weekly digest e-mail (Mondays 08:00 in the shop's time zone): who gets it.
+    Digest {
+        /// A recipient (repeat for several); none with --off.
+        #[arg(long = "to", value_name = "ADDRESS", required_unless_present_any = ["off", "show"])]
+        to: Vec<String>,
+        /// Stop sending it.
+        #[arg(long, conflicts_with = "to")]
+        off: bool,
+        /// Print this week's digest now (and queue it to --to, when given, with --send-now).
+        #[arg(long)]
+        show: bool,
+        /// Queue this week's digest now as well.
+        #[arg(long)]
+        send_now: bool,
+    },
     /// Analyse a stored survey, or any definition and responses file pair.
     Analyze(SurveyAnalyzeArgs),
     /// Export a survey's definition (JSON) or its responses (CSV; docs/surveys.md).

@@ -71,7 +71,8 @@ pub fn job_runner(
     let scope = ReportScope { time_zone, ..ReportScope::default() };
     let handlers = Handlers::default()
         .with(jobs::MODEL_REFIT, jobs::model_refit(scope))
-        .with(jobs::SURVEY_DISPATCH, jobs::survey_dispatch(args.public_url.clone(), shop_name(args)));
+        .with(jobs::SURVEY_DISPATCH, jobs::survey_dispatch(args.public_url.clone(), shop_name(args)))
+        .with(tenure_app::surveys::digest::SURVEY_DIGEST, jobs::survey_digest(args.public_url.clone()));
     Ok(JobRunner::new(store, handlers))
 }
 

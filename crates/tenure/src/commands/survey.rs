@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::Value;
+use tenure_app::reports::ShopTimeZone;
 use tenure_app::reports::{CustomerSelection, SegmentRules};
-use tenure_app::surveys::{self, alerts, analysis, dispatch};
+use tenure_app::surveys::{self, alerts, analysis, digest, dispatch};
 use tenure_domain::CustomerId;
 use tenure_store::{
     AlertKind, CaseOutcome, NewAlertRule, PurchaseTrigger, Store, SurveyInfo, SurveyKey, SurveySettings,
@@ -230,6 +231,25 @@ pub fn run(
                 .with_context(|| format!("--outcome `{outcome}`: recovered or not_recovered"))?;
             let case = alerts::close_case(store, id, outcome, &note, now)?;
             println!("Case {} closed: {}.", case.id, outcome.as_str().replace('_', " "));
+        }
+        SurveyCommand::Digest { to, off, show, send_now } => {
+            if show {
+                output::print_json(&digest::digest(store, now)?)?;
+            }
+            if off {
+                digest::schedule(store, &[], ShopTimeZone::parse(timezone)?, now)?;
+                println!("The weekly survey digest goes to nobody now.");
+            } else if !to.is_empty() {
+                digest::schedule(store, &to, ShopTimeZone::parse(timezone)?, now)?;
+                println!(
+                    "The weekly survey digest goes to {} on Mondays at 08:00 ({timezone}).",
+                    to.join(", ")
+                );
+                if send_now {
+                    let queued = digest::send(store, &to, &delivery.public_url, now)?;
+                    println!("This week's digest is queued for {queued} recipients.");
+                }
+            }
         }
         SurveyCommand::Analyze(args) => {
             let name =
