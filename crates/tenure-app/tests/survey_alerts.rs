@@ -49,8 +49,18 @@ fn shop() -> (tempfile::TempDir, Box<dyn Store>, i64) {
 }
 
 fn record(store: &mut dyn Store, key: &str, customer: i64, answers: serde_json::Value) -> Recorded {
+    record_to(store, "nps", key, customer, answers)
+}
+
+fn record_to(
+    store: &mut dyn Store,
+    survey: &str,
+    key: &str,
+    customer: i64,
+    answers: serde_json::Value,
+) -> Recorded {
     let input = ResponseInput { key: key.into(), customer_id: Some(customer), answers };
-    answering::record(store, "nps", &input, "https://tenure.shop.example", now()).unwrap()
+    answering::record(store, survey, &input, "https://tenure.shop.example", now()).unwrap()
 }
 
 fn alert_messages(store: &mut dyn Store) -> Vec<tenure_store::Message> {
@@ -80,6 +90,7 @@ fn a_detractor_alerts_the_team_once_opens_a_case_and_a_promoter_alerts_nobody() 
         open_case: true,
         case_owner: Some("sam@shop.example".into()),
         case_due_days: 2,
+        invite_survey: None,
     };
     alerts::add_rule(store, "nps", &rule, now()).unwrap();
     let comment = NewAlertRule {
@@ -133,4 +144,53 @@ fn a_detractor_alerts_the_team_once_opens_a_case_and_a_promoter_alerts_nobody() 
         alerts::close_case(store, detractor.id, CaseOutcome::NotRecovered, "", now()).is_err(),
         "closed once"
     );
+}
+
+#[test]
+fn a_promoter_is_invited_to_write_a_testimonial_that_counts_once_approved() {
+    let (_dir, mut store, customer) = shop();
+    let store = store.as_mut();
+    let definition = tenure_surveys::Template::Testimonial.definition();
+    let testimonial =
+        tenure_app::surveys::create(store, "testimonial", &definition, SurveySettings::default(), now())
+            .unwrap();
+    let rule = NewAlertRule {
+        kind: AlertKind::Promoter,
+        question: None,
+        threshold: None,
+        notify_email: None,
+        notify_webhook: false,
+        open_case: false,
+        case_owner: None,
+        case_due_days: 2,
+        invite_survey: Some(testimonial.info.id),
+    };
+    alerts::add_rule(store, "nps", &rule, now()).unwrap();
+    record(store, "form-1", customer, json!({"nps": 6}));
+    assert!(store.due_invitations(now(), 10).unwrap().is_empty(), "a detractor is not asked");
+    record(store, "form-2", customer, json!({"nps": 10}));
+    let due = store.due_invitations(now(), 10).unwrap();
+    assert_eq!(
+        due.iter().map(|d| (d.survey_name.as_str(), d.customer_id.0)).collect::<Vec<_>>(),
+        [("testimonial", customer)]
+    );
+
+    let words = "Lovely teas, and they wrote back the same day when I had a question.";
+    record_to(store, "testimonial", "t-1", customer, json!({"testimonial": words, "publish": "first_name"}));
+    let pending = alerts::testimonials_list(store, true).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!((pending[0].text.as_str(), pending[0].publish.as_deref()), (words, Some("first_name")));
+    assert!(store.approved_testimonials().unwrap().is_empty(), "pending testimonials do not count");
+    let before = store.revision().unwrap();
+    alerts::decide_testimonial(store, pending[0].id, true, "owner@shop.example", now()).unwrap();
+    assert_eq!(store.approved_testimonials().unwrap(), vec![(tenure_domain::CustomerId(customer), 1)]);
+    assert!(store.revision().unwrap() > before, "reports see the new influence");
+    assert!(alerts::decide_testimonial(store, pending[0].id, false, "x", now()).is_err(), "decided once");
+
+    // The customer is an influencer in the segments now.
+    let scope = tenure_app::reports::ReportScope::default();
+    let purchases = tenure_app::reports::Purchases::load(store, &scope).unwrap();
+    let segments = purchases.segments(purchases.last_day().unwrap()).unwrap();
+    let json = serde_json::to_value(&segments).unwrap();
+    assert_eq!(json["flags"]["influencer"], 1, "{json}");
 }

@@ -8,7 +8,7 @@ use crate::surveys::{self, SurveyKey};
 use crate::{
     AlertRule, Case, CaseOutcome, CustomerResponse, DueInvitation, InvitationLink, InvitationSend,
     NewAlertRule, NewInvitation, NewSurvey, QueueOutcome, ResponseOwner, ResponseWrite, StoreError,
-    StoredResponse, SurveyChange, SurveyInfo, survey_alerts,
+    StoredResponse, SurveyChange, SurveyInfo, Testimonial, survey_alerts,
 };
 
 /// What surveys ask of storage.
@@ -96,6 +96,18 @@ pub trait SurveyStore {
     fn cases(&mut self, open_only: bool, limit: usize) -> Result<Vec<Case>, StoreError>;
     /// One case.
     fn case(&mut self, id: i64) -> Result<Case, StoreError>;
+    /// Testimonials, newest first (pending ones only, or all).
+    fn testimonials(&mut self, pending_only: bool, limit: usize) -> Result<Vec<Testimonial>, StoreError>;
+    /// Approves or rejects a pending testimonial; `by` names who decided.
+    fn decide_testimonial(
+        &mut self,
+        id: i64,
+        approve: bool,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Approved testimonials per customer.
+    fn approved_testimonials(&mut self) -> Result<Vec<(CustomerId, u32)>, StoreError>;
     /// Closes a case with its outcome and a note.
     fn close_case(
         &mut self,
@@ -209,6 +221,24 @@ impl<B: Backend> SurveyStore for Engine<B> {
 
     fn customer_responses(&mut self, customer: CustomerId) -> Result<Vec<CustomerResponse>, StoreError> {
         surveys::of_customer(&mut self.checked_read()?, customer)
+    }
+
+    fn testimonials(&mut self, pending_only: bool, limit: usize) -> Result<Vec<Testimonial>, StoreError> {
+        survey_alerts::testimonials(&mut self.checked_read()?, pending_only, limit)
+    }
+
+    fn decide_testimonial(
+        &mut self,
+        id: i64,
+        approve: bool,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| survey_alerts::decide(tx, id, approve, by, now))
+    }
+
+    fn approved_testimonials(&mut self) -> Result<Vec<(CustomerId, u32)>, StoreError> {
+        survey_alerts::approved_per_customer(&mut self.checked_read()?)
     }
 
     fn customers_of_source(&mut self, source: &str) -> Result<Vec<CustomerId>, StoreError> {

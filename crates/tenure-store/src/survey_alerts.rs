@@ -6,7 +6,8 @@ use tenure_domain::{CustomerId, Timestamp};
 
 use crate::sql::{Conn, Row, Value};
 use crate::{
-    AlertKind, AlertRule, Case, CaseOutcome, NewAlertRule, StoreError, SubmitEffects, outbox, subscriptions,
+    AlertKind, AlertRule, Case, CaseOutcome, NewAlertRule, StoreError, SubmitEffects, Testimonial, outbox,
+    subscriptions,
 };
 
 /// Writes a rule; returns its id.
@@ -18,8 +19,8 @@ pub(crate) fn add_rule(
 ) -> Result<i64, StoreError> {
     conn.query_one(
         "INSERT INTO survey_alert_rules (survey_id, kind, question, threshold, notify_email, notify_webhook, \
-         open_case, case_owner, case_due_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         RETURNING id",
+         open_case, case_owner, case_due_days, invite_survey, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         &[
             Value::Int(survey_id),
             Value::from(rule.kind.as_str()),
@@ -30,6 +31,7 @@ pub(crate) fn add_rule(
             Value::from(rule.open_case),
             Value::from(rule.case_owner.as_deref()),
             Value::Int(rule.case_due_days),
+            Value::from(rule.invite_survey),
             Value::Time(now),
         ],
     )?
@@ -40,7 +42,7 @@ pub(crate) fn add_rule(
 pub(crate) fn rules(conn: &mut dyn Conn, survey_id: i64) -> Result<Vec<AlertRule>, StoreError> {
     conn.query(
         "SELECT id, survey_id, kind, question, threshold, notify_email, notify_webhook, open_case, case_owner, \
-         case_due_days FROM survey_alert_rules WHERE survey_id = $1 AND removed_at IS NULL ORDER BY id",
+         case_due_days, invite_survey FROM survey_alert_rules WHERE survey_id = $1 AND removed_at IS NULL ORDER BY id",
         &[Value::Int(survey_id)],
     )?
     .iter()
@@ -57,6 +59,7 @@ pub(crate) fn rules(conn: &mut dyn Conn, survey_id: i64) -> Result<Vec<AlertRule
             open_case: row.opt_bool(7)?.unwrap_or(false),
             case_owner: row.opt_text(8)?,
             case_due_days: row.int(9)?,
+            invite_survey: row.opt_int(10)?,
         })
     })
     .collect()
@@ -88,6 +91,24 @@ pub(crate) fn apply(
     }
     for event in &effects.events {
         subscriptions::emit(conn, event, now)?;
+    }
+    for (invite_survey, invitation) in &effects.invitations {
+        crate::surveys::invite(conn, *invite_survey, std::slice::from_ref(invitation), now)?;
+    }
+    for testimonial in &effects.testimonials {
+        conn.execute(
+            "INSERT INTO testimonials (survey_id, response_id, question, customer_id, text, publish, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (response_id, question) DO NOTHING",
+            &[
+                Value::Int(survey_id),
+                Value::Int(response_id),
+                Value::from(testimonial.question.as_str()),
+                Value::from(customer.map(|c| c.0)),
+                Value::from(testimonial.text.as_str()),
+                Value::from(testimonial.publish.as_deref()),
+                Value::Time(now),
+            ],
+        )?;
     }
     for case in &effects.cases {
         conn.execute(
@@ -178,4 +199,72 @@ pub(crate) fn close(
         &[Value::from(outcome.as_str()), Value::from(notes.as_str()), Value::Time(now), Value::Int(id)],
     )?;
     case(conn, id)
+}
+
+/// Testimonials, newest first: pending ones only, or all.
+pub(crate) fn testimonials(
+    conn: &mut dyn Conn,
+    pending_only: bool,
+    limit: usize,
+) -> Result<Vec<Testimonial>, StoreError> {
+    let filter = if pending_only { "WHERE t.state = 'pending'" } else { "" };
+    conn.query(
+        &format!(
+            "SELECT t.id, s.name, t.response_id, t.customer_id, c.name, t.text, t.publish, t.state, t.decided_by, \
+             t.created_at FROM testimonials t JOIN surveys s ON s.id = t.survey_id \
+             LEFT JOIN customers c ON c.id = t.customer_id {filter} ORDER BY t.id DESC LIMIT $1"
+        ),
+        &[Value::Int(i64::try_from(limit).unwrap_or(i64::MAX))],
+    )?
+    .iter()
+    .map(|row| {
+        Ok(Testimonial {
+            id: row.int(0)?,
+            survey: row.text(1)?,
+            response_id: row.int(2)?,
+            customer_id: row.opt_int(3)?.map(CustomerId),
+            customer_name: row.opt_text(4)?,
+            text: row.text(5)?,
+            publish: row.opt_text(6)?,
+            state: row.text(7)?,
+            decided_by: row.opt_text(8)?,
+            created_at: row.time(9)?,
+        })
+    })
+    .collect()
+}
+
+/// Approves or rejects a pending testimonial.
+pub(crate) fn decide(
+    conn: &mut dyn Conn,
+    id: i64,
+    approve: bool,
+    by: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let state = if approve { "approved" } else { "rejected" };
+    let changed = conn.execute(
+        "UPDATE testimonials SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = 'pending'",
+        &[Value::from(state), Value::from(by), Value::Time(now), Value::Int(id)],
+    )?;
+    if changed == 1 {
+        // Approved testimonials count towards influence, which reports read.
+        return crate::revision::bump(conn);
+    }
+    match conn.query_opt("SELECT state FROM testimonials WHERE id = $1", &[Value::Int(id)])? {
+        Some(row) => Err(StoreError::Conflict(format!("testimonial {id} is {} already", row.text(0)?))),
+        None => Err(StoreError::NotFound(format!("testimonial {id}"))),
+    }
+}
+
+/// Approved testimonials per customer (their influence, with reviews and referrals later).
+pub(crate) fn approved_per_customer(conn: &mut dyn Conn) -> Result<Vec<(CustomerId, u32)>, StoreError> {
+    conn.query(
+        "SELECT customer_id, COUNT(*) FROM testimonials WHERE state = 'approved' AND customer_id IS NOT NULL \
+         GROUP BY customer_id ORDER BY customer_id",
+        &[],
+    )?
+    .iter()
+    .map(|row| Ok((CustomerId(row.int(0)?), u32::try_from(row.int(1)?).unwrap_or(u32::MAX))))
+    .collect()
 }

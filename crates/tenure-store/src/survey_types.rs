@@ -314,6 +314,8 @@ pub enum AlertKind {
     Detractor,
     /// A comment whose sentiment is negative.
     NegativeComment,
+    /// An NPS answer of 9–10, or the top of a CSAT scale: a customer to ask for a testimonial.
+    Promoter,
 }
 
 impl AlertKind {
@@ -323,6 +325,7 @@ impl AlertKind {
             AlertKind::ScoreAtMost => "score_at_most",
             AlertKind::Detractor => "detractor",
             AlertKind::NegativeComment => "negative_comment",
+            AlertKind::Promoter => "promoter",
         }
     }
 
@@ -332,6 +335,7 @@ impl AlertKind {
             "score_at_most" => Some(AlertKind::ScoreAtMost),
             "detractor" => Some(AlertKind::Detractor),
             "negative_comment" => Some(AlertKind::NegativeComment),
+            "promoter" => Some(AlertKind::Promoter),
             _ => None,
         }
     }
@@ -356,6 +360,8 @@ pub struct NewAlertRule {
     pub case_owner: Option<String>,
     /// Days until a case falls due.
     pub case_due_days: i64,
+    /// A survey to invite the customer to (a testimonial, for promoters).
+    pub invite_survey: Option<i64>,
 }
 
 /// An alert rule as stored.
@@ -381,6 +387,8 @@ pub struct AlertRule {
     pub case_owner: Option<String>,
     /// Days until its cases fall due.
     pub case_due_days: i64,
+    /// The survey it invites the customer to.
+    pub invite_survey: Option<i64>,
 }
 
 /// A case to open when a response is submitted.
@@ -406,6 +414,46 @@ pub struct SubmitEffects {
     pub events: Vec<crate::Event<'static>>,
     /// Cases to open.
     pub cases: Vec<NewCase>,
+    /// Invitations to other surveys: `(survey id, invitation)`.
+    pub invitations: Vec<(i64, NewInvitation)>,
+    /// Testimonials to keep for approval.
+    pub testimonials: Vec<NewTestimonial>,
+}
+
+/// A testimonial in a response, kept for staff to approve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTestimonial {
+    /// The text question it answers.
+    pub question: String,
+    /// What the customer wrote.
+    pub text: String,
+    /// What the customer allowed (`first_name`, `anonymous`, `no`), when asked.
+    pub publish: Option<String>,
+}
+
+/// A testimonial as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Testimonial {
+    /// Its id.
+    pub id: i64,
+    /// The survey's name.
+    pub survey: String,
+    /// The response it is in.
+    pub response_id: i64,
+    /// The customer, when known.
+    pub customer_id: Option<CustomerId>,
+    /// The customer's name, when known.
+    pub customer_name: Option<String>,
+    /// What they wrote.
+    pub text: String,
+    /// What they allowed.
+    pub publish: Option<String>,
+    /// `pending`, `approved` or `rejected`.
+    pub state: String,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When it was written.
+    pub created_at: Timestamp,
 }
 
 /// Open or closed.

@@ -71,6 +71,10 @@ pub struct Question {
     /// Which end of a CES scale is easy (CES only; default [`CesDirection::HigherIsEasier`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<CesDirection>,
+    /// A free-text question whose answers are testimonials: kept for staff to approve before
+    /// they count (text questions only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub testimonial: bool,
 }
 
 fn first_page() -> u16 {
@@ -311,6 +315,9 @@ impl Question {
         if self.overall && !self.kind.is_single_scale() {
             return Err(bad("the overall item must be a CSAT, NPS, CES or Likert question"));
         }
+        if self.testimonial && self.kind != QuestionKind::Text {
+            return Err(bad("only text questions collect testimonials"));
+        }
         self.validate_options(lang)
     }
 
@@ -363,6 +370,7 @@ mod tests {
             required: false,
             page: 1,
             direction: None,
+            testimonial: false,
         }
     }
 

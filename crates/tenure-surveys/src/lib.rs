@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod answers;
+pub mod behaviour;
 pub mod definition;
 mod form;
 mod labels;
@@ -23,6 +24,9 @@ pub mod time;
 
 pub use analysis::{Analysis, AnalysisOptions, analyze};
 pub use answers::{Answer, AnswerError, Answers, validate_answer};
+pub use behaviour::{
+    BehaviourOptions, BehaviourReport, BehaviourRow, QuestionRows, ScoreKind, behaviour_report,
+};
 pub use definition::{
     CesDirection, Choice, DefinitionError, MAX_OPTIONS, MAX_TEXT_CHARS, Question, QuestionKind,
     SurveyDefinition,

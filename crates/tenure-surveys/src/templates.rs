@@ -5,7 +5,7 @@
 //! one "much worse … much better than expected" item: pairs give a gap per aspect and feed the same
 //! gap analysis as SERVQUAL, where a single item would give one number and no aspect.
 
-use crate::definition::{Question, QuestionKind, SurveyDefinition};
+use crate::definition::{Choice, Question, QuestionKind, SurveyDefinition};
 use crate::texts::Texts;
 
 /// The shipped templates.
@@ -21,17 +21,20 @@ pub enum Template {
     Expectations,
     /// SERVQUAL-style service quality: five dimensions of pair items, three pages.
     Servqual,
+    /// A testimonial from a happy customer, for staff to approve, and whether it may be shown.
+    Testimonial,
 }
 
 impl Template {
     /// Every template, in menu order.
-    pub fn all() -> [Template; 5] {
+    pub fn all() -> [Template; 6] {
         [
             Self::PostPurchaseCsat,
             Self::RelationshipNps,
             Self::PostSupportCes,
             Self::Expectations,
             Self::Servqual,
+            Self::Testimonial,
         ]
     }
 
@@ -43,6 +46,7 @@ impl Template {
             Self::PostSupportCes => "post-support-ces",
             Self::Expectations => "expectations",
             Self::Servqual => "servqual",
+            Self::Testimonial => "testimonial",
         }
     }
 
@@ -70,6 +74,9 @@ impl Template {
                 "Service quality on the five SERVQUAL dimensions (tangibles, reliability, responsiveness, \
                  assurance, empathy) as expectation–perception gaps, with overall satisfaction."
             }
+            Self::Testimonial => {
+                "A few words from a happy customer for others to read, and whether we may show them."
+            }
         }
     }
 
@@ -81,6 +88,7 @@ impl Template {
             Self::PostSupportCes => post_support_ces(),
             Self::Expectations => expectations(),
             Self::Servqual => servqual(),
+            Self::Testimonial => testimonial(),
         }
     }
 }
@@ -98,6 +106,7 @@ fn q(id: &str, kind: QuestionKind, en: &str, de: &str) -> Question {
         required: false,
         page: 1,
         direction: None,
+        testimonial: false,
     }
 }
 
@@ -168,6 +177,40 @@ fn relationship_nps() -> SurveyDefinition {
                 "What is the main reason for your score?",
                 "Was ist der wichtigste Grund für Ihre Bewertung?",
             ),
+        ],
+    )
+}
+
+fn testimonial() -> SurveyDefinition {
+    let option = |id: &str, en: &str, de: &str| Choice { id: id.to_owned(), text: Texts::en_de(en, de) };
+    survey(
+        "Would you tell others about us?",
+        "Würden Sie anderen von uns erzählen?",
+        vec![
+            Question {
+                required: true,
+                testimonial: true,
+                ..q(
+                    "testimonial",
+                    QuestionKind::Text,
+                    "In a few words: what would you tell a friend about shopping with us?",
+                    "In wenigen Worten: Was würden Sie einem Freund über den Einkauf bei uns erzählen?",
+                )
+            },
+            Question {
+                required: true,
+                options: vec![
+                    option("first_name", "Yes, with my first name", "Ja, mit meinem Vornamen"),
+                    option("anonymous", "Yes, without my name", "Ja, ohne meinen Namen"),
+                    option("no", "No, it is just for you", "Nein, nur für Sie"),
+                ],
+                ..q(
+                    "publish",
+                    QuestionKind::Single,
+                    "May we show it on our website?",
+                    "Dürfen wir es auf unserer Website zeigen?",
+                )
+            },
         ],
     )
 }

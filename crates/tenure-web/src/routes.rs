@@ -221,6 +221,20 @@ pub const PAGES: &[Page] = &[
     },
     Page {
         method: "GET",
+        path: "/testimonials",
+        example: "/testimonials",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/testimonials/{id}/decide",
+        example: "/testimonials/1/decide",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "GET",
         path: "/cases",
         example: "/cases",
         access: Access::Roles(STAFF),
@@ -574,6 +588,8 @@ fn page_router() -> Router<AppState> {
         .route("/s/p/{token}", get(pages::public_form).post(pages::public_answer))
         .route("/surveys", get(pages::surveys))
         .route("/cases", get(pages::cases))
+        .route("/testimonials", get(pages::testimonials))
+        .route("/testimonials/{id}/decide", post(pages::decide_testimonial))
         .route("/cases/{id}/close", post(pages::close_case))
         .route("/surveys/{name}", get(pages::survey_report))
         .route("/surveys/{name}/responses.csv", get(pages::survey_responses_csv))

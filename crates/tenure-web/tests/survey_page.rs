@@ -161,7 +161,9 @@ fn every_kind_of_invalid_answer_is_a_422_naming_its_question_and_stores_nothing(
         runtime.block_on(send(&state, request))
     };
     let long_text = "x".repeat(5001);
-    let cases: [(&str, Vec<(&str, &str)>, &str); 11] = [
+    // (question, fields posted, words the error must carry)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case<'_>; 11] = [
         ("sat", vec![("q.sat", "6")], "outside 1–5"),
         ("rec", vec![("q.rec", "11")], "outside 0–10"),
         ("easy", vec![("q.easy", "0")], "outside 1–7"),

@@ -409,16 +409,18 @@ fn the_worker_runs_a_due_model_refit_job_and_the_run_log_shows_it() {
     assert!(store.scores(&query).unwrap().is_empty(), "imported without fitting");
     drop(store);
     let drained = run(worker(&db, "log:", true).stderr(Stdio::null()));
+    // The refit, and the survey dispatch every worker schedules.
     assert!(
-        String::from_utf8_lossy(&drained.stdout).contains("1 jobs run"),
+        String::from_utf8_lossy(&drained.stdout).contains("2 jobs run"),
         "{}",
         String::from_utf8_lossy(&drained.stdout)
     );
-    let runs = common::json(&db, &["jobs", "runs", "--json"]);
+    let jobs = common::json(&db, &["jobs", "list", "--json"]);
+    let refit = jobs.as_array().unwrap().iter().find(|j| j["kind"] == "model.refit").unwrap();
+    assert_eq!(refit["recurrence"]["every"], 600);
+    let runs = common::json(&db, &["jobs", "runs", "--job", &refit["id"].to_string(), "--json"]);
     assert_eq!(runs[0]["outcome"], "done");
     assert!(runs[0]["detail"].as_str().unwrap().starts_with("refitted: "), "{runs}");
-    let jobs = common::json(&db, &["jobs", "list", "--json"]);
-    assert_eq!(jobs[0]["recurrence"]["every"], 600);
     let mut store = tenure_store::open(&db, chrono::Utc::now()).unwrap();
     assert!(!store.scores(&query).unwrap().is_empty(), "the job stored scores");
 }

@@ -115,6 +115,26 @@ pub struct Purchases {
     pub(crate) p_alive: Option<StoredAlive>,
     /// The segment table of the scope.
     pub(crate) segment_rules: SegmentRules,
+    /// Per dense customer index: approved testimonials (their influence), when any is approved.
+    pub(crate) influence: Option<Vec<u32>>,
+}
+
+/// Approved testimonials per dense customer index, or `None` when none is approved (influence
+/// unknown: no influencer flags, as before the shop collected any).
+fn influence(store: &mut dyn Store, customers: &[CustomerId]) -> Result<Option<Vec<u32>>, AppError> {
+    let approved = store.approved_testimonials()?;
+    if approved.is_empty() {
+        return Ok(None);
+    }
+    let index: std::collections::HashMap<CustomerId, usize> =
+        customers.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let mut counts = vec![0u32; customers.len()];
+    for (customer, n) in approved {
+        if let Some(&i) = index.get(&customer) {
+            counts[i] = counts[i].saturating_add(n);
+        }
+    }
+    Ok(Some(counts))
 }
 
 /// The stored probability alive of every customer, and the day it was computed for.
@@ -151,6 +171,7 @@ impl Purchases {
         if let Some(currency) = currency {
             purchases.p_alive = stored_p_alive(store, currency, &purchases.customers)?;
         }
+        purchases.influence = influence(store, &purchases.customers)?;
         Ok(purchases)
     }
 
@@ -335,6 +356,7 @@ impl Collector {
             time_zone: self.time_zone,
             p_alive: None,
             segment_rules: SegmentRules::default(),
+            influence: None,
         })
     }
 }

@@ -90,7 +90,11 @@ impl Purchases {
 
     /// Segmentation parameters: the scope's table, no influence data yet.
     pub(crate) fn segment_params(&self) -> SegmentParams<'_> {
-        SegmentParams { rules: self.segment_rules.clone(), ..SegmentParams::default() }
+        SegmentParams {
+            rules: self.segment_rules.clone(),
+            influence: self.influence.as_deref(),
+            ..SegmentParams::default()
+        }
     }
 
     /// The segment names of the scope's table, in table order.

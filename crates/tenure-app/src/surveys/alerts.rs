@@ -8,8 +8,8 @@
 use serde_json::json;
 use tenure_domain::{CustomerId, Timestamp};
 use tenure_store::{
-    AlertKind, AlertRule, Case, CaseOutcome, Event, MessageKind, NewAlertRule, NewCase, NewMessage, Purpose,
-    Store, SubmitEffects, SurveyKey,
+    AlertKind, AlertRule, Case, CaseOutcome, Event, MessageKind, NewAlertRule, NewCase, NewInvitation,
+    NewMessage, NewTestimonial, Purpose, Store, SubmitEffects, SurveyKey, Testimonial,
 };
 use tenure_surveys::{Answer, Answers, QuestionKind, SentimentLabel, SurveyDefinition, sentiment};
 
@@ -73,6 +73,7 @@ fn check_rule(definition: &SurveyDefinition, rule: &NewAlertRule) -> Result<(), 
         }
         AlertKind::Detractor => &[QuestionKind::Nps],
         AlertKind::NegativeComment => &[QuestionKind::Text],
+        AlertKind::Promoter => &[QuestionKind::Nps, QuestionKind::Csat],
     };
     match &rule.question {
         Some(id) => {
@@ -105,8 +106,11 @@ fn check_rule(definition: &SurveyDefinition, rule: &NewAlertRule) -> Result<(), 
     if !(0..=365).contains(&rule.case_due_days) {
         return Err(AppError::Invalid("case due days: 0–365".into()));
     }
-    if rule.notify_email.is_none() && !rule.notify_webhook && !rule.open_case {
-        return Err(AppError::Invalid("the rule does nothing: give an e-mail, the webhook or a case".into()));
+    if rule.notify_email.is_none() && !rule.notify_webhook && !rule.open_case && rule.invite_survey.is_none()
+    {
+        return Err(AppError::Invalid(
+            "the rule does nothing: give an e-mail, the webhook, a case or a survey to invite to".into(),
+        ));
     }
     Ok(())
 }
@@ -165,6 +169,17 @@ pub fn effects(
                 only_subscription: None,
             });
         }
+        if let (Some(invite_survey), Some(customer)) = (trip.rule.invite_survey, respondent.customer) {
+            effects.invitations.push((
+                invite_survey,
+                NewInvitation {
+                    customer_id: customer,
+                    cause: format!("promoter:{}:{}", respondent.survey, respondent.response_key),
+                    order_id: None,
+                    due_at: now,
+                },
+            ));
+        }
         if trip.rule.open_case {
             effects.cases.push(NewCase {
                 rule_id: trip.rule.id,
@@ -174,7 +189,44 @@ pub fn effects(
             });
         }
     }
+    effects.testimonials = testimonials(definition, answers);
     Ok(effects)
+}
+
+/// The answers to questions marked `testimonial`, with what a `publish` choice allowed.
+fn testimonials(definition: &SurveyDefinition, answers: &Answers) -> Vec<NewTestimonial> {
+    let publish = match answers.get("publish") {
+        Some(Answer::Single(choice)) => Some(choice.clone()),
+        _ => None,
+    };
+    definition
+        .questions
+        .iter()
+        .filter(|q| q.testimonial)
+        .filter_map(|q| match answers.get(&q.id) {
+            Some(Answer::Text(text)) => {
+                Some(NewTestimonial { question: q.id.clone(), text: text.clone(), publish: publish.clone() })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Testimonials, newest first (pending ones only, or all).
+pub fn testimonials_list(store: &mut dyn Store, pending_only: bool) -> Result<Vec<Testimonial>, AppError> {
+    Ok(store.testimonials(pending_only, 500)?)
+}
+
+/// Approves (or rejects) a pending testimonial; `by` names who decided. Approved ones count
+/// towards the customer's influence.
+pub fn decide_testimonial(
+    store: &mut dyn Store,
+    id: i64,
+    approve: bool,
+    by: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    Ok(store.decide_testimonial(id, approve, by, now)?)
 }
 
 /// Whether `rule` is tripped by `answers`, and why.
@@ -194,6 +246,12 @@ fn trip(rule: &AlertRule, definition: &SurveyDefinition, answers: &Answers) -> O
                 if question.kind == QuestionKind::Nps && *point <= 6 =>
             {
                 Some(format!("a detractor (NPS answer {point})"))
+            }
+            (AlertKind::Promoter, Some(Answer::Scale(point)))
+                if (question.kind == QuestionKind::Nps && *point >= 9)
+                    || (question.kind == QuestionKind::Csat && *point == 5) =>
+            {
+                Some(format!("a promoter (“{}” answered {point})", question.text.get(lang, lang)))
             }
             (AlertKind::NegativeComment, Some(Answer::Text(text))) if question.kind == QuestionKind::Text => {
                 let mood = sentiment(text);

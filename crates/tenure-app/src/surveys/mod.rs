@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod analysis;
 pub mod answering;
+pub mod behaviour;
 pub mod demo;
 pub mod digest;
 pub mod dispatch;

@@ -87,19 +87,21 @@ CREATE TABLE survey_responses (
 CREATE INDEX survey_responses_submitted ON survey_responses (survey_id, submitted_at);
 CREATE INDEX survey_responses_by_customer ON survey_responses (customer_id, submitted_at);
 
--- What to do when an answer is bad: a score at most a threshold, an NPS detractor, a negative
--- comment. Each rule may e-mail a team address, send a `survey.alert` event to webhook
--- subscriptions (Slack-compatible), and open a follow-up case.
+-- What to do when an answer is bad — a score at most a threshold, an NPS detractor, a negative
+-- comment — or good: a promoter. Each rule may e-mail a team address, send a `survey.alert` event
+-- to webhook subscriptions (Slack-compatible), open a follow-up case, or (promoters) invite the
+-- customer to another survey (a testimonial).
 CREATE TABLE survey_alert_rules (
     id              INTEGER PRIMARY KEY,
     survey_id       INTEGER NOT NULL REFERENCES surveys (id),
-    kind            TEXT    NOT NULL CHECK (kind IN ('score_at_most', 'detractor', 'negative_comment')),
+    kind            TEXT    NOT NULL CHECK (kind IN ('score_at_most', 'detractor', 'negative_comment', 'promoter')),
     question        TEXT,
     threshold       INTEGER,
     notify_email    TEXT,
     notify_webhook  INTEGER NOT NULL DEFAULT 0,
     open_case       INTEGER NOT NULL DEFAULT 0,
     case_owner      TEXT,
+    invite_survey   INTEGER REFERENCES surveys (id),
     case_due_days   INTEGER NOT NULL DEFAULT 2,
     created_at      INTEGER NOT NULL,
     removed_at      INTEGER
@@ -124,6 +126,25 @@ CREATE TABLE survey_cases (
     UNIQUE (response_id, rule_id)
 );
 CREATE INDEX survey_cases_open ON survey_cases (due_at) WHERE status = 'open';
+
+-- Testimonials: answers to text questions marked `testimonial`, kept for staff to approve before
+-- they count (shown, and towards the customer's influence). `publish` is what the customer
+-- allowed (`first_name`, `anonymous`, `no`), when the survey asked.
+CREATE TABLE testimonials (
+    id           INTEGER PRIMARY KEY,
+    survey_id    INTEGER NOT NULL REFERENCES surveys (id),
+    response_id  INTEGER NOT NULL REFERENCES survey_responses (id),
+    question     TEXT    NOT NULL,
+    customer_id  INTEGER REFERENCES customers (id),
+    text         TEXT    NOT NULL,
+    publish      TEXT,
+    state        TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'approved', 'rejected')),
+    decided_by   TEXT,
+    decided_at   INTEGER,
+    created_at   INTEGER NOT NULL,
+    UNIQUE (response_id, question)
+);
+CREATE INDEX testimonials_by_state ON testimonials (state, id);
 
 -- The language a customer reads (an IETF tag such as `de-AT`); NULL: the shop's default.
 ALTER TABLE customers ADD COLUMN language TEXT;

@@ -17,6 +17,7 @@ mod retention;
 mod segments;
 mod survey;
 mod surveys;
+mod testimonials;
 mod unsubscribe;
 
 pub(crate) use account::{account, change_password};
@@ -36,6 +37,7 @@ pub(crate) use retention::retention;
 pub(crate) use segments::segments;
 pub(crate) use survey::{invitation_answer, invitation_form, public_answer, public_form};
 pub(crate) use surveys::{survey_definition_json, survey_report, survey_responses_csv, surveys};
+pub(crate) use testimonials::{decide_testimonial, testimonials};
 pub(crate) use unsubscribe::{unsubscribe, unsubscribe_form};
 
 use crate::routes::{Access, PAGES};

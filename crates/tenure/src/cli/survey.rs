@@ -98,6 +98,38 @@ pub enum SurveyCommand {
         #[arg(long)]
         send_now: bool,
     },
+    /// Testimonials customers wrote (questions marked `testimonial`), newest first.
+    Testimonials {
+        /// Decided ones too.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a testimonial: it may be shown (as its writer allowed) and counts towards influence.
+    Approve {
+        /// The testimonial's id.
+        id: i64,
+        /// Reject it instead.
+        #[arg(long)]
+        reject: bool,
+        /// Who decides (recorded with it).
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// What respondents did afterwards: repurchase within 30/90/180 days per NPS and CSAT band,
+    /// probability alive and CLV, revenue-weighted NPS, revenue at risk.
+    Behaviour {
+        /// The survey's name.
+        name: String,
+        /// The day to look from (YYYY-MM-DD); default: the latest purchase or answer.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Analyse a stored survey, or any definition and responses file pair.
     Analyze(SurveyAnalyzeArgs),
     /// Export a survey's definition (JSON) or its responses (CSV; docs/surveys.md).
@@ -270,7 +302,7 @@ pub enum SurveyAlertCommand {
 pub struct SurveyAlertArgs {
     /// The survey's name.
     pub name: String,
-    /// score_at_most, detractor or negative_comment.
+    /// score_at_most, detractor, negative_comment or promoter.
     #[arg(long)]
     pub kind: String,
     /// The question to watch (default: every question of the kind).
@@ -294,4 +326,7 @@ pub struct SurveyAlertArgs {
     /// Days until a case falls due.
     #[arg(long, default_value_t = 2)]
     pub due_days: i64,
+    /// promoter: invite the customer to this survey (e.g. one from the testimonial template).
+    #[arg(long, value_name = "SURVEY")]
+    pub invite: Option<String>,
 }

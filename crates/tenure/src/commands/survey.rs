@@ -251,6 +251,47 @@ pub fn run(
                 }
             }
         }
+        SurveyCommand::Testimonials { all, json } => {
+            let list = alerts::testimonials_list(store, !all)?;
+            if json {
+                output::print_json(&list)?;
+            } else {
+                let mut table = output::table(&["#", "survey", "customer", "wrote", "may show", "state"]);
+                for t in &list {
+                    table.add_row(vec![
+                        t.id.to_string(),
+                        t.survey.clone(),
+                        t.customer_name
+                            .clone()
+                            .or(t.customer_id.map(|c| c.0.to_string()))
+                            .unwrap_or_default(),
+                        t.text.clone(),
+                        t.publish.clone().unwrap_or_default().replace('_', " "),
+                        t.state.clone(),
+                    ]);
+                }
+                println!("{table}");
+            }
+        }
+        SurveyCommand::Approve { id, reject, by } => {
+            alerts::decide_testimonial(store, id, !reject, &by, now)?;
+            println!("Testimonial {id} is {}.", if reject { "rejected" } else { "approved" });
+        }
+        SurveyCommand::Behaviour { name, as_of, json } => {
+            let as_of = as_of
+                .map(|d| {
+                    d.parse::<tenure_app::reports::Date>().map_err(|e| anyhow::anyhow!("--as-of `{d}`: {e}"))
+                })
+                .transpose()?;
+            let scope = super::report::scope(timezone, None)?;
+            let report =
+                tenure_app::surveys::behaviour::satisfaction_and_behaviour(store, &name, &scope, as_of)?;
+            if json {
+                output::print_json(&report)?;
+            } else {
+                print_behaviour(&serde_json::to_value(&report)?);
+            }
+        }
         SurveyCommand::Analyze(args) => {
             let name =
                 args.name.as_deref().context("name the survey, or give --definition and --responses")?;
@@ -296,8 +337,10 @@ fn alert(
     match command {
         SurveyAlertCommand::Add(args) => {
             let kind = AlertKind::parse(&args.kind).with_context(|| {
-                format!("--kind `{}`: score_at_most, detractor or negative_comment", args.kind)
+                format!("--kind `{}`: score_at_most, detractor, negative_comment or promoter", args.kind)
             })?;
+            let invite_survey =
+                args.invite.as_deref().map(|name| store.survey(SurveyKey::Name(name))).transpose()?;
             let rule = NewAlertRule {
                 kind,
                 question: args.question,
@@ -307,6 +350,7 @@ fn alert(
                 open_case: args.case,
                 case_owner: args.owner,
                 case_due_days: args.due_days,
+                invite_survey: invite_survey.map(|s| s.id),
             };
             let added = alerts::add_rule(store, &args.name, &rule, now)?;
             println!("Alert rule {} added to `{}`.", added.id, args.name);
@@ -536,5 +580,50 @@ fn headline(detail: &QuestionDetail) -> (String, String) {
             String::new(),
         ),
         QuestionDetail::Text {} => ("free text".to_string(), String::new()),
+    }
+}
+
+/// The behaviour report as tables: per question, each band's repurchase shares with intervals,
+/// mean probability alive and CLV; then revenue-weighted scores and revenue at risk.
+fn print_behaviour(report: &Value) {
+    println!(
+        "As of {}; {} responses ({} without a known customer).",
+        report["as_of"], report["responses"], report["without_customer"]
+    );
+    let Some(questions) = report["questions"].as_object() else { return };
+    for (id, q) in questions {
+        let windows: Vec<String> = report["windows"]
+            .as_array()
+            .map(|w| w.iter().map(|d| format!("bought again ≤ {d} d")).collect())
+            .unwrap_or_default();
+        let mut header = vec!["band".to_string(), "answers".to_string()];
+        header.extend(windows);
+        header.extend(["mean p(alive)".to_string(), "mean CLV".to_string()]);
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let mut table = output::table(&header);
+        for band in q["bands"].as_array().into_iter().flatten() {
+            let mut row =
+                vec![band["band"].as_str().unwrap_or_default().to_string(), band["responses"].to_string()];
+            for window in band["repurchase"].as_array().into_iter().flatten() {
+                let share = window["percent"].as_f64().map_or("—".to_string(), |p| format!("{p:.1} %"));
+                let ci = window["ci95"].as_array().map_or(String::new(), |ci| {
+                    format!(" [{:.1}–{:.1}]", ci[0].as_f64().unwrap_or(0.0), ci[1].as_f64().unwrap_or(0.0))
+                });
+                row.push(format!("{share}{ci} of {}", window["eligible"]));
+            }
+            row.push(
+                band["mean_p_alive"].as_f64().map_or("—".to_string(), |p| format!("{:.0} %", p * 100.0)),
+            );
+            row.push(band["mean_clv"].as_f64().map_or("—".to_string(), |v| format!("{v:.2}")));
+            table.add_row(row);
+        }
+        println!("{id} ({})", q["type"].as_str().unwrap_or_default());
+        println!("{table}");
+        if let Some(weighted) = q.get("revenue_weighted").filter(|w| !w.is_null()) {
+            println!("  revenue-weighted: {weighted}");
+        }
+        if let Some(risk) = q.get("revenue_at_risk").filter(|r| !r.is_null()) {
+            println!("  revenue at risk: {risk}");
+        }
     }
 }
