@@ -256,6 +256,13 @@ pub const PAGES: &[Page] = &[
     },
     Page {
         method: "GET",
+        path: "/surveys/{name}/behaviour",
+        example: "/surveys/example/behaviour",
+        access: Access::Roles(READERS),
+        menu: None,
+    },
+    Page {
+        method: "GET",
         path: "/surveys/{name}/responses.csv",
         example: "/surveys/example/responses.csv",
         access: Access::Roles(READERS),
@@ -592,6 +599,7 @@ fn page_router() -> Router<AppState> {
         .route("/testimonials/{id}/decide", post(pages::decide_testimonial))
         .route("/cases/{id}/close", post(pages::close_case))
         .route("/surveys/{name}", get(pages::survey_report))
+        .route("/surveys/{name}/behaviour", get(pages::survey_behaviour))
         .route("/surveys/{name}/responses.csv", get(pages::survey_responses_csv))
         .route("/surveys/{name}/definition.json", get(pages::survey_definition_json))
         .route("/assets/style.css", get(pages::style))

@@ -188,6 +188,12 @@ fn an_order_brings_an_invitation_that_is_answered_once_on_a_phone_and_shows_in_t
     let width = session.page_width();
     assert!(width <= 400, "the report is {width} px wide on a 390 px screen: {}", session.wider_than(390));
 
+    // What she did afterwards: one satisfied answer, too recent for any window to have passed.
+    session.resize(1280, 1000);
+    session.find("#behaviour-link").click();
+    let behaviour = session.find("#behaviour-overall").text();
+    assert!(behaviour.contains("satisfied") && behaviour.contains("— of 0"), "{behaviour}");
+
     // A second order within the survey's interval invites nobody.
     let second = placed + Duration::days(10);
     order(dir.path(), &db, "A-2", second);

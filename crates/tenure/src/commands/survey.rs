@@ -586,28 +586,32 @@ fn headline(detail: &QuestionDetail) -> (String, String) {
 /// The behaviour report as tables: per question, each band's repurchase shares with intervals,
 /// mean probability alive and CLV; then revenue-weighted scores and revenue at risk.
 fn print_behaviour(report: &Value) {
+    let currency = report["currency"].as_str().unwrap_or_default();
     println!(
-        "As of {}; {} responses ({} without a known customer).",
-        report["as_of"], report["responses"], report["without_customer"]
+        "As of {}: {} responses ({} without a known customer).",
+        report["as_of"].as_str().unwrap_or_default(),
+        report["responses"],
+        report["without_customer"]
     );
     let Some(questions) = report["questions"].as_object() else { return };
+    let windows: Vec<String> = report["windows"]
+        .as_array()
+        .map(|w| w.iter().map(|d| format!("bought again within {d} days")).collect())
+        .unwrap_or_default();
     for (id, q) in questions {
-        let windows: Vec<String> = report["windows"]
-            .as_array()
-            .map(|w| w.iter().map(|d| format!("bought again ≤ {d} d")).collect())
-            .unwrap_or_default();
         let mut header = vec!["band".to_string(), "answers".to_string()];
-        header.extend(windows);
-        header.extend(["mean p(alive)".to_string(), "mean CLV".to_string()]);
+        header.extend(windows.iter().cloned());
+        header.extend(["mean p(alive)".to_string(), format!("mean CLV {currency}")]);
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let mut table = output::table(&header);
-        for band in q["bands"].as_array().into_iter().flatten() {
-            let mut row =
-                vec![band["band"].as_str().unwrap_or_default().to_string(), band["responses"].to_string()];
+        let mut bands: Vec<(&String, &Value)> = q["bands"].as_object().into_iter().flatten().collect();
+        bands.sort_by_key(|(_, band)| std::cmp::Reverse(band["scores"][0].as_u64()));
+        for (name, band) in bands {
+            let mut row = vec![name.clone(), band["responses"].to_string()];
             for window in band["repurchase"].as_array().into_iter().flatten() {
                 let share = window["percent"].as_f64().map_or("—".to_string(), |p| format!("{p:.1} %"));
                 let ci = window["ci95"].as_array().map_or(String::new(), |ci| {
-                    format!(" [{:.1}–{:.1}]", ci[0].as_f64().unwrap_or(0.0), ci[1].as_f64().unwrap_or(0.0))
+                    format!(" ({:.1}–{:.1})", ci[0].as_f64().unwrap_or(0.0), ci[1].as_f64().unwrap_or(0.0))
                 });
                 row.push(format!("{share}{ci} of {}", window["eligible"]));
             }
@@ -617,13 +621,23 @@ fn print_behaviour(report: &Value) {
             row.push(band["mean_clv"].as_f64().map_or("—".to_string(), |v| format!("{v:.2}")));
             table.add_row(row);
         }
-        println!("{id} ({})", q["type"].as_str().unwrap_or_default());
+        println!("\n{id} ({})", q["type"].as_str().unwrap_or_default());
         println!("{table}");
-        if let Some(weighted) = q.get("revenue_weighted").filter(|w| !w.is_null()) {
-            println!("  revenue-weighted: {weighted}");
+        let weighted = &q["revenue_weighted"];
+        if let Some(score) = weighted["score"].as_f64() {
+            println!(
+                "  Weighted by each customer's revenue in the year before answering: {score:.1} (unweighted {:.1}, \
+                 effective n {:.0}).",
+                weighted["unweighted"].as_f64().unwrap_or(f64::NAN),
+                weighted["effective_n"].as_f64().unwrap_or(f64::NAN)
+            );
         }
-        if let Some(risk) = q.get("revenue_at_risk").filter(|r| !r.is_null()) {
-            println!("  revenue at risk: {risk}");
+        let risk = &q["revenue_at_risk"];
+        if let Some(clv) = risk["clv"].as_f64() {
+            println!(
+                "  Revenue at risk: {clv:.2} {currency} of CLV from {} unhappy customers who have not bought since.",
+                risk["customers"]
+            );
         }
     }
 }
