@@ -11,12 +11,10 @@ mod common;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::Stdio;
 
 use common::{data, json, run, serve, sqlite_url, tenure};
-use webdriver::{Driver, Session, browser_paths};
+use webdriver::{Driver, Session};
 
 const EMAIL: &str = "owner@shop.example";
 const PASSWORD: &str = "the owner's password";
@@ -27,14 +25,7 @@ fn shop(dir: &tempfile::TempDir) -> String {
     run(tenure(&db)
         .args(["import", "--format", "cdnow", "--progress", "none"])
         .arg(data("cdnow/CDNOW_sample.txt")));
-    let mut add = tenure(&db)
-        .args(["user", "add", EMAIL, "--role", "admin", "--name", "Shop owner", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-    assert!(add.wait().unwrap().success());
+    common::add_admin(&db, EMAIL, PASSWORD);
     db
 }
 
@@ -45,11 +36,7 @@ fn screenshot(session: &Session, name: &str) {
 
 /// The browser, or `None` (loudly) when told to skip.
 fn browser() -> Option<(PathBuf, PathBuf)> {
-    if std::env::var("TENURE_TEST_BROWSER").as_deref() == Ok("skip") {
-        eprintln!("\n*** SKIPPED: the browser test (TENURE_TEST_BROWSER=skip) ***\n");
-        return None;
-    }
-    Some(browser_paths().unwrap_or_else(|why| panic!("{why} (or set TENURE_TEST_BROWSER=skip)")))
+    webdriver::browser_or_skip("the browser test")
 }
 
 fn sign_in(session: &Session, base: &str) {

@@ -7,8 +7,6 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -77,22 +75,6 @@ fn message_json(db: &str, id: i64) -> serde_json::Value {
     common::json(db, &["outbox", "show", &id.to_string(), "--json"])
 }
 
-/// POSTs `body` to `path` on `address`; returns the status and the body.
-fn post(address: &str, path: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
-}
-
 #[test]
 fn a_marketing_message_arrives_once_with_both_parts_and_a_one_click_link_that_unsubscribes() {
     let Some(python) = peers::python() else { return };
@@ -157,10 +139,11 @@ fn a_marketing_message_arrives_once_with_both_parts_and_a_one_click_link_that_un
     assert_eq!(message_json(&db, first)["state"], "sent");
 
     // RFC 8058: a POST with `List-Unsubscribe=One-Click`, no sign-in, no script.
-    let (status, page) = post(&server.address, path, "List-Unsubscribe=One-Click");
+    let (status, page) = common::post_form(&server.address, path, "List-Unsubscribe=One-Click");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("You are unsubscribed") && page.contains("ann@example.com"), "{page}");
-    let (status, _) = post(&server.address, "/unsubscribe/1.forged", "List-Unsubscribe=One-Click");
+    let (status, _) =
+        common::post_form(&server.address, "/unsubscribe/1.forged", "List-Unsubscribe=One-Click");
     assert_eq!(status, 404, "a forged link changes nothing");
     drop(server);
 

@@ -10,25 +10,20 @@ mod common;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use common::peers;
 use common::{run, sqlite_url, tenure};
-use webdriver::{Driver, browser_paths};
+use webdriver::Driver;
 
 const FROM: &str = "Linden Tea <shop@linden.example>";
 const EMAIL: &str = "owner@shop.example";
 const PASSWORD: &str = "the owner's password";
 
 fn browser() -> Option<(PathBuf, PathBuf)> {
-    if std::env::var("TENURE_TEST_BROWSER").as_deref() == Ok("skip") {
-        eprintln!("\n*** SKIPPED: the survey browser test (TENURE_TEST_BROWSER=skip) ***\n");
-        return None;
-    }
-    Some(browser_paths().unwrap_or_else(|why| panic!("{why} (or set TENURE_TEST_BROWSER=skip)")))
+    webdriver::browser_or_skip("the survey browser test")
 }
 
 /// Imports one order of Ann's, placed at `placed_at`.
@@ -55,17 +50,6 @@ fn dispatch(db: &str, public_url: &str, at: chrono::DateTime<Utc>) -> (i64, i64)
     (done["queued"].as_i64().unwrap(), done["skipped"].as_i64().unwrap())
 }
 
-fn add_admin(db: &str) {
-    let mut add = tenure(db)
-        .args(["user", "add", EMAIL, "--role", "admin", "--name", "Shop owner", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-    assert!(add.wait().unwrap().success());
-}
-
 /// The survey link in a received message (its plain-text part).
 fn survey_link(raw: &str) -> String {
     let start = raw.find("/s/").expect("a survey link in the message");
@@ -84,7 +68,7 @@ fn an_order_brings_an_invitation_that_is_answered_once_on_a_phone_and_shows_in_t
     let Some((driver_path, chromium)) = browser() else { return };
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_url(&dir);
-    add_admin(&db);
+    common::add_admin(&db, EMAIL, PASSWORD);
     run(tenure(&db).args([
         "survey",
         "create",
@@ -155,7 +139,8 @@ fn an_order_brings_an_invitation_that_is_answered_once_on_a_phone_and_shows_in_t
     // The same link cannot answer twice.
     session.open(&link);
     assert!(session.find("#survey-message").text().contains("answered"), "{}", session.source());
-    let again = reqwest_post(&server.address, &link, "page=1&q.overall=1");
+    let path = &link[link.find("/s/").unwrap()..];
+    let (again, _) = common::post_form(&server.address, path, "page=1&q.overall=1");
     assert_eq!(again, 409, "a second answer through the link is refused");
 
     // The answer is in the analysis…
@@ -201,21 +186,4 @@ fn an_order_brings_an_invitation_that_is_answered_once_on_a_phone_and_shows_in_t
     let outbox = common::json(&db, &["outbox", "list", "--json"]);
     let invitations = outbox.as_array().unwrap().iter().filter(|m| m["topic"] == "survey.invitation").count();
     assert_eq!(invitations, 1, "one invitation in all: {outbox}");
-}
-
-/// POSTs a form body to `url` on `address`; returns the status.
-fn reqwest_post(address: &str, url: &str, body: &str) -> u16 {
-    use std::io::Read;
-    let path = &url[url.find("/s/").unwrap()..];
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response.split(' ').nth(1).unwrap().parse().unwrap()
 }

@@ -141,6 +141,10 @@ pub(crate) async fn invitation_answer(
     extensions: Extensions,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    // Junk is turned away before it can take room in the rate limiter's table.
+    if !tenure_app::surveys::links::is_token_shaped(&token) {
+        return Ok(respond(Outcome::NotFound, String::new(), String::new(), None));
+    }
     if !state.allow_survey_post(&client_address(&extensions), &token) {
         return Ok(too_many());
     }

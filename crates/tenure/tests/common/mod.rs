@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, dead_code)] // Each test file uses its own part of this module.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -95,4 +95,32 @@ pub fn start(command: &mut Command) -> Server {
         panic!("the server did not say where it listens: {line}");
     };
     Server { child, address }
+}
+
+/// POSTs a form `body` to `path` on `address` (`127.0.0.1:PORT`); returns the status and the body.
+pub fn post_form(address: &str, path: &str, body: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+}
+
+/// Adds a dashboard admin `email` with `password` to the store at `db`.
+pub fn add_admin(db: &str, email: &str, password: &str) {
+    let mut add = tenure(db)
+        .args(["user", "add", email, "--role", "admin", "--name", "Shop owner", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    assert!(add.wait().unwrap().success());
 }

@@ -17,6 +17,18 @@ use serde_json::{Value, json};
 /// The W3C key of an element reference in WebDriver answers.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The browser's paths, or `None` (loudly) when `TENURE_TEST_BROWSER=skip` says to skip `what`.
+///
+/// # Panics
+/// When the browser is missing and no skip was asked for.
+pub fn browser_or_skip(what: &str) -> Option<(PathBuf, PathBuf)> {
+    if std::env::var("TENURE_TEST_BROWSER").as_deref() == Ok("skip") {
+        eprintln!("\n*** SKIPPED: {what} (TENURE_TEST_BROWSER=skip) ***\n");
+        return None;
+    }
+    Some(browser_paths().unwrap_or_else(|why| panic!("{why} (or set TENURE_TEST_BROWSER=skip)")))
+}
+
 /// A running chromedriver; stopped when dropped.
 pub struct Driver {
     child: Child,
