@@ -249,7 +249,7 @@ pub(crate) async fn survey_report(
         state.pool().run(move |store| analysis::report(store, &name, &filter, &scope, MIN_SAMPLE)).await?;
     let (survey, result) = (&report.survey, &report.analysis);
     let info = &survey.info;
-    let public_link = format!("/s/p/{}", info.public_token);
+    let public_link = format!("{}/s/p/{}", state.public_url(), info.public_token);
     let layout = Layout::new(&signed_in, format!("Survey: {}", info.name), "/surveys");
     let (chart, chart_title) = trend_chart(&survey.definition, result);
     let page = ReportPage {
@@ -262,7 +262,7 @@ pub(crate) async fn survey_report(
         invited: count(info.invited.max(0) as u64),
         rate: rate(info),
         embed_frame: format!(
-            "<iframe src=\"PUBLIC_URL{public_link}?embed=1\" title=\"Survey\" width=\"100%\" height=\"640\" \
+            "<iframe src=\"{public_link}?embed=1\" title=\"Survey\" width=\"100%\" height=\"640\" \
              style=\"border:0\"></iframe>"
         ),
         embed_form: embed_form(&survey.definition, &public_link),
@@ -321,7 +321,7 @@ fn embed_form(definition: &SurveyDefinition, public_link: &str) -> String {
         return String::new();
     }
     format!(
-        "<form method=\"post\" action=\"PUBLIC_URL{public_link}?embed=1\">\n  <p>{text}</p>\n{radios}  <input \
+        "<form method=\"post\" action=\"{public_link}?embed=1\">\n  <p>{text}</p>\n{radios}  <input \
          type=\"hidden\" name=\"page\" value=\"1\">\n  <button type=\"submit\">Send</button>\n</form>",
         text = escape(first.text.get(lang, lang))
     )
