@@ -301,3 +301,64 @@ tenure_store::contract_tests!(
     a_response_is_kept_page_by_page_and_taken_once,
     a_closed_survey_sends_nothing_more,
 );
+
+/// On PostgreSQL, two processes queuing the two invitations of one customer at the same moment
+/// take turns on the customer's lock: exactly one is queued, the other skipped for the interval.
+#[test]
+fn concurrent_dispatches_on_postgres_invite_a_customer_once_within_the_interval() {
+    let Some(database) = tenure_store::testing::postgres_database() else { return };
+    let mut store = tenure_store::open(&database.url, now()).unwrap();
+    store.migrate(now()).unwrap();
+    let id = survey(store.as_mut(), "nps", SurveySettings { reminders: 0, ..SurveySettings::default() });
+    let customers: Vec<CustomerId> =
+        (0..40).map(|n| order(store.as_mut(), &format!("c{n}"), &format!("o-{n}"), now(), "Tea")).collect();
+    let invitations: Vec<NewInvitation> = customers
+        .iter()
+        .flat_map(|c| {
+            ["a", "b"].map(|side| NewInvitation {
+                customer_id: *c,
+                cause: format!("send:{side}:{}", c.0),
+                order_id: None,
+                due_at: now(),
+            })
+        })
+        .collect();
+    store.invite(id, &invitations, now()).unwrap();
+    let due = store.due_invitations(now(), 1000).unwrap();
+    assert_eq!(due.len(), 80);
+    // Each process takes one of every customer's two invitations (the earlier one, or the later
+    // one), customer by customer, side by side.
+    let mut by_id = due.clone();
+    by_id.sort_by_key(|d| d.id);
+    let mut halves: Vec<Vec<DueInvitation>> = vec![Vec::new(), Vec::new()];
+    for d in by_id {
+        let side = usize::from(halves[0].iter().any(|a| a.customer_id == d.customer_id));
+        halves[side].push(d);
+    }
+    assert_eq!((halves[0].len(), halves[1].len()), (40, 40));
+    let handles: Vec<_> = halves
+        .into_iter()
+        .map(|mine| {
+            let url = database.url.clone();
+            std::thread::spawn(move || {
+                let mut store = tenure_store::open(&url, now()).unwrap();
+                for due in mine {
+                    let send = mail(&due);
+                    store.queue_invitations(&[(due, send)], now()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let queued: Vec<_> = store
+        .messages(&OutboxQuery { limit: 1000, ..Default::default() })
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.topic == "survey.invitation")
+        .collect();
+    let customers_mailed: std::collections::HashSet<_> = queued.iter().map(|m| m.customer_id).collect();
+    assert_eq!(queued.len(), 40, "one invitation per customer, however the two processes interleaved");
+    assert_eq!(customers_mailed.len(), 40);
+}
