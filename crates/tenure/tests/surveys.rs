@@ -26,6 +26,12 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     webdriver::browser_or_skip("the survey browser test")
 }
 
+/// Saves a screenshot to `target/screenshots/NAME.png` for review.
+fn screenshot(session: &webdriver::Session, name: &str) {
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    session.screenshot(&folder.join(format!("{name}.png")));
+}
+
 /// Imports one order of Ann's, placed at `placed_at`.
 fn order(dir: &Path, db: &str, id: &str, placed_at: chrono::DateTime<Utc>) {
     let csv = dir.join(format!("{id}.csv"));
@@ -130,6 +136,7 @@ fn an_order_brings_an_invitation_that_is_answered_once_on_a_phone_and_shows_in_t
     assert_eq!(session.find("h1").text(), "How was your order?");
     let width = session.page_width();
     assert!(width <= 400, "the survey is {width} px wide on a 390 px screen: {}", session.wider_than(390));
+    screenshot(&session, "survey-phone");
     session.find("input[name='q.overall'][value='4']").click();
     session.find("input[name='q.delivery'][value='5']").click();
     session.find("textarea[name='q.improve']").type_text("Gift wrapping, please");
@@ -169,6 +176,7 @@ fn an_order_brings_an_invitation_that_is_answered_once_on_a_phone_and_shows_in_t
     session.open(&format!("{base}/surveys/after-purchase"));
     assert_eq!(session.find("#survey-responses").text(), "1");
     assert!(session.find("#q-overall").text().contains("100.0 % satisfied"), "{}", session.source());
+    screenshot(&session, "survey-report");
     session.resize(390, 844);
     let width = session.page_width();
     assert!(width <= 400, "the report is {width} px wide on a 390 px screen: {}", session.wider_than(390));

@@ -364,6 +364,19 @@ fn question_line(definition: &SurveyDefinition, id: &str, stats: &QuestionStats)
         warning: stats.warning.clone().unwrap_or_default(),
         bar: Vec::new(),
     };
+    if stats.n == 0 {
+        line.kind = match stats.detail {
+            QuestionDetail::Csat { .. } => "CSAT",
+            QuestionDetail::Nps { .. } => "NPS",
+            QuestionDetail::Ces { .. } => "CES",
+            QuestionDetail::Likert { .. } => "Likert",
+            QuestionDetail::Pair { .. } => "expected vs experienced",
+            QuestionDetail::Single { .. } | QuestionDetail::Multi { .. } => "choice",
+            QuestionDetail::Text {} => "text",
+        };
+        line.result = "no answers yet".to_string();
+        return line;
+    }
     match &stats.detail {
         QuestionDetail::Csat { csat_percent, mean, ci95 } => {
             line.kind = "CSAT";
