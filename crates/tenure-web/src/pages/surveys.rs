@@ -357,7 +357,7 @@ fn question_line(definition: &SurveyDefinition, id: &str, stats: &QuestionStats)
     let mut line = QuestionLine {
         id: id.to_string(),
         text: question_text(definition, id),
-        kind: "",
+        kind: kind_name(&stats.detail),
         n: count(stats.n),
         result: String::new(),
         interval: String::new(),
@@ -365,21 +365,11 @@ fn question_line(definition: &SurveyDefinition, id: &str, stats: &QuestionStats)
         bar: Vec::new(),
     };
     if stats.n == 0 {
-        line.kind = match stats.detail {
-            QuestionDetail::Csat { .. } => "CSAT",
-            QuestionDetail::Nps { .. } => "NPS",
-            QuestionDetail::Ces { .. } => "CES",
-            QuestionDetail::Likert { .. } => "Likert",
-            QuestionDetail::Pair { .. } => "expected vs experienced",
-            QuestionDetail::Single { .. } | QuestionDetail::Multi { .. } => "choice",
-            QuestionDetail::Text {} => "text",
-        };
         line.result = "no answers yet".to_string();
         return line;
     }
     match &stats.detail {
         QuestionDetail::Csat { csat_percent, mean, ci95 } => {
-            line.kind = "CSAT";
             line.result = format!("{} satisfied · mean {}", pct(*csat_percent), decimal(*mean, 2));
             line.interval = interval(*ci95, " %");
             if let Some(p) = csat_percent {
@@ -390,7 +380,6 @@ fn question_line(definition: &SurveyDefinition, id: &str, stats: &QuestionStats)
             }
         }
         QuestionDetail::Nps { nps, promoters, passives, detractors, ci95 } => {
-            line.kind = "NPS";
             line.result = format!("NPS {}", decimal(*nps, 1));
             line.interval = interval(*ci95, "");
             if let (Some(p), Some(m), Some(d)) = (promoters, passives, detractors) {
@@ -402,11 +391,9 @@ fn question_line(definition: &SurveyDefinition, id: &str, stats: &QuestionStats)
             }
         }
         QuestionDetail::Ces { mean, percent_agree } => {
-            line.kind = "CES";
             line.result = format!("mean {} · {} found it easy", decimal(*mean, 2), pct(*percent_agree));
         }
         QuestionDetail::Likert { mean, top2_box, bottom2_box, .. } => {
-            line.kind = "Likert";
             line.result = format!(
                 "mean {} · top-2 {} · bottom-2 {}",
                 decimal(*mean, 2),
@@ -415,7 +402,6 @@ fn question_line(definition: &SurveyDefinition, id: &str, stats: &QuestionStats)
             );
         }
         QuestionDetail::Pair { expectation_mean, perception_mean, gap } => {
-            line.kind = "expected vs experienced";
             line.result = format!(
                 "gap {} (expected {}, experienced {})",
                 decimal(*gap, 2),
@@ -424,7 +410,6 @@ fn question_line(definition: &SurveyDefinition, id: &str, stats: &QuestionStats)
             );
         }
         QuestionDetail::Single { options } | QuestionDetail::Multi { options } => {
-            line.kind = "choice";
             line.result = options
                 .iter()
                 .map(|(option, c)| format!("{option}: {} ({})", c.count, pct(c.percent)))
@@ -432,11 +417,23 @@ fn question_line(definition: &SurveyDefinition, id: &str, stats: &QuestionStats)
                 .join(" · ");
         }
         QuestionDetail::Text {} => {
-            line.kind = "text";
             line.result = "free text".to_string();
         }
     }
     line
+}
+
+/// What a question asks, in a word.
+fn kind_name(detail: &QuestionDetail) -> &'static str {
+    match detail {
+        QuestionDetail::Csat { .. } => "CSAT",
+        QuestionDetail::Nps { .. } => "NPS",
+        QuestionDetail::Ces { .. } => "CES",
+        QuestionDetail::Likert { .. } => "Likert",
+        QuestionDetail::Pair { .. } => "expected vs experienced",
+        QuestionDetail::Single { .. } | QuestionDetail::Multi { .. } => "choice",
+        QuestionDetail::Text {} => "text",
+    }
 }
 
 fn dimension_lines(result: &Analysis) -> Vec<DimensionLine> {
