@@ -204,3 +204,33 @@ fn every_kind_of_invalid_answer_is_a_422_naming_its_question_and_stores_nothing(
     assert_eq!(status, StatusCode::OK);
     assert_eq!(submitted(store.as_mut()), 1);
 }
+
+#[test]
+fn a_shops_plain_embedded_form_is_taken_with_its_embed_stamp_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let token = survey(&url);
+    let mut store = tenure_store::open(&url, chrono::Utc::now()).unwrap();
+    let key = tenure_app::outbox::links::link_key(store.as_mut()).unwrap();
+    let stamp = tenure_app::surveys::answering::embed_stamp(&key, &token);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let state = AppState::new(StorePool::open(&url, 2, chrono::Utc::now()).unwrap(), ShopTimeZone::UTC);
+    let post = |path: &str, body: String| {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        runtime.block_on(send(&state, request)).0
+    };
+    // What the report page's snippet posts: page, stamp, an empty honeypot, the first question.
+    let form = |stamp: &str| format!("page=1&stamp={}&website=&q.overall=5", common::encode(stamp));
+    assert_eq!(
+        post(&format!("/s/p/{token}"), form(&stamp)),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not framed: refused"
+    );
+    assert_eq!(post(&format!("/s/p/{token}?embed=1"), form("embed.00")), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(submitted(store.as_mut()), 0);
+    assert_eq!(post(&format!("/s/p/{token}?embed=1"), form(&stamp)), StatusCode::OK);
+    assert_eq!(submitted(store.as_mut()), 1);
+}

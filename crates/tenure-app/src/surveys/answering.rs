@@ -139,7 +139,9 @@ pub fn answer(
         Err(outcome) => return Ok(outcome),
     };
     let key = link_key(store)?;
-    if let Some(refusal) = bot_check(&key, fields, respondent.survey.settings.min_fill_seconds, now) {
+    let embed =
+        (respondent.channel == ResponseChannel::Embed).then_some(respondent.survey.public_token.as_str());
+    if let Some(refusal) = bot_check(&key, fields, respondent.survey.settings.min_fill_seconds, embed, now) {
         return Ok(Outcome::Refused(refusal));
     }
     let (definition, version) = version_of(store, &respondent)?;
@@ -422,16 +424,41 @@ pub fn stamp(key: &[u8], now: Timestamp) -> String {
     format!("{seconds}.{mac}")
 }
 
+fn embed_mac(key: &[u8], public_token: &str) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(b"survey-embed:");
+    mac.update(public_token.as_bytes());
+    mac
+}
+
+/// The stamp of a plain HTML form a shop pastes into its own page (`embed.{hex HMAC}` of the
+/// survey's public token): it has no time, so the minimum fill time cannot apply to it; the
+/// honeypot and the rate limits do.
+pub fn embed_stamp(key: &[u8], public_token: &str) -> String {
+    let mac: String =
+        embed_mac(key, public_token).finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("embed.{mac}")
+}
+
 /// Why a form is taken for a bot's, or `None` when it passes: the honeypot is empty, and the
-/// page was served (by us: the stamp verifies) at least `min_fill_seconds` ago.
+/// page was served (by us: the stamp verifies) at least `min_fill_seconds` ago — or, for a form
+/// embedded in a shop's page (`embed` names the survey's public token), it carries that survey's
+/// embed stamp.
 pub fn bot_check(
     key: &[u8],
     fields: &[(String, String)],
     min_fill_seconds: i64,
+    embed: Option<&str>,
     now: Timestamp,
 ) -> Option<&'static str> {
     if field(fields, HONEYPOT_FIELD).is_some_and(|v| !v.is_empty()) {
         return Some("the form was filled in by a program");
+    }
+    if let (Some(token), Some(mac)) =
+        (embed, field(fields, STAMP_FIELD).and_then(|s| s.strip_prefix("embed.")))
+    {
+        let valid = hex_bytes(mac).is_some_and(|mac| embed_mac(key, token).verify_slice(&mac).is_ok());
+        return (!valid).then_some("the form is incomplete: please open the survey again");
     }
     let Some((seconds, mac)) = field(fields, STAMP_FIELD).and_then(|s| s.split_once('.')) else {
         return Some("the form is incomplete: please open the survey again");
@@ -474,13 +501,29 @@ mod tests {
         let served = chrono::Utc.with_ymd_and_hms(2026, 5, 1, 10, 0, 0).unwrap();
         let good = stamp(&key, served);
         let later = served + chrono::Duration::seconds(5);
-        assert_eq!(bot_check(&key, &fields(&[("stamp", &good), ("website", "")]), 3, later), None);
-        assert!(bot_check(&key, &fields(&[("stamp", &good), ("website", "spam")]), 3, later).is_some());
-        assert!(bot_check(&key, &fields(&[("stamp", &good)]), 10, later).is_some(), "too fast");
-        assert!(bot_check(&key, &fields(&[]), 0, later).is_some(), "no stamp");
+        assert_eq!(bot_check(&key, &fields(&[("stamp", &good), ("website", "")]), 3, None, later), None);
+        assert!(bot_check(&key, &fields(&[("stamp", &good), ("website", "spam")]), 3, None, later).is_some());
+        assert!(bot_check(&key, &fields(&[("stamp", &good)]), 10, None, later).is_some(), "too fast");
+        assert!(bot_check(&key, &fields(&[]), 0, None, later).is_some(), "no stamp");
         let forged = format!("{}.{}", served.timestamp() - 100, good.split_once('.').unwrap().1);
-        assert!(bot_check(&key, &fields(&[("stamp", &forged)]), 3, later).is_some(), "a stamp moved back");
-        assert!(bot_check(&[4u8; 32], &fields(&[("stamp", &good)]), 3, later).is_some(), "another key");
-        assert!(bot_check(&key, &fields(&[("stamp", "1.zz")]), 0, later).is_some());
+        assert!(
+            bot_check(&key, &fields(&[("stamp", &forged)]), 3, None, later).is_some(),
+            "a stamp moved back"
+        );
+        assert!(bot_check(&[4u8; 32], &fields(&[("stamp", &good)]), 3, None, later).is_some(), "another key");
+        assert!(bot_check(&key, &fields(&[("stamp", "1.zz")]), 0, None, later).is_some());
+        // A shop's embedded form: its survey's embed stamp, no fill time; not another survey's.
+        let embedded = embed_stamp(&key, "survey-a");
+        assert_eq!(bot_check(&key, &fields(&[("stamp", &embedded)]), 60, Some("survey-a"), served), None);
+        assert!(bot_check(&key, &fields(&[("stamp", &embedded)]), 60, Some("survey-b"), served).is_some());
+        assert!(
+            bot_check(&key, &fields(&[("stamp", &embedded)]), 0, None, served).is_some(),
+            "not on the page"
+        );
+        let spam = [("stamp", embedded.as_str()), ("website", "x")];
+        assert!(
+            bot_check(&key, &fields(&spam), 0, Some("survey-a"), served).is_some(),
+            "the honeypot still counts"
+        );
     }
 }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tenure_app::AppError;
 use tenure_app::reports::ReportScope;
-use tenure_app::surveys::{self, analysis};
+use tenure_app::surveys::{self, analysis, answering};
 use tenure_store::{StoreError, SurveyInfo, SurveyKey};
 use tenure_surveys::analysis::{QuestionDetail, QuestionStats};
 use tenure_surveys::{Analysis, SurveyDefinition};
@@ -245,8 +245,15 @@ pub(crate) async fn survey_report(
     let filter = query.filter()?;
     let scope = ReportScope { time_zone: state.time_zone(), ..ReportScope::default() };
     let shown = query.clone();
-    let report =
-        state.pool().run(move |store| analysis::report(store, &name, &filter, &scope, MIN_SAMPLE)).await?;
+    let (report, embed_stamp) = state
+        .pool()
+        .run(move |store| {
+            let report = analysis::report(store, &name, &filter, &scope, MIN_SAMPLE)?;
+            let key = tenure_app::outbox::links::link_key(store)?;
+            let stamp = answering::embed_stamp(&key, &report.survey.info.public_token);
+            Ok((report, stamp))
+        })
+        .await?;
     let (survey, result) = (&report.survey, &report.analysis);
     let info = &survey.info;
     let public_link = format!("{}/s/p/{}", state.public_url(), info.public_token);
@@ -265,7 +272,7 @@ pub(crate) async fn survey_report(
             "<iframe src=\"{public_link}?embed=1\" title=\"Survey\" width=\"100%\" height=\"640\" \
              style=\"border:0\"></iframe>"
         ),
-        embed_form: embed_form(&survey.definition, &public_link),
+        embed_form: embed_form(&survey.definition, &public_link, &embed_stamp),
         public_link,
         questions: question_lines(&survey.definition, result),
         dimensions: dimension_lines(result),
@@ -303,7 +310,7 @@ pub(crate) async fn survey_report(
 
 /// A plain HTML form a shop can paste into its own page: the survey's first question (a single
 /// scale), posting to the public link. Only for a first question that stands alone.
-fn embed_form(definition: &SurveyDefinition, public_link: &str) -> String {
+fn embed_form(definition: &SurveyDefinition, public_link: &str, stamp: &str) -> String {
     let lang = &definition.default_language;
     let Some(first) = definition.questions.first() else { return String::new() };
     let radios: String = first
@@ -322,7 +329,9 @@ fn embed_form(definition: &SurveyDefinition, public_link: &str) -> String {
     }
     format!(
         "<form method=\"post\" action=\"{public_link}?embed=1\">\n  <p>{text}</p>\n{radios}  <input \
-         type=\"hidden\" name=\"page\" value=\"1\">\n  <button type=\"submit\">Send</button>\n</form>",
+         type=\"hidden\" name=\"page\" value=\"1\">\n  <input type=\"hidden\" name=\"stamp\" value=\"{stamp}\">\n  \
+         <div style=\"display:none\"><input name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n  \
+         <button type=\"submit\">Send</button>\n</form>",
         text = escape(first.text.get(lang, lang))
     )
 }
