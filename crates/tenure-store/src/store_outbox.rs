@@ -191,6 +191,11 @@ impl<B: Backend> OutboxStore for Engine<B> {
     }
 
     fn setting_or_insert(&mut self, name: &str, make: &dyn Fn() -> String) -> Result<String, StoreError> {
+        // Settings are written once and read on every signed link: a read first, so the common
+        // case takes no write lock (on SQLite, writers queue).
+        if let Some(value) = suppressions::setting(&mut self.checked_read()?, name)? {
+            return Ok(value);
+        }
         self.write(|tx| suppressions::setting_or_insert(tx, name, make))
     }
 

@@ -31,8 +31,11 @@ pub trait SurveyStore {
     ) -> Result<(), StoreError>;
     /// Every survey, by name.
     fn surveys(&mut self) -> Result<Vec<SurveyInfo>, StoreError>;
-    /// One survey.
+    /// One survey, with its invitation and response counts.
     fn survey(&mut self, key: SurveyKey<'_>) -> Result<SurveyInfo, StoreError>;
+    /// One survey without counting its invitations and responses (`invited` and `responses` are
+    /// 0): for paths that run on every answer.
+    fn survey_uncounted(&mut self, key: SurveyKey<'_>) -> Result<SurveyInfo, StoreError>;
     /// The definition (JSON) of one version.
     fn survey_definition(&mut self, survey_id: i64, version: i64) -> Result<String, StoreError>;
     /// Writes invitations (a cause used before writes nothing); returns how many were written.
@@ -146,7 +149,11 @@ impl<B: Backend> SurveyStore for Engine<B> {
     }
 
     fn survey(&mut self, key: SurveyKey<'_>) -> Result<SurveyInfo, StoreError> {
-        surveys::find(&mut self.checked_read()?, key)
+        surveys::find(&mut self.checked_read()?, key, true)
+    }
+
+    fn survey_uncounted(&mut self, key: SurveyKey<'_>) -> Result<SurveyInfo, StoreError> {
+        surveys::find(&mut self.checked_read()?, key, false)
     }
 
     fn survey_definition(&mut self, survey_id: i64, version: i64) -> Result<String, StoreError> {

@@ -60,6 +60,13 @@ pub(crate) fn reason(conn: &mut dyn Conn, email: &str) -> Result<Option<Suppress
 
 /// The setting `name`; when none is stored yet, stores `make()` first. Concurrent first calls
 /// agree: the value that was stored first is the one every caller gets.
+/// A setting's value, if it was ever written.
+pub(crate) fn setting(conn: &mut dyn Conn, name: &str) -> Result<Option<String>, StoreError> {
+    conn.query_opt("SELECT value FROM settings WHERE name = $1", &[Value::from(name)])?
+        .map(|row| row.text(0))
+        .transpose()
+}
+
 pub(crate) fn setting_or_insert(
     conn: &mut dyn Conn,
     name: &str,

@@ -32,6 +32,12 @@ const SURVEY_COLUMNS: &str = "s.id, s.name, s.version, s.state, s.public_token, 
      (SELECT COUNT(*) FROM survey_invitations i WHERE i.survey_id = s.id AND i.state IN ('queued', 'answered')), \
      (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id AND r.submitted_at IS NOT NULL)";
 
+/// [`SURVEY_COLUMNS`] without the counts (0 in their place): what answering a survey reads on
+/// every request, where counting a million responses each time would be the whole cost.
+const SURVEY_COLUMNS_UNCOUNTED: &str = "s.id, s.name, s.version, s.state, s.public_token, s.interval_days, \
+     s.link_days, s.reminders, s.reminder_gap_days, s.min_fill_seconds, s.frame_ancestors, s.purchase_trigger, \
+     s.trigger_since, s.created_at, s.updated_at, 0, 0";
+
 const RESPONSE_COLUMNS: &str = "r.id, r.survey_id, r.version, r.customer_id, r.channel, r.language, r.answers, r.next_page, r.started_at, \
      r.submitted_at";
 
@@ -171,15 +177,17 @@ pub(crate) fn list(conn: &mut dyn Conn) -> Result<Vec<SurveyInfo>, StoreError> {
         .collect()
 }
 
-/// One survey, by name or by the token of its public link.
-pub(crate) fn find(conn: &mut dyn Conn, by: SurveyKey<'_>) -> Result<SurveyInfo, StoreError> {
+/// One survey, by name or by the token of its public link; `counted`: with its invitation and
+/// response counts (else 0).
+pub(crate) fn find(conn: &mut dyn Conn, by: SurveyKey<'_>, counted: bool) -> Result<SurveyInfo, StoreError> {
+    let columns = if counted { SURVEY_COLUMNS } else { SURVEY_COLUMNS_UNCOUNTED };
     let (column, value, what) = match by {
         SurveyKey::Id(id) => ("s.id", Value::Int(id), format!("survey {id}")),
         SurveyKey::Name(name) => ("s.name", Value::from(name), format!("survey `{name}`")),
         SurveyKey::PublicToken(token) => ("s.public_token", Value::from(token), "survey link".to_string()),
     };
     let row = conn
-        .query_opt(&format!("SELECT {SURVEY_COLUMNS} FROM surveys s WHERE {column} = $1"), &[value])?
+        .query_opt(&format!("SELECT {columns} FROM surveys s WHERE {column} = $1"), &[value])?
         .ok_or(StoreError::NotFound(what))?;
     survey_from_row(&row)
 }

@@ -111,6 +111,12 @@ fn editing_a_survey_makes_a_version_and_keeps_the_old_one(store: &mut dyn Store)
     assert_eq!(store.survey_definition(id, 2).unwrap(), r#"{"v":2}"#);
     assert_eq!(store.survey(SurveyKey::PublicToken("pub-csat")).unwrap().id, id);
     assert!(matches!(store.survey(SurveyKey::Name("nope")), Err(StoreError::NotFound(_))));
+    let uncounted = store.survey_uncounted(SurveyKey::Name("csat")).unwrap();
+    assert_eq!((uncounted.invited, uncounted.responses), (0, 0));
+    assert_eq!(
+        tenure_store::SurveyInfo { invited: info.invited, responses: info.responses, ..uncounted },
+        info
+    );
 }
 
 fn a_purchase_trigger_invites_once_per_later_order_after_its_delay(store: &mut dyn Store) {

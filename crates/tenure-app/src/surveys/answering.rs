@@ -251,7 +251,7 @@ pub fn record(
     if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(AppError::Invalid("`key`: 1 to 200 visible ASCII characters".into()));
     }
-    let survey = store.survey(SurveyKey::Name(name))?;
+    let survey = store.survey_uncounted(SurveyKey::Name(name))?;
     if survey.state != SurveyState::Live {
         return Err(AppError::Store(StoreError::Conflict(format!("survey `{name}` is closed"))));
     }
@@ -322,7 +322,7 @@ fn resolve(
             invitation_respondent(store, link, now)
         }
         Visit::Public { survey, visitor, embedded } => {
-            let info = match store.survey(SurveyKey::PublicToken(survey)) {
+            let info = match store.survey_uncounted(SurveyKey::PublicToken(survey)) {
                 Ok(info) => info,
                 Err(StoreError::NotFound(_)) => return Ok(Err(Outcome::NotFound)),
                 Err(other) => return Err(other.into()),
@@ -349,7 +349,7 @@ fn invitation_respondent(
     if link.answered {
         return Ok(Err(Outcome::Answered));
     }
-    let info = store.survey(SurveyKey::Id(link.survey_id))?;
+    let info = store.survey_uncounted(SurveyKey::Id(link.survey_id))?;
     if info.state != SurveyState::Live || link.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(Outcome::Expired));
     }

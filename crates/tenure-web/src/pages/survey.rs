@@ -253,7 +253,7 @@ fn is_visitor_key(key: &str) -> bool {
 /// The origins a survey may be framed by (`None` for an unknown survey).
 fn frame_ancestors_of(store: &mut dyn tenure_store::Store, token: &str) -> Option<String> {
     store
-        .survey(tenure_store::SurveyKey::PublicToken(token))
+        .survey_uncounted(tenure_store::SurveyKey::PublicToken(token))
         .ok()
         .map(|info| info.settings.frame_ancestors)
         .filter(|origins| !origins.trim().is_empty())
