@@ -1,6 +1,8 @@
 //! Survey answers for `tenure demo`: the bundled CDNOW shop has purchases but no surveys, so the
 //! demo adds two (a post-purchase CSAT and a relationship NPS) with simulated answers from a
-//! sample of its customers, each given a week after the customer's first purchase.
+//! sample of its customers, each given a week after the customer's first purchase — and, to show
+//! the loop closed, a testimonial survey, alert rules, and a few recent answers that open cases
+//! and leave testimonials to approve.
 //!
 //! Simulated, and said so wherever the demo shows them: a customer who bought again within 90 days
 //! of answering is more likely to have answered well, as surveys of real shops find, so the
@@ -102,7 +104,70 @@ pub fn add_demo_surveys(
         })
         .collect();
     store.save_survey_responses(&writes)?;
-    Ok(DemoSurveys { surveys: 2, responses: writes.len() })
+    let recent = close_the_loop(store, &respondents, now)?;
+    Ok(DemoSurveys { surveys: 3, responses: writes.len() + recent })
+}
+
+/// The loop closed on a few recent answers: a testimonial survey promoters are invited to, alert
+/// rules that open cases for detractors and bitter comments, and recent answers that trip them
+/// (through the same path as answers sent to the API). Returns how many answers it added.
+fn close_the_loop(
+    store: &mut dyn Store,
+    respondents: &[Respondent],
+    now: Timestamp,
+) -> Result<usize, AppError> {
+    use super::alerts;
+    use super::answering::{ResponseInput, record};
+    use tenure_store::{AlertKind, NewAlertRule};
+
+    let settings = SurveySettings { min_fill_seconds: 0, ..SurveySettings::default() };
+    let testimonial =
+        super::create(store, "testimonial", &Template::Testimonial.definition(), settings, now)?;
+    let rule = |kind, invite: Option<i64>| NewAlertRule {
+        kind,
+        question: None,
+        threshold: None,
+        notify_email: None,
+        notify_webhook: false,
+        open_case: invite.is_none(),
+        case_owner: invite.is_none().then(|| "admin@demo.example".to_string()),
+        case_due_days: 2,
+        invite_survey: invite,
+    };
+    alerts::add_rule(store, "relationship-nps", &rule(AlertKind::Detractor, None), now)?;
+    alerts::add_rule(store, "relationship-nps", &rule(AlertKind::Promoter, Some(testimonial.info.id)), now)?;
+    alerts::add_rule(store, "after-purchase", &rule(AlertKind::NegativeComment, None), now)?;
+    let recent: [(&str, Value); 7] = [
+        (
+            "relationship-nps",
+            json!({"nps": 2, "reason": "Two orders arrived broken and nobody answered my e-mails."}),
+        ),
+        ("relationship-nps", json!({"nps": 5, "reason": "Prices went up and delivery got slower."})),
+        ("relationship-nps", json!({"nps": 10, "reason": "The best selection of jazz anywhere."})),
+        (
+            "after-purchase",
+            json!({"overall": 2, "delivery": 1, "improve": "The parcel was lost and I had to order again."}),
+        ),
+        (
+            "testimonial",
+            json!({"testimonial": "I found records here I had looked for for years, and they arrived in two days.", "publish": "first_name"}),
+        ),
+        (
+            "testimonial",
+            json!({"testimonial": "Friendly people who know their music.", "publish": "anonymous"}),
+        ),
+        ("testimonial", json!({"testimonial": "Great shop, but please keep this private.", "publish": "no"})),
+    ];
+    let count = recent.len();
+    for (n, ((survey, answers), respondent)) in recent.into_iter().zip(respondents.iter().rev()).enumerate() {
+        let input = ResponseInput {
+            key: format!("demo-recent-{n}"),
+            customer_id: Some(respondent.customer.0),
+            answers,
+        };
+        record(store, survey, &input, "http://127.0.0.1:8080", now)?;
+    }
+    Ok(count)
 }
 
 /// Every `SAMPLE_EVERY`-th customer, answering a week after their first purchase.

@@ -128,8 +128,9 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
                 .context("adding the demo's surveys")?;
         if added.surveys > 0 {
             println!(
-                "Surveys: after-purchase and relationship-nps, with {} simulated answers (Surveys page; \
-                 tenure survey analyze after-purchase).",
+                "Surveys: after-purchase, relationship-nps and testimonial, with {} simulated answers, \
+                 open cases and testimonials to approve (Surveys and Cases pages; tenure survey analyze \
+                 after-purchase).",
                 output::count(added.responses as u64)
             );
         }
