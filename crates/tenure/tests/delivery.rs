@@ -81,25 +81,7 @@ fn a_marketing_message_arrives_once_with_both_parts_and_a_one_click_link_that_un
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_url(&dir);
     import_customers(dir.path(), &db);
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
-    let sink = peers::smtp_sink(&python, &inbox, 0);
-    let smtp_url = format!("smtp://127.0.0.1:{}", sink.port);
-    let server = common::start(
-        tenure(&db)
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--log",
-                "off",
-                "--smtp-url",
-                &smtp_url,
-                "--mail-from",
-                FROM,
-            ])
-            .stderr(Stdio::null()),
-    );
+    let (sink, server, inbox) = peers::server_mailing_to_a_sink(&python, &db, dir.path(), FROM);
     let public_url = server.base();
     let customers = common::json(&db, &["customers", "list", "--json"]);
     let ann = customers.as_array().unwrap().iter().find(|c| c["email"] == "ann@example.com").unwrap()["id"]
@@ -148,6 +130,7 @@ fn a_marketing_message_arrives_once_with_both_parts_and_a_one_click_link_that_un
     drop(server);
 
     let second = send("Last days of the spring sale");
+    let smtp_url = format!("smtp://127.0.0.1:{}", sink.port);
     let drained = worker(&db, &smtp_url, true).stderr(Stdio::null()).spawn().unwrap();
     wait_ok(drained);
     let skipped = message_json(&db, second);

@@ -11,7 +11,6 @@ mod common;
 mod webdriver;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use common::peers;
@@ -90,25 +89,7 @@ fn an_order_brings_an_invitation_that_is_answered_once_on_a_phone_and_shows_in_t
     ]));
     run(tenure(&db).args(["survey", "trigger", "after-purchase", "--after-purchase-days", "7"]));
 
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
-    let sink = peers::smtp_sink(&python, &inbox, 0);
-    let smtp_url = format!("smtp://127.0.0.1:{}", sink.port);
-    let server = common::start(
-        tenure(&db)
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--log",
-                "off",
-                "--smtp-url",
-                &smtp_url,
-                "--mail-from",
-                FROM,
-            ])
-            .stderr(Stdio::null()),
-    );
+    let (sink, server, inbox) = peers::server_mailing_to_a_sink(&python, &db, dir.path(), FROM);
     let base = server.base();
 
     let placed = Utc::now() + Duration::minutes(1);

@@ -242,3 +242,33 @@ pub fn recorded(out: &Path) -> Vec<serde_json::Value> {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
 }
+
+/// A mail sink writing to `DIR/inbox`, and `tenure serve` on `db` delivering to it as `from`:
+/// (the sink, the server, the inbox folder).
+pub fn server_mailing_to_a_sink(
+    python: &Path,
+    db: &str,
+    dir: &Path,
+    from: &str,
+) -> (Peer, super::Server, PathBuf) {
+    let inbox = dir.join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let sink = smtp_sink(python, &inbox, 0);
+    let smtp_url = format!("smtp://127.0.0.1:{}", sink.port);
+    let server = super::start(
+        super::tenure(db)
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--log",
+                "off",
+                "--smtp-url",
+                &smtp_url,
+                "--mail-from",
+                from,
+            ])
+            .stderr(Stdio::null()),
+    );
+    (sink, server, inbox)
+}
