@@ -1,44 +1,12 @@
 //! The Student t distribution's two-sided tail probability, through the regularized incomplete
 //! beta function — for the paired t-test's p-value.
 //!
-//! Written here instead of depending on statrs: it is three small functions (ln Γ by Stirling's
-//! series, the incomplete beta by its continued fraction, the t tail from that), the workspace
-//! already writes its own special functions (tenure-models' `special.rs`, which this crate may not
-//! depend on), and the values are tested against SciPy's below.
+//! Written here instead of depending on statrs: two small functions (the incomplete beta by its
+//! continued fraction, the t tail from that) over tenure-models' ln Γ, tested against SciPy's
+//! values below.
 
-/// Arguments at or above this go straight to Stirling's series; smaller ones are shifted up.
-const STIRLING_FROM: f64 = 10.0;
-
-/// ln Γ(x) for x > 0 (NaN otherwise). Stirling's series to the x⁻¹³ term (Abramowitz & Stegun
-/// 6.1.40) after raising x to at least 10 with Γ(x + 1) = x Γ(x); absolute error about
-/// 1e-15 · max(1, |ln Γ(x)|).
-pub fn ln_gamma(x: f64) -> f64 {
-    if x.is_nan() || x <= 0.0 {
-        return f64::NAN;
-    }
-    if x.is_infinite() {
-        return x;
-    }
-    let (mut z, mut product) = (x, 1.0_f64);
-    while z < STIRLING_FROM {
-        product *= z;
-        z += 1.0;
-    }
-    // B₂ₖ / (2k (2k − 1)) for k = 1..7.
-    const C: [f64; 7] = [
-        1.0 / 12.0,
-        -1.0 / 360.0,
-        1.0 / 1260.0,
-        -1.0 / 1680.0,
-        1.0 / 1188.0,
-        -691.0 / 360_360.0,
-        1.0 / 156.0,
-    ];
-    let w = 1.0 / (z * z);
-    let series = C.iter().rev().fold(0.0, |acc, c| acc * w + c) / z;
-    const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
-    (z - 0.5) * z.ln() - z + HALF_LN_2PI + series - product.ln()
-}
+/// ln Γ(x) for x > 0 (NaN otherwise): the models' own, one implementation in the workspace.
+pub use tenure_models::special::ln_gamma;
 
 /// The regularized incomplete beta function I_x(a, b) for a, b > 0 and 0 ≤ x ≤ 1.
 ///
