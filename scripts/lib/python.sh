@@ -1,6 +1,7 @@
-# Installs the Python test peers' packages (aiosmtpd, standardwebhooks) in a venv at
+# Installs the Python test peers' packages (aiosmtpd, standardwebhooks, icalendar) in a venv at
 # target/py-peers and exports TENURE_TEST_PYTHON (that venv's python), which the SMTP and
-# outgoing-webhook tests use to run crates/tenure/tests/peers/*.py.
+# outgoing-webhook tests use to run crates/tenure/tests/peers/*.py, and the iCalendar feed test
+# crates/tenure-calendar/tests/ics_check.py.
 # Sourced by scripts/test, from the repository's root. Never skips silently: without the peers
 # it fails in CI (CI=true) and, elsewhere, prints a banner and sets TENURE_TEST_PYTHON=skip so
 # every skipped test says so.
@@ -8,7 +9,7 @@
 PY_PEERS_VENV=target/py-peers
 
 py_peers_ready() {
-    "$PY_PEERS_VENV/bin/python" -c 'import aiosmtpd, standardwebhooks' >/dev/null 2>&1
+    "$PY_PEERS_VENV/bin/python" -c 'import aiosmtpd, standardwebhooks, icalendar' >/dev/null 2>&1
 }
 
 py_make_venv() {
@@ -39,27 +40,27 @@ py_make_venv() {
 py_install_peers() {
     py_peers_ready && return 0
     py_make_venv || return 1
-    echo "scripts/test: installing aiosmtpd and standardwebhooks in $PY_PEERS_VENV…" >&2
+    echo "scripts/test: installing aiosmtpd, standardwebhooks and icalendar in $PY_PEERS_VENV…" >&2
     "$PY_PEERS_VENV/bin/python" -m pip install -q --disable-pip-version-check \
-        aiosmtpd standardwebhooks >&2 || return 1
+        aiosmtpd standardwebhooks icalendar >&2 || return 1
     py_peers_ready
 }
 
 ensure_python_peers() {
     if [ "${TENURE_TEST_PYTHON:-}" = skip ] && [ "${CI:-}" != true ]; then
-        py_banner "TENURE_TEST_PYTHON=skip was set: SMTP and outgoing-webhook tests will be SKIPPED (each says so)."
+        py_banner "TENURE_TEST_PYTHON=skip was set: SMTP, outgoing-webhook and iCalendar feed tests will be SKIPPED (each says so)."
         return 0
     fi
     if py_install_peers; then
         export TENURE_TEST_PYTHON=$PWD/$PY_PEERS_VENV/bin/python
-        echo "scripts/test: Python peers (aiosmtpd, standardwebhooks) in $PY_PEERS_VENV" >&2
+        echo "scripts/test: Python peers (aiosmtpd, standardwebhooks, icalendar) in $PY_PEERS_VENV" >&2
         return 0
     fi
     if [ "${CI:-}" = true ]; then
-        py_banner "The Python test peers (aiosmtpd, standardwebhooks) could not be installed in $PY_PEERS_VENV, and CI requires them."
+        py_banner "The Python test peers (aiosmtpd, standardwebhooks, icalendar) could not be installed in $PY_PEERS_VENV, and CI requires them."
         exit 1
     fi
-    py_banner "The Python test peers (aiosmtpd, standardwebhooks) could not be installed in $PY_PEERS_VENV: SMTP and outgoing-webhook tests will be SKIPPED (each says so)."
+    py_banner "The Python test peers (aiosmtpd, standardwebhooks, icalendar) could not be installed in $PY_PEERS_VENV: SMTP, outgoing-webhook and iCalendar feed tests will be SKIPPED (each says so)."
     export TENURE_TEST_PYTHON=skip
 }
 

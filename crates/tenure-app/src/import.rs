@@ -307,9 +307,10 @@ fn open_inputs(paths: &[PathBuf], bytes_read: &Arc<AtomicU64>) -> Result<(Vec<In
 }
 
 /// Counts the bytes that pass through, for the progress bar.
-struct CountingReader<R> {
-    inner: R,
-    bytes_read: Arc<AtomicU64>,
+/// A reader that counts the bytes read through it (for progress bars).
+pub(crate) struct CountingReader<R> {
+    pub(crate) inner: R,
+    pub(crate) bytes_read: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for CountingReader<R> {

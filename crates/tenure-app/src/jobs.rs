@@ -96,6 +96,67 @@ pub fn survey_dispatch(public_url: String, shop: String) -> Arc<Handler> {
     })
 }
 
+/// The kind of the follow-up reminders: e-mails to owners before their follow-ups fall due.
+pub const CALENDAR_REMINDERS: &str = "calendar.reminders";
+
+/// The kind of the cadence check: who has gone quiet, alerted once per silence.
+pub const CADENCE_CHECK: &str = "calendar.cadence";
+
+/// Schedules the follow-up reminders every minute and the cadence check every `cadence_every`
+/// (their schedules updated when they exist).
+pub fn schedule_calendar(
+    store: &mut dyn Store,
+    cadence_every: Duration,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let every = |d: Duration| i64::try_from(d.as_secs().max(60)).unwrap_or(i64::MAX);
+    for (kind, seconds) in [(CALENDAR_REMINDERS, 60), (CADENCE_CHECK, every(cadence_every))] {
+        let job = NewJob {
+            kind: kind.into(),
+            key: kind.into(),
+            payload: "{}".into(),
+            run_at: now,
+            recurrence: Recurrence::Every(seconds),
+        };
+        store.schedule_job(&job, now)?;
+    }
+    Ok(())
+}
+
+/// The follow-up reminders; links point at `public_url`.
+pub fn calendar_reminders(public_url: String) -> Arc<Handler> {
+    Arc::new(move |store: &mut dyn Store, _job: &Job, now: Timestamp| {
+        let queued = crate::calendar::followups::send_due_reminders(store, &public_url, now)?;
+        Ok(Ran { detail: format!("{queued} reminders queued"), memo: None })
+    })
+}
+
+/// The cadence check over the purchases of `scope`; links point at `public_url`.
+pub fn cadence_check(scope: ReportScope, public_url: String) -> Arc<Handler> {
+    Arc::new(move |store: &mut dyn Store, _job: &Job, now: Timestamp| {
+        if store.cadence_rules()?.is_empty() && !has_keep_in_touch(store)? {
+            return Ok(Ran { detail: "no cadence rules".into(), memo: None });
+        }
+        let purchases = crate::reports::Purchases::load(store, &scope)?;
+        let done = crate::calendar::cadence::check(store, &purchases, &public_url, now)?;
+        let detail = format!(
+            "{} customers quiet, {} new alerts, {} follow-ups opened",
+            done.quiet, done.alerted, done.follow_ups
+        );
+        Ok(Ran { detail, memo: None })
+    })
+}
+
+/// True when some customer has a keep-in-touch interval of their own.
+fn has_keep_in_touch(store: &mut dyn Store) -> Result<bool, AppError> {
+    let mut found = false;
+    store.for_each_contact(&mut |row| {
+        found |= row.keep_in_touch_days.is_some();
+        Ok(())
+    })?;
+    Ok(found)
+}
+
 /// The weekly survey digest to the recipients its job carries; links point at `public_url`.
 pub fn survey_digest(public_url: String) -> Arc<Handler> {
     Arc::new(move |store: &mut dyn Store, job: &Job, now: Timestamp| {

@@ -2,6 +2,7 @@
 //! store interface and the importers, knowing neither SQL nor HTTP nor the terminal.
 
 pub mod access;
+pub mod calendar;
 mod error;
 pub mod generate;
 pub mod import;

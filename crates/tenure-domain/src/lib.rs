@@ -3,6 +3,7 @@
 //! Pure data and validation. No IO, no async, no SQL, no HTTP: those belong to the layers above.
 
 mod email;
+mod interaction;
 mod money;
 mod order;
 mod role;
@@ -11,6 +12,10 @@ mod url;
 mod webhook;
 
 pub use email::{Email, EmailError};
+pub use interaction::{
+    Channel, CustomerRef, Direction, FUTURE_SLACK_SECONDS, InteractionError, InteractionRecord,
+    MAX_NOTES_CHARS, MAX_SUBJECT_CHARS, QueryState,
+};
 pub use money::{Currency, CurrencyError, Money, MoneyError, parse_amount};
 pub use order::{CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
 pub use role::{Role, RoleError};

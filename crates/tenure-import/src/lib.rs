@@ -72,6 +72,11 @@
 //!   order object on its own (a webhook's body) reads the same way: [`woocommerce_order`].
 //! - **Generic CSV**: see [`CsvMapping`]. Customer = the customer id column, else the
 //!   normalised e-mail.
+//!
+//! # Interactions
+//! [`interactions`] reads the interactions CSV — calls, e-mails, chats with customers, from a help
+//! desk or call log — into [`tenure_domain::InteractionRecord`]s, by the same reading rules; its
+//! format is described in `docs/interactions-csv.md`.
 
 mod cdnow;
 mod dates;
@@ -83,6 +88,7 @@ mod fields;
 mod generic;
 mod headers;
 mod input;
+mod interactions;
 mod json_array;
 mod json_fields;
 mod mapping;
@@ -97,6 +103,9 @@ mod woocommerce;
 pub use derived_ids::{CdnowOrderIds, IdCounters, PADDED_DIGITS};
 pub use error::{ImportError, RowError};
 pub use input::{Format, ImportOptions, Input};
+pub use interactions::{
+    InteractionOptions, Interactions, MAX_INTERACTION_ID_CHARS, MAX_ROWS_WITHOUT_ID, interactions,
+};
 pub use mapping::{CsvMapping, MAPPING_KEYS};
 pub use records::{Records, Summary};
 pub use sniff::sniff;

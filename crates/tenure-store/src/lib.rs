@@ -6,10 +6,14 @@
 //! connections, transactions, value binding and their own migrations. Nothing here knows HTTP,
 //! templates or files.
 
+mod cadence;
+mod calendar_types;
 mod created_identities;
 mod error;
+mod followups;
 mod identities;
 mod ingest;
+mod interactions;
 mod jobs;
 mod migrate;
 mod order_batch;
@@ -23,6 +27,7 @@ mod sources;
 pub mod sql;
 mod sqlite_engine;
 mod store;
+mod store_calendar;
 mod store_outbox;
 mod store_surveys;
 mod subscriptions;
@@ -38,11 +43,14 @@ mod users;
 mod write_types;
 mod writes;
 
+pub use calendar_types::*;
 pub use error::StoreError;
+pub use interactions::InteractionTrigger;
 pub use jobs::{Job, JobOutcome, JobRun, NewJob, Recurrence};
 pub use migrate::SchemaStatus;
 pub use outbox_types::*;
 pub use store::{ImportSession, Store, open};
+pub use store_calendar::{CalendarStore, InteractionImport};
 pub use store_outbox::OutboxStore;
 pub use store_surveys::SurveyStore;
 pub use subscriptions::Event;

@@ -61,6 +61,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 10, name: "outbox", sql: include_str!("../migrations/postgres/0010_outbox.sql") },
     Migration { version: 11, name: "surveys", sql: include_str!("../migrations/postgres/0011_surveys.sql") },
+    Migration {
+        version: 12,
+        name: "calendar",
+        sql: include_str!("../migrations/postgres/0012_calendar.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

@@ -140,6 +140,14 @@ impl Row {
         }
     }
 
+    /// Column `index` as a double, `None` for NULL.
+    pub fn opt_float(&self, index: usize) -> Result<Option<f64>, StoreError> {
+        match self.at(index)? {
+            Value::Null => Ok(None),
+            _ => self.float(index).map(Some),
+        }
+    }
+
     /// Column `index` as text.
     pub fn text(&self, index: usize) -> Result<String, StoreError> {
         match self.at(index)? {

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
-pub trait Store: crate::OutboxStore + crate::SurveyStore + Send {
+pub trait Store: crate::OutboxStore + crate::SurveyStore + crate::CalendarStore + Send {
     /// Which engine this is.
     fn engine(&self) -> EngineKind;
     /// Applies pending migrations (idempotent; safe when several processes do it at once).
@@ -281,7 +281,7 @@ impl<B: Backend> Engine<B> {
 }
 
 /// Refuses to work on a schema this binary does not match, with the fix in the message.
-fn require_current<B: Backend>(conn: &mut dyn Conn) -> Result<(), StoreError> {
+pub(crate) fn require_current<B: Backend>(conn: &mut dyn Conn) -> Result<(), StoreError> {
     let current = current_version_readonly::<B>(conn)?;
     let latest = migrate::latest(B::MIGRATIONS);
     if current < latest {

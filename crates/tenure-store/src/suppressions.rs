@@ -58,8 +58,6 @@ pub(crate) fn reason(conn: &mut dyn Conn, email: &str) -> Result<Option<Suppress
     .transpose()
 }
 
-/// The setting `name`; when none is stored yet, stores `make()` first. Concurrent first calls
-/// agree: the value that was stored first is the one every caller gets.
 /// A setting's value, if it was ever written.
 pub(crate) fn setting(conn: &mut dyn Conn, name: &str) -> Result<Option<String>, StoreError> {
     conn.query_opt("SELECT value FROM settings WHERE name = $1", &[Value::from(name)])?
@@ -67,6 +65,20 @@ pub(crate) fn setting(conn: &mut dyn Conn, name: &str) -> Result<Option<String>,
         .transpose()
 }
 
+/// Sets a setting, or removes it with `None`.
+pub(crate) fn put_setting(conn: &mut dyn Conn, name: &str, value: Option<&str>) -> Result<(), StoreError> {
+    match value {
+        Some(value) => conn.execute(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            &[Value::from(name), Value::from(value)],
+        )?,
+        None => conn.execute("DELETE FROM settings WHERE name = $1", &[Value::from(name)])?,
+    };
+    Ok(())
+}
+
+/// The setting `name`; when none is stored yet, stores `make()` first. Concurrent first calls
+/// agree: the value that was stored first is the one every caller gets.
 pub(crate) fn setting_or_insert(
     conn: &mut dyn Conn,
     name: &str,

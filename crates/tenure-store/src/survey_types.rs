@@ -115,6 +115,8 @@ pub struct SurveyInfo {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// Sent after conversations on these channels (see [`crate::InteractionTrigger`]).
+    pub interaction_trigger: Option<crate::InteractionTrigger>,
 }
 
 /// What to change about a survey (`None`: leave as it is).
@@ -127,6 +129,8 @@ pub struct SurveyChange {
     pub purchase_trigger: Option<Option<PurchaseTrigger>>,
     /// Open or close.
     pub state: Option<SurveyState>,
+    /// A new interaction trigger (`Some(None)` removes it).
+    pub interaction_trigger: Option<Option<crate::InteractionTrigger>>,
 }
 
 /// One invitation to write.

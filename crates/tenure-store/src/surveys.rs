@@ -30,13 +30,14 @@ const SURVEY_COLUMNS: &str = "s.id, s.name, s.version, s.state, s.public_token, 
      s.reminders, s.reminder_gap_days, s.min_fill_seconds, s.frame_ancestors, s.purchase_trigger, s.trigger_since, \
      s.created_at, s.updated_at, \
      (SELECT COUNT(*) FROM survey_invitations i WHERE i.survey_id = s.id AND i.state IN ('queued', 'answered')), \
-     (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id AND r.submitted_at IS NOT NULL)";
+     (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id AND r.submitted_at IS NOT NULL), \
+     s.interaction_trigger";
 
 /// [`SURVEY_COLUMNS`] without the counts (0 in their place): what answering a survey reads on
 /// every request, where counting a million responses each time would be the whole cost.
 const SURVEY_COLUMNS_UNCOUNTED: &str = "s.id, s.name, s.version, s.state, s.public_token, s.interval_days, \
      s.link_days, s.reminders, s.reminder_gap_days, s.min_fill_seconds, s.frame_ancestors, s.purchase_trigger, \
-     s.trigger_since, s.created_at, s.updated_at, 0, 0";
+     s.trigger_since, s.created_at, s.updated_at, 0, 0, s.interaction_trigger";
 
 const RESPONSE_COLUMNS: &str = "r.id, r.survey_id, r.version, r.customer_id, r.channel, r.language, r.answers, r.next_page, r.started_at, \
      r.submitted_at";
@@ -132,6 +133,17 @@ pub(crate) fn change(
     }
     if let Some(trigger) = &change.purchase_trigger {
         set_trigger(conn, survey_id, trigger.as_ref(), now)?;
+    }
+    if let Some(trigger) = &change.interaction_trigger {
+        let json = trigger
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Other(format!("interaction trigger: {e}")))?;
+        conn.execute(
+            "UPDATE surveys SET interaction_trigger = $1, updated_at = $2 WHERE id = $3",
+            &[Value::from(json.as_deref()), Value::Time(now), Value::Int(survey_id)],
+        )?;
     }
     if let Some(state) = change.state {
         conn.execute(
@@ -229,6 +241,11 @@ fn survey_from_row(row: &Row) -> Result<SurveyInfo, StoreError> {
         updated_at: row.time(14)?,
         invited: row.int(15)?,
         responses: row.int(16)?,
+        interaction_trigger: row
+            .opt_text(17)?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| StoreError::Other(format!("stored interaction trigger: {e}")))?,
     })
 }
 

@@ -2,6 +2,7 @@
 //! arguments of each family of commands are in the files beside it.
 
 mod access;
+mod calendar;
 mod data;
 mod delivery;
 mod model;
@@ -12,6 +13,7 @@ mod survey;
 use std::path::PathBuf;
 
 pub use access::*;
+pub use calendar::*;
 use clap::{Args, Parser, Subcommand};
 pub use data::*;
 pub use delivery::*;
@@ -104,6 +106,15 @@ pub enum Command {
     /// Surveys: make them from templates, send them after purchases, analyse and export the answers.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Interactions with customers: log calls, e-mails, chats; import a call log; response times.
+    #[command(subcommand)]
+    Interactions(InteractionsCommand),
+    /// Follow-ups: planned contacts with an owner, a due time and a reminder e-mail.
+    #[command(subcommand)]
+    Followups(FollowupsCommand),
+    /// The communication calendar: views, the staff's iCalendar feeds, who has gone quiet, cadence rules.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
 }
 
 /// `tenure demo`.

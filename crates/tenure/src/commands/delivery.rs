@@ -53,7 +53,8 @@ pub fn worker(url: &str, args: &DeliveryArgs, counters: Arc<DeliveryCounters>) -
 }
 
 /// A job runner over a connection of its own to `url`: the model refit scheduled every
-/// `refit_minutes` (0: not scheduled by this process) and the survey dispatch every minute.
+/// `refit_minutes` (0: not scheduled by this process), the survey dispatch and the follow-up
+/// reminders every minute, and the cadence check every hour.
 pub fn job_runner(
     url: &str,
     time_zone: ShopTimeZone,
@@ -68,8 +69,12 @@ pub fn job_runner(
     }
     jobs::schedule_survey_dispatch(store.as_mut(), Duration::from_secs(60), now)
         .context("scheduling the survey dispatch")?;
+    jobs::schedule_calendar(store.as_mut(), Duration::from_secs(3600), now)
+        .context("scheduling the follow-up reminders and the cadence check")?;
     let scope = ReportScope { time_zone, ..ReportScope::default() };
     let handlers = Handlers::default()
+        .with(jobs::CALENDAR_REMINDERS, jobs::calendar_reminders(args.public_url.clone()))
+        .with(jobs::CADENCE_CHECK, jobs::cadence_check(scope.clone(), args.public_url.clone()))
         .with(jobs::MODEL_REFIT, jobs::model_refit(scope))
         .with(jobs::SURVEY_DISPATCH, jobs::survey_dispatch(args.public_url.clone(), shop_name(args)))
         .with(tenure_app::surveys::digest::SURVEY_DIGEST, jobs::survey_digest(args.public_url.clone()));

@@ -1,10 +1,13 @@
 //! One function per command: open what it needs, call the use case, print the result.
 
+mod calendar;
 mod customers;
 mod delivery;
 mod demo;
+mod followups;
 mod generate;
 mod import;
+mod interactions;
 mod jobs;
 mod mail;
 mod model;
@@ -49,6 +52,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mail(command) => mail::run(&cli.db, &cli.delivery, command),
         Command::Jobs(command) => jobs::run(&cli.db, command),
         Command::Survey(command) => survey::run(&cli.db, &cli.timezone, &cli.delivery, command),
+        Command::Interactions(command) => interactions::run(&cli.db, &cli.timezone, command),
+        Command::Followups(command) => followups::run(&cli.db, &cli.timezone, &cli.delivery, command),
+        Command::Calendar(command) => calendar::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Worker(args) => mail::worker(&cli.db, &cli.timezone, &cli.delivery, &args),
     }
 }

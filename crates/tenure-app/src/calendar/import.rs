@@ -1,0 +1,159 @@
+//! Importing interactions from the interactions CSV (`docs/interactions-csv.md`), all or nothing:
+//! every row is read and checked — its fields, then its customer — in one store transaction,
+//! which commits only when no row was bad. Each row's key (its `id`, or a hash of its content)
+//! makes importing the same file again change nothing.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use tenure_domain::{InteractionRecord, Timestamp};
+use tenure_import::{Input, InteractionOptions, RowError};
+use tenure_store::{Logged, Store};
+
+use super::interactions::{LogRequest, describe, to_new};
+use crate::AppError;
+use crate::import::{CountingReader, Progress, Rejected};
+
+/// Rows checked against the store at once.
+const BATCH: usize = 256;
+
+/// What an import of interactions did (or, when `committed` is false, would have done).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct InteractionImportReport {
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Interactions written.
+    pub added: u64,
+    /// Rows whose key was stored before (an earlier import of the same rows).
+    pub already_stored: u64,
+    /// Every bad row.
+    pub rejected: Vec<Rejected>,
+    /// True when the import was written.
+    pub committed: bool,
+}
+
+/// Imports the interactions CSV at `path`; `time_zone` reads date-times written without one.
+pub fn import_file(
+    store: &mut dyn Store,
+    path: &Path,
+    time_zone: chrono_tz::Tz,
+    now: Timestamp,
+    progress: &dyn Progress,
+) -> Result<InteractionImportReport, AppError> {
+    let file =
+        std::fs::File::open(path).map_err(|source| AppError::File { path: path.to_path_buf(), source })?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let reader = CountingReader { inner: file, bytes_read: Arc::clone(&bytes_read) };
+    let name =
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    progress.start(total);
+    let report = import_input(store, Input::new(name, reader), time_zone, now, &|| {
+        progress.update(bytes_read.load(Ordering::Relaxed));
+    });
+    progress.finish();
+    report
+}
+
+/// Imports one input (a file, an upload); `tick` is called after every batch.
+pub fn import_input(
+    store: &mut dyn Store,
+    input: Input,
+    time_zone: chrono_tz::Tz,
+    now: Timestamp,
+    tick: &dyn Fn(),
+) -> Result<InteractionImportReport, AppError> {
+    let options = InteractionOptions { time_zone, now };
+    let file = input.name.clone();
+    let mut rows = tenure_import::interactions(input, &options)?;
+    let mut session = store.begin_interaction_import(now)?;
+    let mut report = InteractionImportReport::default();
+    let mut batch: Vec<(u64, InteractionRecord)> = Vec::with_capacity(BATCH);
+    loop {
+        let finished = match rows.next() {
+            Some(Ok(record)) => {
+                batch.push((rows.last_line(), record));
+                false
+            }
+            Some(Err(bad)) => {
+                let fatal = bad.fatal;
+                report.rejected.push(bad.into());
+                fatal
+            }
+            None => true,
+        };
+        if batch.len() == BATCH || (finished && !batch.is_empty()) {
+            write_batch(session.as_mut(), &file, &mut batch, &mut report)?;
+            tick();
+        }
+        if finished {
+            break;
+        }
+    }
+    report.rows_read = rows.rows_read();
+    if report.rejected.is_empty() {
+        session.commit()?;
+        report.committed = true;
+    } else {
+        report.added = 0;
+        report.already_stored = 0;
+    }
+    Ok(report)
+}
+
+/// Resolves a batch's customers and logs the rows whose customer exists; the others are
+/// rejected with their line. (Once a row is rejected nothing will be committed, but the rest is
+/// still checked, so one run lists every bad row.)
+fn write_batch(
+    session: &mut dyn tenure_store::InteractionImport,
+    file: &str,
+    batch: &mut Vec<(u64, InteractionRecord)>,
+    report: &mut InteractionImportReport,
+) -> Result<(), AppError> {
+    let refs: Vec<_> = batch.iter().map(|(_, r)| r.customer.clone()).collect();
+    let customers = session.resolve(&refs)?;
+    let links = LogRequest {
+        record: batch[0].1.clone(),
+        order_id: None,
+        response_id: None,
+        case_id: None,
+        reply_to: None,
+        logged_by: Some("import".into()),
+    };
+    let mut new = Vec::with_capacity(batch.len());
+    for ((line, record), customer) in batch.iter().zip(customers) {
+        match customer {
+            Some(customer) => new.push(to_new(record, customer, &links)),
+            None => report.rejected.push(
+                RowError::new(
+                    file,
+                    *line,
+                    customer_column(record),
+                    format!("no {} is stored", describe(&record.customer)),
+                )
+                .into(),
+            ),
+        }
+    }
+    if report.rejected.is_empty() {
+        for logged in session.log(&new)? {
+            match logged {
+                Logged::New(_) => report.added += 1,
+                Logged::Existing(_) => report.already_stored += 1,
+            }
+        }
+    }
+    batch.clear();
+    Ok(())
+}
+
+/// The documented column a record's customer came from.
+fn customer_column(record: &InteractionRecord) -> &'static str {
+    match record.customer {
+        tenure_domain::CustomerRef::Id(_) => "customer",
+        tenure_domain::CustomerRef::Email(_) => "email",
+        tenure_domain::CustomerRef::Identity { .. } => "source_customer_id",
+    }
+}
