@@ -144,13 +144,13 @@ pub(crate) fn set_contact(
 
 /// Records silence alerts; a silence alerted before writes nothing. A new alert's follow-up is
 /// written with it, and the messages `notify` makes of the new alerts (their indices in `alerts`)
-/// in the same transaction. Returns the ids of the new alerts.
+/// in the same transaction. Returns the new alerts: their indices in `alerts` and their ids.
 pub(crate) fn record_alerts(
     conn: &mut dyn Conn,
     alerts: &[NewCadenceAlert],
     notify: &AlertNotifier<'_>,
     now: Timestamp,
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Vec<(usize, i64)>, StoreError> {
     let mut written = Vec::new();
     let mut new = Vec::new();
     for (index, alert) in alerts.iter().enumerate() {
@@ -172,7 +172,7 @@ pub(crate) fn record_alerts(
         if let Some(follow_up) = &alert.follow_up {
             followups::add(conn, follow_up, Some(id), now)?;
         }
-        written.push(id);
+        written.push((index, id));
         new.push(index);
     }
     if !new.is_empty() {

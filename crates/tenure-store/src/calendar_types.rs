@@ -124,6 +124,9 @@ pub struct InteractionEdit {
     pub outcome: Option<String>,
     /// A new state (inbound queries only).
     pub state: Option<QueryState>,
+    /// When the new state was reached (default: now) — for a query answered or closed earlier
+    /// than it is recorded.
+    pub state_at: Option<Timestamp>,
 }
 
 /// Which interactions to list.
@@ -436,10 +439,12 @@ pub struct QueryTiming {
     pub channel: Channel,
     /// Who handled it.
     pub staff: Option<String>,
+    /// Where it stands.
+    pub state: QueryState,
     /// When it came in.
     pub occurred_at: Timestamp,
-    /// First answered.
+    /// First answered, when known.
     pub answered_at: Option<Timestamp>,
-    /// Closed.
+    /// Closed, when known.
     pub closed_at: Option<Timestamp>,
 }

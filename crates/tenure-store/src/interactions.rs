@@ -12,21 +12,25 @@ use tenure_domain::{Channel, CustomerId, CustomerRef, Direction, QueryState, Tim
 use crate::sql::{Conn, Row, Value};
 use crate::{
     Interaction, InteractionEdit, InteractionQuery, Logged, NewInteraction, NewInvitation, QueryTiming,
-    StoreError, surveys,
+    StoreError, interaction_batch, surveys,
 };
 
 /// The class of the advisory lock a customer's contact dates are changed under.
-const CONTACT_LOCK_CLASS: i32 = 14;
+pub(crate) const CONTACT_LOCK_CLASS: i32 = 14;
 
 const COLUMNS: &str = "id, customer_id, occurred_at, channel, direction, duration_seconds, subject, notes, outcome, \
      staff, state, answered_at, closed_at, order_id, response_id, case_id, reply_to, logged_by, created_at";
 
-/// Stores interactions (a key stored before writes nothing and answers `Existing`).
+/// Stores interactions (a key stored before writes nothing and answers `Existing`). Several at
+/// once without replies go through [`interaction_batch::log_many`], with the same outcome.
 pub(crate) fn log(
     conn: &mut dyn Conn,
     records: &[NewInteraction],
     now: Timestamp,
 ) -> Result<Vec<Logged>, StoreError> {
+    if records.len() > 1 && records.iter().all(|r| r.reply_to.is_none()) {
+        return interaction_batch::log_many(conn, records, now);
+    }
     records.iter().map(|record| log_one(conn, record, now)).collect()
 }
 
@@ -44,9 +48,9 @@ fn log_one(conn: &mut dyn Conn, record: &NewInteraction, now: Timestamp) -> Resu
         Direction::Inbound => Some(record.state.unwrap_or(QueryState::Open)),
         Direction::Outbound => None,
     };
-    let closed_at = (state == Some(QueryState::Closed)).then_some(record.occurred_at);
-    let answered_at =
-        matches!(state, Some(QueryState::Answered | QueryState::Closed)).then_some(record.occurred_at);
+    // A query logged as already answered or closed (a help desk's export) says when it came in,
+    // not when it was answered or closed: those times stay unknown rather than made up.
+    let (answered_at, closed_at): (Option<Timestamp>, Option<Timestamp>) = (None, None);
     let inserted = conn.query_opt(
         "INSERT INTO interactions (customer_id, client_key, channel, direction, occurred_at, duration_seconds, subject, \
          notes, outcome, staff, state, answered_at, closed_at, order_id, response_id, case_id, reply_to, logged_by, \
@@ -123,8 +127,26 @@ fn answer(conn: &mut dyn Conn, query: i64, at: Timestamp, now: Timestamp) -> Res
     Ok(())
 }
 
-/// `column = the later of its value and the new one` (a NULL new value keeps the old one).
-fn later(column: &str) -> String {
+/// After a reply was re-dated or deleted: the query's first response is its earliest remaining
+/// reply; with none left, it is unanswered again (an `answered` query goes back to `open`, a
+/// closed one stays closed without a first response). A first response set by hand, without a
+/// reply, is lost only when a reply had been logged and is then deleted.
+fn recompute_answer(conn: &mut dyn Conn, query: i64, now: Timestamp) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE interactions SET answered_at = (SELECT MIN(r.occurred_at) FROM interactions r WHERE r.reply_to = $1), \
+         updated_at = $2 WHERE id = $1",
+        &[Value::Int(query), Value::Time(now)],
+    )?;
+    conn.execute(
+        "UPDATE interactions SET state = 'open' WHERE id = $1 AND state = 'answered' AND answered_at IS NULL",
+        &[Value::Int(query)],
+    )?;
+    Ok(())
+}
+
+/// `column = the later of its value and the new one` (a NULL new value keeps the old one), for
+/// an upsert of `customer_contacts`.
+pub(crate) fn later_sql(column: &str) -> String {
     format!(
         "{column} = CASE WHEN excluded.{column} IS NULL THEN customer_contacts.{column} \
          WHEN customer_contacts.{column} IS NULL OR excluded.{column} > customer_contacts.{column} \
@@ -146,9 +168,9 @@ fn raise_contact_dates(
     let sql = format!(
         "INSERT INTO customer_contacts (customer_id, last_inbound, last_outbound, last_any) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (customer_id) DO UPDATE SET {}, {}, {}",
-        later("last_inbound"),
-        later("last_outbound"),
-        later("last_any")
+        later_sql("last_inbound"),
+        later_sql("last_outbound"),
+        later_sql("last_any")
     );
     conn.execute(&sql, &[Value::Int(customer.0), inbound, outbound, Value::Time(at)])?;
     Ok(())
@@ -189,12 +211,15 @@ pub(crate) fn edit(
         )));
     }
     let state = edit.state.or(before.state);
+    let changed_at = edit.state_at.unwrap_or(now);
+    let changes = edit.state.is_some_and(|new| Some(new) != before.state);
     let answered_at = match state {
-        Some(QueryState::Answered | QueryState::Closed) => before.answered_at.or(Some(now)),
+        Some(QueryState::Answered | QueryState::Closed) if changes => before.answered_at.or(Some(changed_at)),
         _ => before.answered_at,
     };
     let closed_at = match state {
-        Some(QueryState::Closed) => before.closed_at.or(Some(now)),
+        Some(QueryState::Closed) if changes => Some(changed_at),
+        Some(QueryState::Closed) => before.closed_at,
         _ => None,
     };
     conn.execute(
@@ -215,6 +240,9 @@ pub(crate) fn edit(
     )?;
     if edit.occurred_at.is_some_and(|at| at != before.occurred_at) {
         recompute_contact_dates(conn, before.customer_id)?;
+        if let Some(query) = before.reply_to {
+            recompute_answer(conn, query, now)?;
+        }
     }
     let after = find(conn, id)?;
     if before.state != Some(QueryState::Closed) && after.state == Some(QueryState::Closed) {
@@ -224,12 +252,15 @@ pub(crate) fn edit(
 }
 
 /// Deletes an interaction (its replies stay, unlinked); the contact dates move back.
-pub(crate) fn delete(conn: &mut dyn Conn, id: i64) -> Result<Interaction, StoreError> {
+pub(crate) fn delete(conn: &mut dyn Conn, id: i64, now: Timestamp) -> Result<Interaction, StoreError> {
     let gone = find(conn, id)?;
     conn.lock_key(CONTACT_LOCK_CLASS, gone.customer_id.0)?;
     conn.execute("UPDATE interactions SET reply_to = NULL WHERE reply_to = $1", &[Value::Int(id)])?;
     conn.execute("DELETE FROM interactions WHERE id = $1", &[Value::Int(id)])?;
     recompute_contact_dates(conn, gone.customer_id)?;
+    if let Some(query) = gone.reply_to {
+        recompute_answer(conn, query, now)?;
+    }
     Ok(gone)
 }
 
@@ -281,7 +312,7 @@ pub(crate) fn query_timings(
     to: Timestamp,
 ) -> Result<Vec<QueryTiming>, StoreError> {
     conn.query(
-        "SELECT id, channel, staff, occurred_at, answered_at, closed_at FROM interactions \
+        "SELECT id, channel, staff, state, occurred_at, answered_at, closed_at FROM interactions \
          WHERE direction = 'inbound' AND occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at, id",
         &[Value::Time(from), Value::Time(to)],
     )?
@@ -291,9 +322,10 @@ pub(crate) fn query_timings(
             id: row.int(0)?,
             channel: channel(&row.text(1)?)?,
             staff: row.opt_text(2)?,
-            occurred_at: row.time(3)?,
-            answered_at: row.opt_time(4)?,
-            closed_at: row.opt_time(5)?,
+            state: QueryState::parse(&row.text(3)?).map_err(|e| StoreError::Other(e.to_string()))?,
+            occurred_at: row.time(4)?,
+            answered_at: row.opt_time(5)?,
+            closed_at: row.opt_time(6)?,
         })
     })
     .collect()
@@ -305,30 +337,12 @@ pub(crate) fn resolve(
     conn: &mut dyn Conn,
     refs: &[CustomerRef],
 ) -> Result<Vec<Option<CustomerId>>, StoreError> {
-    refs.iter()
-        .map(|reference| {
-            let row = match reference {
-                CustomerRef::Id(id) => {
-                    conn.query_opt("SELECT id FROM customers WHERE id = $1", &[Value::Int(id.0)])?
-                }
-                CustomerRef::Email(email) => conn.query_opt(
-                    "SELECT id FROM customers WHERE email = $1 ORDER BY id LIMIT 1",
-                    &[Value::from(email.as_str())],
-                )?,
-                CustomerRef::Identity { source, external_id } => conn.query_opt(
-                    "SELECT i.customer_id FROM identities i JOIN sources s ON s.id = i.source_id \
-                     WHERE s.name = $1 AND i.external_id = $2",
-                    &[Value::from(source.as_str()), Value::from(external_id.as_str())],
-                )?,
-            };
-            row.map(|row| row.int(0).map(CustomerId)).transpose()
-        })
-        .collect()
+    interaction_batch::resolve(conn, refs)
 }
 
 /// What a survey's interaction trigger waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Trigger {
+pub(crate) enum Trigger {
     /// An interaction logged on one of its channels.
     Logged,
     /// An inbound query on one of its channels closed.
@@ -344,6 +358,34 @@ pub struct InteractionTrigger {
     pub on: String,
 }
 
+impl InteractionTrigger {
+    /// What it waits for (`closed`, else `logged`).
+    pub(crate) fn waits_for(&self) -> Trigger {
+        match self.on.as_str() {
+            "closed" => Trigger::Closed,
+            _ => Trigger::Logged,
+        }
+    }
+}
+
+/// The interaction triggers of the live surveys, with the surveys' ids.
+pub(crate) fn live_triggers(conn: &mut dyn Conn) -> Result<Vec<(i64, InteractionTrigger)>, StoreError> {
+    let surveys = conn.query(
+        "SELECT id, interaction_trigger FROM surveys WHERE state = 'live' AND interaction_trigger IS NOT NULL",
+        &[],
+    )?;
+    surveys
+        .iter()
+        .map(|row| {
+            let survey_id = row.int(0)?;
+            let trigger = serde_json::from_str(&row.text(1)?).map_err(|e| {
+                StoreError::Other(format!("survey {survey_id}: unreadable interaction trigger: {e}"))
+            })?;
+            Ok((survey_id, trigger))
+        })
+        .collect()
+}
+
 /// Invites the customer to every live survey whose interaction trigger this event matches, due
 /// now, with cause `interaction:ID` (so an interaction invites once). The survey's interval and
 /// the customer's consent are applied when the invitation is sent, as for every invitation.
@@ -355,20 +397,8 @@ fn invite_after(
     trigger: Trigger,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let surveys = conn.query(
-        "SELECT id, interaction_trigger FROM surveys WHERE state = 'live' AND interaction_trigger IS NOT NULL",
-        &[],
-    )?;
-    for row in surveys {
-        let survey_id = row.int(0)?;
-        let parsed: InteractionTrigger = serde_json::from_str(&row.text(1)?).map_err(|e| {
-            StoreError::Other(format!("survey {survey_id}: unreadable interaction trigger: {e}"))
-        })?;
-        let wanted = match parsed.on.as_str() {
-            "closed" => Trigger::Closed,
-            _ => Trigger::Logged,
-        };
-        if wanted == trigger && parsed.channels.contains(&channel) {
+    for (survey_id, wanted) in live_triggers(conn)? {
+        if wanted.waits_for() == trigger && wanted.channels.contains(&channel) {
             let invitation = NewInvitation {
                 customer_id: customer,
                 cause: format!("interaction:{interaction}"),

@@ -13,6 +13,7 @@ mod error;
 mod followups;
 mod identities;
 mod ingest;
+mod interaction_batch;
 mod interactions;
 mod jobs;
 mod migrate;

@@ -36,8 +36,9 @@ pub trait CalendarStore {
         edit: &InteractionEdit,
         now: Timestamp,
     ) -> Result<Interaction, StoreError>;
-    /// Deletes an interaction; the customer's contact dates move back.
-    fn delete_interaction(&mut self, id: i64) -> Result<Interaction, StoreError>;
+    /// Deletes an interaction; the customer's contact dates (and, for a reply, its query's first
+    /// response) move back.
+    fn delete_interaction(&mut self, id: i64, now: Timestamp) -> Result<Interaction, StoreError>;
     /// Interactions by a query, newest first.
     fn interactions(&mut self, query: &InteractionQuery) -> Result<Vec<Interaction>, StoreError>;
     /// Inbound queries that came in within `[from, to)`.
@@ -97,13 +98,13 @@ pub trait CalendarStore {
     fn remove_cadence_rule(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError>;
     /// Records silence alerts (each silence once) with their follow-ups, and the messages
     /// `notify` makes of the new ones (their indices in `alerts`), in one transaction; returns the
-    /// new alerts' ids.
+    /// new alerts' indices in `alerts` and their ids.
     fn record_cadence_alerts(
         &mut self,
         alerts: &[NewCadenceAlert],
         notify: &AlertNotifier<'_>,
         now: Timestamp,
-    ) -> Result<Vec<i64>, StoreError>;
+    ) -> Result<Vec<(usize, i64)>, StoreError>;
     /// The latest silence alerts.
     fn cadence_alerts(&mut self, limit: usize) -> Result<Vec<CadenceAlert>, StoreError>;
     /// A shared setting's value (business hours, …), if set.
@@ -154,7 +155,8 @@ impl<B: Backend> CalendarStore for Engine<B> {
         &mut self,
         now: Timestamp,
     ) -> Result<Box<dyn InteractionImport + '_>, StoreError> {
-        let mut tx = self.backend.write()?;
+        // As an order import: the rows name only customers resolved in this same transaction.
+        let mut tx = self.backend.import_write()?;
         require_current::<B>(&mut tx)?;
         Ok(Box::new(ImportTx { tx, now }))
     }
@@ -176,8 +178,8 @@ impl<B: Backend> CalendarStore for Engine<B> {
         self.write(|tx| interactions::edit(tx, id, edit, now))
     }
 
-    fn delete_interaction(&mut self, id: i64) -> Result<Interaction, StoreError> {
-        self.write(|tx| interactions::delete(tx, id))
+    fn delete_interaction(&mut self, id: i64, now: Timestamp) -> Result<Interaction, StoreError> {
+        self.write(|tx| interactions::delete(tx, id, now))
     }
 
     fn interactions(&mut self, query: &InteractionQuery) -> Result<Vec<Interaction>, StoreError> {
@@ -288,7 +290,7 @@ impl<B: Backend> CalendarStore for Engine<B> {
         alerts: &[NewCadenceAlert],
         notify: &AlertNotifier<'_>,
         now: Timestamp,
-    ) -> Result<Vec<i64>, StoreError> {
+    ) -> Result<Vec<(usize, i64)>, StoreError> {
         self.write(|tx| cadence::record_alerts(tx, alerts, notify, now))
     }
 

@@ -111,16 +111,16 @@ fn contact_dates_follow_when_interactions_happened_not_when_they_were_logged(sto
     let inbound =
         store.interactions(&InteractionQuery { customer: Some(c), limit: 10, ..Default::default() }).unwrap();
     let a = inbound.iter().find(|i| i.subject == "Call a").unwrap().id;
-    store.delete_interaction(a).unwrap();
+    store.delete_interaction(a, now()).unwrap();
     assert_eq!(dates(store, c), (Some(t(50)), Some(t(30)), Some(t(30))));
     // Deleting everything empties them.
     for i in
         store.interactions(&InteractionQuery { customer: Some(c), limit: 10, ..Default::default() }).unwrap()
     {
-        store.delete_interaction(i.id).unwrap();
+        store.delete_interaction(i.id, now()).unwrap();
     }
     assert_eq!(dates(store, c), (None, None, None));
-    assert!(matches!(store.delete_interaction(a), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.delete_interaction(a, now()), Err(StoreError::NotFound(_))));
 }
 
 fn a_key_logs_once_and_a_reply_answers_its_query(store: &mut dyn Store) {
@@ -341,7 +341,55 @@ fn a_conversation_on_a_triggering_channel_invites_to_its_survey_once(store: &mut
     assert_eq!(due[0].customer_id, c);
 }
 
+fn a_batch_logs_as_one_at_a_time_would(store: &mut dyn Store) {
+    let a = customer(store, "gil");
+    let b = customer(store, "hal");
+    let t = |d: i64| now() - days(d);
+    let old =
+        store.log_interactions(&[interaction(a, "old", t(20), Direction::Inbound)], now()).unwrap()[0].id();
+    let batch = [
+        interaction(a, "k1", t(5), Direction::Outbound),
+        interaction(b, "k2", t(9), Direction::Inbound),
+        interaction(a, "k1", t(1), Direction::Inbound),
+        interaction(a, "old", t(20), Direction::Inbound),
+        interaction(b, "k3", t(3), Direction::Outbound),
+        interaction(a, "k4", t(30), Direction::Inbound),
+    ];
+    let logged = store.log_interactions(&batch, now()).unwrap();
+    let k1 = logged[0].id();
+    assert!(matches!(logged[0], Logged::New(_)));
+    assert!(matches!(logged[1], Logged::New(_)));
+    assert_eq!(logged[2], Logged::Existing(k1));
+    assert_eq!(logged[3], Logged::Existing(old));
+    assert!(matches!(logged[4], Logged::New(_)));
+    assert!(matches!(logged[5], Logged::New(_)));
+    // The duplicate key's second row wrote nothing: its inbound time of t(1) is nowhere.
+    assert_eq!(dates(store, a), (Some(t(20)), Some(t(5)), Some(t(5))));
+    assert_eq!(dates(store, b), (Some(t(9)), Some(t(3)), Some(t(3))));
+    assert_eq!(store.interaction(logged[1].id()).unwrap().state, Some(QueryState::Open));
+    assert_eq!(
+        store.log_interactions(&batch, now()).unwrap().iter().filter(|l| matches!(l, Logged::New(_))).count(),
+        0
+    );
+
+    let refs = [
+        CustomerRef::Id(a),
+        CustomerRef::Email(Email::parse("hal@example.com").unwrap()),
+        CustomerRef::Identity { source: SourceName::parse("shop").unwrap(), external_id: "gil".into() },
+        CustomerRef::Identity { source: SourceName::parse("shop").unwrap(), external_id: "nobody".into() },
+        CustomerRef::Identity { source: SourceName::parse("elsewhere").unwrap(), external_id: "gil".into() },
+        CustomerRef::Email(Email::parse("nobody@example.com").unwrap()),
+        CustomerRef::Id(CustomerId(987_654)),
+        CustomerRef::Id(a),
+    ];
+    assert_eq!(
+        store.resolve_customers(&refs).unwrap(),
+        vec![Some(a), Some(b), Some(a), None, None, None, None, Some(a)]
+    );
+}
+
 tenure_store::contract_tests!(
+    a_batch_logs_as_one_at_a_time_would,
     contact_dates_follow_when_interactions_happened_not_when_they_were_logged,
     a_key_logs_once_and_a_reply_answers_its_query,
     followups_raise_their_sequence_and_remind_once,

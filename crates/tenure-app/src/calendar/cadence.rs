@@ -388,12 +388,11 @@ pub fn check(
             }
         })
         .collect();
-    let follow_ups_wanted: Vec<bool> = alerts.iter().map(|a| a.follow_up.is_some()).collect();
     let notify = |new: &[usize]| -> Result<Vec<NewMessage>, StoreError> {
         summaries(&silences, new, public_url, now).map_err(|e| StoreError::Other(e.to_string()))
     };
     let written = store.record_cadence_alerts(&alerts, &notify, now)?;
-    let follow_ups = written.len().min(follow_ups_wanted.iter().filter(|w| **w).count());
+    let follow_ups = written.iter().filter(|(index, _)| alerts[*index].follow_up.is_some()).count();
     Ok(CheckOutcome { quiet: silences.len(), alerted: written.len(), follow_ups })
 }
 

@@ -107,9 +107,10 @@ pub fn edit(
     Ok(store.edit_interaction(id, edit, now)?)
 }
 
-/// Deletes an interaction; the customer's contact dates move back to what is left.
-pub fn delete(store: &mut dyn Store, id: i64) -> Result<Interaction, AppError> {
-    Ok(store.delete_interaction(id)?)
+/// Deletes an interaction; the customer's contact dates (and, for a reply, its query's first
+/// response) move back to what is left.
+pub fn delete(store: &mut dyn Store, id: i64, now: Timestamp) -> Result<Interaction, AppError> {
+    Ok(store.delete_interaction(id, now)?)
 }
 
 /// Interactions by a query, newest first.

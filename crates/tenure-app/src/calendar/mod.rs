@@ -12,14 +12,17 @@
 //! - [`response_times`]: time to first response and to close of inbound queries, per staff
 //!   member and channel, in business hours when they are set.
 //! - [`agenda`]: what the day, week and month views show.
+//! - [`web_support`]: what the web face adds: repeated requests made harmless.
 
 pub mod agenda;
 pub mod cadence;
+pub mod demo;
 pub mod feed;
 pub mod followups;
 pub mod import;
 pub mod interactions;
 pub mod response_times;
+pub mod web_support;
 
 use tenure_store::Store;
 

@@ -1,12 +1,14 @@
 //! How fast inbound queries are answered and closed, per staff member and channel: the time
 //! from a query to its first reply and to its closing — in business hours when the shop has set
-//! them (`tenure calendar hours`), else in elapsed time. Medians and means, in hours.
+//! them (`tenure calendar hours`), else in elapsed time. Medians and means, in hours, over the
+//! queries whose times are known: a query imported as already answered or closed counts as such,
+//! but without a time it adds to no average.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use tenure_calendar::BusinessHours;
-use tenure_domain::{Channel, Timestamp};
+use tenure_domain::{Channel, QueryState, Timestamp};
 use tenure_store::Store;
 
 use crate::AppError;
@@ -95,26 +97,33 @@ pub fn response_times(
         let key = (t.staff.clone().unwrap_or_else(|| "(nobody)".into()), t.channel);
         let entry = groups.entry(key).or_default();
         entry.queries += 1;
+        entry.answered += u64::from(t.state != QueryState::Open);
+        entry.closed += u64::from(t.state == QueryState::Closed);
         if let Some(answered) = t.answered_at {
             entry.first_response.push(span(t.occurred_at, answered));
         }
-        if let Some(closed) = t.closed_at {
+        if let Some(closed) = t.closed_at.filter(|_| t.state == QueryState::Closed) {
             entry.close.push(span(t.occurred_at, closed));
         }
     }
     let groups = groups
         .into_iter()
-        .map(|((staff, channel), Spans { queries, first_response: mut first, mut close })| ResponseGroup {
-            staff,
-            channel,
-            queries,
-            answered: first.len() as u64,
-            closed: close.len() as u64,
-            median_first_response_hours: median(&mut first),
-            mean_first_response_hours: mean(&first),
-            median_close_hours: median(&mut close),
-            mean_close_hours: mean(&close),
-        })
+        .map(
+            |(
+                (staff, channel),
+                Spans { queries, answered, closed, first_response: mut first, mut close },
+            )| ResponseGroup {
+                staff,
+                channel,
+                queries,
+                answered,
+                closed,
+                median_first_response_hours: median(&mut first),
+                mean_first_response_hours: mean(&first),
+                median_close_hours: median(&mut close),
+                mean_close_hours: mean(&close),
+            },
+        )
         .collect();
     Ok(ResponseTimes { from, to, business_hours: hours.map(|h| h.to_string()), groups })
 }
@@ -123,6 +132,8 @@ pub fn response_times(
 #[derive(Default)]
 struct Spans {
     queries: u64,
+    answered: u64,
+    closed: u64,
     first_response: Vec<f64>,
     close: Vec<f64>,
 }

@@ -33,7 +33,6 @@ CREATE TABLE interactions (
 );
 CREATE INDEX interactions_by_customer ON interactions (customer_id, occurred_at);
 CREATE INDEX interactions_by_time ON interactions (occurred_at);
-CREATE INDEX interactions_open ON interactions (occurred_at) WHERE state = 'open';
 CREATE INDEX interactions_replies ON interactions (reply_to) WHERE reply_to IS NOT NULL;
 
 -- Per customer: the last inbound query, the last outbound contact and the last interaction of

@@ -9,7 +9,7 @@ use tenure_app::models::refresh_after_import;
 use tenure_app::users;
 use tenure_domain::Role;
 use tenure_import::{Format, ImportOptions, Input};
-use tenure_store::CustomerQuery;
+use tenure_store::{CustomerQuery, Store};
 
 use crate::cli::{DeliveryArgs, DemoArgs, ServeArgs};
 use crate::output;
@@ -51,6 +51,35 @@ pub fn run(args: &DemoArgs, delivery: &DeliveryArgs, timezone: &str) -> anyhow::
         eprintln!("(A new password is made each time the demo starts. Stop with Ctrl-C.)");
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's calendar (once): staff, interactions, follow-ups, cadence rules and their alerts.
+/// The demo admin is made here if missing (its password is set when the dashboard starts).
+fn add_calendar(store: &mut dyn Store, scope: &tenure_app::reports::ReportScope) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    if store.user_by_email(DEMO_ADMIN)?.is_none() {
+        users::add_user(store, DEMO_ADMIN, Some("Demo admin"), Role::Admin, &users::generate_password(), now)
+            .context("creating the demo admin")?;
+    }
+    let purchases = tenure_app::reports::Purchases::load(store, scope).context("reading the purchases")?;
+    let added = tenure_app::calendar::demo::add_demo_calendar(
+        store,
+        DEMO_ADMIN,
+        &purchases,
+        "http://127.0.0.1:8080",
+        now,
+    )
+    .context("adding the demo's calendar")?;
+    if added.interactions > 0 {
+        println!(
+            "Calendar: {} interactions (calls, e-mails, chats) on a sample of customers, {} follow-ups this week, \
+             cadence rules and {} customers alerted as gone quiet (Calendar and Gone quiet pages).",
+            output::count(added.interactions as u64),
+            added.follow_ups,
+            output::count(added.alerts as u64)
+        );
+    }
+    Ok(())
 }
 
 /// The demo admin with a new password (created on first run, its password replaced after —
@@ -135,6 +164,7 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
             );
         }
     }
+    add_calendar(store.as_mut(), &scope)?;
     let first = store.customers(&CustomerQuery { after: None, limit: 5 }).context("listing customers")?;
     if let Some(customer) = first.first() {
         println!("Next, for example:");
@@ -144,6 +174,9 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
             "report lifecycle --as-of 1998-06-30".to_string(),
             "clv --as-of 1998-06-30 --months 12 --discount-rate 0.01".to_string(),
             format!("customers show {}", customer.id),
+            "calendar quiet --limit 10".to_string(),
+            "followups list --status all".to_string(),
+            "interactions response-times --from 1997-01-01".to_string(),
         ] {
             println!("  tenure --db {url} {example}");
         }

@@ -89,6 +89,7 @@ pub fn run(url: &str, timezone: &str, command: InteractionsCommand) -> anyhow::R
                 notes: args.notes,
                 outcome: args.outcome,
                 state: args.state.as_deref().map(QueryState::parse).transpose()?,
+                state_at: None,
             };
             let changed = interactions::edit(store, args.id, &edit, now)?;
             if args.json {
@@ -98,7 +99,7 @@ pub fn run(url: &str, timezone: &str, command: InteractionsCommand) -> anyhow::R
             }
         }
         InteractionsCommand::Delete { id } => {
-            let gone = interactions::delete(store, id)?;
+            let gone = interactions::delete(store, id, now)?;
             println!("Deleted interaction {id} of customer {}.", gone.customer_id);
         }
         InteractionsCommand::ResponseTimes { from, to, json } => {
