@@ -55,6 +55,9 @@ impl IntoResponse for PageError {
             PageError::App(AppError::Store(StoreError::NotFound(what))) => {
                 (StatusCode::NOT_FOUND, "Not found", format!("There is no {what}."))
             }
+            PageError::App(AppError::Store(StoreError::Conflict(message))) => {
+                (StatusCode::CONFLICT, "Cannot do that now", format!("{message}."))
+            }
             PageError::App(other) => {
                 crate::log::event(
                     crate::log::Level::Error,

@@ -46,6 +46,7 @@ struct Shared {
     logins_per_email: limit::RateLimiter,
     survey_posts_per_address: limit::RateLimiter,
     survey_posts_per_link: limit::RateLimiter,
+    feed_requests_per_address: limit::RateLimiter,
     public_url: String,
     metrics: metrics::Metrics,
     cache: cache::ReportCache,
@@ -72,6 +73,13 @@ const SURVEY_POSTS_PER_LINK: u32 = 20;
 /// The survey rate limits' window.
 const SURVEY_WINDOW: Duration = Duration::from_secs(60);
 
+/// Calendar feeds fetched per client address each minute: calendar clients poll every few
+/// minutes, so this is room for a whole office behind one address, not for guessing tokens.
+const FEED_REQUESTS_PER_ADDRESS: u32 = 120;
+
+/// The calendar feed's rate limit's window.
+const FEED_WINDOW: Duration = Duration::from_secs(60);
+
 impl AppState {
     /// State over `pool`, reporting days in `time_zone`; cookies without `Secure` (plain HTTP).
     pub fn new(pool: StorePool, time_zone: ShopTimeZone) -> Self {
@@ -84,6 +92,7 @@ impl AppState {
         let logins_per_email = limit::RateLimiter::new(LOGINS_PER_EMAIL, LOGIN_WINDOW);
         let survey_posts_per_address = limit::RateLimiter::new(SURVEY_POSTS_PER_ADDRESS, SURVEY_WINDOW);
         let survey_posts_per_link = limit::RateLimiter::new(SURVEY_POSTS_PER_LINK, SURVEY_WINDOW);
+        let feed_requests_per_address = limit::RateLimiter::new(FEED_REQUESTS_PER_ADDRESS, FEED_WINDOW);
         AppState {
             inner: Arc::new(Shared {
                 pool,
@@ -93,6 +102,7 @@ impl AppState {
                 logins_per_email,
                 survey_posts_per_address,
                 survey_posts_per_link,
+                feed_requests_per_address,
                 public_url: "http://127.0.0.1:8080".to_string(),
                 metrics: metrics::Metrics::default(),
                 cache: cache::ReportCache::default(),
@@ -161,6 +171,11 @@ impl AppState {
         let by_address = self.inner.survey_posts_per_address.allow(address, now);
         let by_link = self.inner.survey_posts_per_link.allow(link, now);
         by_address && by_link
+    }
+
+    /// Whether a calendar feed fetched from `address` is within the limit (and counts it).
+    pub(crate) fn allow_feed_request(&self, address: &str) -> bool {
+        self.inner.feed_requests_per_address.allow(address, std::time::Instant::now())
     }
 
     pub(crate) fn pool(&self) -> &StorePool {

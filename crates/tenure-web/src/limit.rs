@@ -1,6 +1,6 @@
-//! A small in-process rate limiter for public endpoints (the login form): at most `limit`
-//! attempts per key in each fixed window. Per process: several servers each allow the limit,
-//! which still bounds password guessing to a handful per minute per server.
+//! A small in-process rate limiter for public endpoints (the login form, survey posts, calendar
+//! feeds): at most `limit` attempts per key in each fixed window. Per process: several servers
+//! each allow the limit, which still bounds password guessing to a handful per minute per server.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -2,7 +2,7 @@
 //! what the server routes, who it lets in, and which bodies it reads.
 
 use serde_json::{Map, Value, json};
-use tenure_domain::OrderStatus;
+use tenure_domain::{Channel, OrderStatus};
 
 use crate::routes::{Access, ROUTES, RequestBody, Route};
 
@@ -27,6 +27,10 @@ pub fn document() -> Value {
                 "OrderInput": order_schema(true),
                 "WebhookDelivery": webhook_schema(),
                 "SurveyResponseInput": survey_response_schema(),
+                "InteractionInput": interaction_schema(),
+                "InteractionChange": interaction_change_schema(),
+                "FollowUpInput": followup_schema(),
+                "FollowUpDone": followup_done_schema(),
             },
         },
     })
@@ -70,6 +74,13 @@ fn operation(route: &Route) -> Value {
     for (status, description) in route.responses {
         let content = if status.starts_with('2') { json!({}) } else { error_content() };
         responses[*status] = json!({ "description": description, "content": content });
+    }
+    // A route that answers 204 (nothing to say) does not also answer 200.
+    if route.responses.iter().any(|(status, _)| *status == "204")
+        && !route.responses.iter().any(|(status, _)| *status == "200")
+        && let Some(all) = responses.as_object_mut()
+    {
+        all.remove("200");
     }
     if let Some(body) = route.body {
         operation["requestBody"] = request_body(body);
@@ -153,6 +164,87 @@ fn survey_response_schema() -> Value {
     })
 }
 
+/// `channel`: the names `Channel::parse` reads first.
+fn channel_schema() -> Value {
+    let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+    json!({ "type": "string", "enum": names, "description": "how it happened (case, spaces and `-` are ignored; \
+        mail, call, telephone and meeting are read too)" })
+}
+
+fn state_schema() -> Value {
+    json!({ "type": "string", "enum": ["open", "answered", "closed"],
+        "description": "an inbound query's state (open when not given); outbound contacts have none" })
+}
+
+fn interaction_schema() -> Value {
+    let text = |max: usize, description: &str| json!({ "type": "string", "maxLength": max, "description": description });
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["occurred_at", "channel", "direction"],
+        "description": "Name the customer by customer_id or by email (one of them). The record's key is \
+            `api:` and the request's Idempotency-Key.",
+        "properties": {
+            "customer_id": { "type": "integer", "description": "Tenure's customer id" },
+            "email": { "type": "string", "description": "the customer's e-mail" },
+            "occurred_at": { "type": "string", "format": "date-time",
+                "description": "RFC 3339: when it happened (not when it is logged); at most a day ahead of now" },
+            "channel": channel_schema(),
+            "direction": { "type": "string", "enum": ["inbound", "outbound"],
+                "description": "inbound: the customer reached out (a query); outbound: the business did" },
+            "duration_seconds": { "type": "integer", "minimum": 0, "maximum": 86400 },
+            "subject": text(tenure_domain::MAX_SUBJECT_CHARS, "what it was about"),
+            "notes": text(tenure_domain::MAX_NOTES_CHARS, "free notes"),
+            "outcome": text(tenure_domain::MAX_NOTES_CHARS, "what came of it"),
+            "staff": { "type": "string", "description": "the staff member's e-mail" },
+            "state": state_schema(),
+            "order_id": { "type": "integer", "description": "the order it was about (store id)" },
+            "reply_to": { "type": "integer",
+                "description": "an outbound contact: the inbound query of the same customer it answers" },
+        },
+    })
+}
+
+fn interaction_change_schema() -> Value {
+    let properties = interaction_schema()["properties"].clone();
+    let kept: Map<String, Value> = properties
+        .as_object()
+        .map(|all| {
+            all.iter()
+                .filter(|(name, _)| {
+                    crate::handlers::calendar_body::INTERACTION_CHANGE_FIELDS.contains(&name.as_str())
+                })
+                .map(|(name, schema)| (name.clone(), schema.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({ "type": "object", "additionalProperties": false, "properties": kept,
+        "description": "Only the fields given change; the customer's contact dates follow a new occurred_at" })
+}
+
+fn followup_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["owner", "title", "due_at"],
+        "properties": {
+            "customer_id": { "type": "integer", "description": "about whom (none: a task of its own)" },
+            "owner": { "type": "string", "description": "the e-mail of the user whose follow-up it is" },
+            "title": { "type": "string", "minLength": 1,
+                "maxLength": tenure_app::calendar::followups::MAX_TITLE_CHARS },
+            "notes": { "type": "string", "maxLength": tenure_domain::MAX_NOTES_CHARS },
+            "due_at": { "type": "string", "format": "date-time", "description": "RFC 3339" },
+            "duration_minutes": { "type": "integer", "minimum": 1, "maximum": 1440, "default": 15 },
+            "remind_minutes": { "type": "integer", "minimum": 0, "maximum": 10080, "default": 60,
+                "description": "the reminder e-mail goes this long before it is due (0: none)" },
+        },
+    })
+}
+
+fn followup_done_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false,
+        "properties": { "outcome": { "type": "string", "maxLength": tenure_domain::MAX_NOTES_CHARS,
+            "description": "what came of it" } },
+    })
+}
+
 fn webhook_schema() -> Value {
     json!({
         "description": "By the source's kind: a Shopify REST order (topics orders/create, orders/paid, \
@@ -207,5 +299,19 @@ mod tests {
         assert_eq!(sorted_keys(&schema["properties"]), sorted(ORDER_FIELDS));
         assert_eq!(sorted_keys(&schema["properties"]["customer"]["properties"]), sorted(CUSTOMER_FIELDS));
         assert!(!sorted_keys(&order_schema(false)["properties"]).contains(&"source"));
+    }
+
+    #[test]
+    fn the_calendar_schemas_list_exactly_the_fields_their_bodies_read() {
+        use crate::handlers::calendar_body::{
+            FOLLOWUP_DONE_FIELDS, FOLLOWUP_FIELDS, INTERACTION_CHANGE_FIELDS, INTERACTION_FIELDS,
+        };
+        assert_eq!(sorted_keys(&interaction_schema()["properties"]), sorted(INTERACTION_FIELDS));
+        assert_eq!(
+            sorted_keys(&interaction_change_schema()["properties"]),
+            sorted(INTERACTION_CHANGE_FIELDS)
+        );
+        assert_eq!(sorted_keys(&followup_schema()["properties"]), sorted(FOLLOWUP_FIELDS));
+        assert_eq!(sorted_keys(&followup_done_schema()["properties"]), sorted(FOLLOWUP_DONE_FIELDS));
     }
 }

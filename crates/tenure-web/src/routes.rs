@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use tenure_domain::Role;
 
 use crate::{AppState, handlers, pages};
@@ -40,6 +40,14 @@ const fn query(name: &'static str, required: bool, description: &'static str) ->
 
 const fn header(name: &'static str, description: &'static str) -> Param {
     Param { name, location: "header", required: false, description }
+}
+
+const fn required_header(name: &'static str, description: &'static str) -> Param {
+    Param { name, location: "header", required: true, description }
+}
+
+const fn path(name: &'static str, description: &'static str) -> Param {
+    Param { name, location: "path", required: true, description }
 }
 
 const CURRENCY: Param =
@@ -187,6 +195,112 @@ pub const PAGES: &[Page] = &[
         method: "GET",
         path: "/at-risk.csv",
         example: "/at-risk.csv?below=0.5",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/gone-quiet",
+        example: "/gone-quiet",
+        access: Access::Roles(STAFF),
+        menu: Some("Gone quiet"),
+    },
+    Page {
+        method: "POST",
+        path: "/gone-quiet/{id}/contact",
+        example: "/gone-quiet/1/contact",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/gone-quiet/{id}/follow-up",
+        example: "/gone-quiet/1/follow-up",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/gone-quiet/rules",
+        example: "/gone-quiet/rules",
+        access: Access::Roles(ADMIN),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/gone-quiet/rules/{id}/remove",
+        example: "/gone-quiet/rules/1/remove",
+        access: Access::Roles(ADMIN),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/calendar",
+        example: "/calendar?view=month&date=1997-03-01",
+        access: Access::Roles(STAFF),
+        menu: Some("Calendar"),
+    },
+    // The secret URL is the credential (see pages/feed.rs); `{file}` is `TOKEN.ics`.
+    Page {
+        method: "GET",
+        path: "/calendar/feed/{file}",
+        example: "/calendar/feed/x.ics",
+        access: Access::Public,
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/followups",
+        example: "/followups?team=1",
+        access: Access::Roles(STAFF),
+        menu: Some("Follow-ups"),
+    },
+    Page {
+        method: "POST",
+        path: "/followups/feed",
+        example: "/followups/feed",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/followups/{id}/done",
+        example: "/followups/1/done",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/followups/{id}/cancel",
+        example: "/followups/1/cancel",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/customers/{id}/interactions",
+        example: "/customers/1/interactions",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/customers/{id}/followups",
+        example: "/customers/1/followups",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/customers/{id}/cadence",
+        example: "/customers/1/cadence",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/interactions/{id}/delete",
+        example: "/interactions/1/delete",
         access: Access::Roles(STAFF),
         menu: None,
     },
@@ -499,6 +613,144 @@ pub const ROUTES: &[Route] = &[
         ],
     },
     Route {
+        method: "GET",
+        path: "/api/v1/interactions",
+        example: "/api/v1/interactions?customer=1&limit=10",
+        access: Access::Roles(STAFF),
+        summary: "Interactions, newest first: one customer's, a staff member's, a period's, queries in a state",
+        params: &[
+            query("customer", false, "one customer's (customer id)"),
+            query("staff", false, "handled by this staff member (e-mail)"),
+            query("state", false, "inbound queries in this state: open, answered or closed"),
+            query("from", false, "happened at or after, RFC 3339"),
+            query("to", false, "happened before, RFC 3339"),
+            query("limit", false, "at most this many, 1 to 500 (default 50)"),
+        ],
+        body: None,
+        responses: &[],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/interactions",
+        example: "/api/v1/interactions",
+        access: Access::Roles(STAFF),
+        summary: "Log one interaction, idempotent on the client's key; the customer's contact dates follow when it happened",
+        params: &[required_header(
+            "Idempotency-Key",
+            "1 to 255 visible ASCII characters, required: the interaction's key. Sending it again answers 200 \
+             with the interaction logged first and writes nothing; sending it for another customer or \
+             direction is 422",
+        )],
+        body: Some(&INTERACTION_BODY),
+        responses: &[
+            ("201", "Logged: the interaction"),
+            ("200", "Logged before under this key: the interaction as it stands; nothing written"),
+            ("404", "No such customer, or no such query to reply to"),
+            (
+                "422",
+                "A field is not acceptable (the message names it), or the key was used for another interaction",
+            ),
+        ],
+    },
+    Route {
+        method: "PATCH",
+        path: "/api/v1/interactions/{id}",
+        example: "/api/v1/interactions/1",
+        access: Access::Roles(STAFF),
+        summary: "Correct an interaction: its time, channel, texts or query state; the contact dates follow",
+        params: &[INTERACTION_ID],
+        body: Some(&INTERACTION_CHANGE_BODY),
+        responses: &[
+            ("404", "No such interaction"),
+            ("422", "A field is not acceptable (the message names it)"),
+        ],
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/interactions/{id}",
+        example: "/api/v1/interactions/1",
+        access: Access::Roles(STAFF),
+        summary: "Delete an interaction; the customer's contact dates move back to what is left",
+        params: &[INTERACTION_ID],
+        body: None,
+        responses: &[("204", "Deleted now, or not there (deleted before): a retried DELETE is harmless")],
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/followups",
+        example: "/api/v1/followups?status=open",
+        access: Access::Roles(STAFF),
+        summary: "Follow-ups by due time: one owner's, one customer's, a period's, in a state",
+        params: &[
+            query("owner", false, "the owner's e-mail"),
+            query("customer", false, "one customer's (customer id)"),
+            query("status", false, "open, done or cancelled"),
+            query("from", false, "due at or after, RFC 3339"),
+            query("to", false, "due before, RFC 3339"),
+            query("limit", false, "at most this many, 1 to 500 (default 50)"),
+        ],
+        body: None,
+        responses: &[],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/followups",
+        example: "/api/v1/followups",
+        access: Access::Roles(STAFF),
+        summary: "Plan a follow-up for a user: in their calendar feed, with a reminder e-mail before it is due",
+        params: &[],
+        body: Some(&FOLLOWUP_BODY),
+        responses: &[
+            ("201", "Planned: the follow-up"),
+            ("404", "No such customer"),
+            ("422", "A field is not acceptable (the message names it)"),
+        ],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/followups/{id}/done",
+        example: "/api/v1/followups/1/done",
+        access: Access::Roles(STAFF),
+        summary: "Mark a follow-up done with what came of it (again: the follow-up as it stands)",
+        params: &[FOLLOWUP_ID],
+        body: Some(&FOLLOWUP_DONE_BODY),
+        responses: &[
+            ("404", "No such follow-up"),
+            ("409", "The follow-up was cancelled"),
+            ("422", "A field is not acceptable (the message names it)"),
+        ],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/followups/{id}/cancel",
+        example: "/api/v1/followups/2/cancel",
+        access: Access::Roles(STAFF),
+        summary: "Cancel a follow-up: calendar feeds show it cancelled (again: the follow-up as it stands)",
+        params: &[FOLLOWUP_ID],
+        body: None,
+        responses: &[("404", "No such follow-up"), ("409", "The follow-up is done")],
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/customers/{id}/timeline",
+        example: "/api/v1/customers/1/timeline",
+        access: Access::Roles(STAFF),
+        summary: "A customer's orders, interactions, survey answers and follow-ups by date, newest first",
+        params: &[path("id", "customer id")],
+        body: None,
+        responses: &[("404", "No such customer")],
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/gone-quiet",
+        example: "/api/v1/gone-quiet?limit=10",
+        access: Access::Roles(STAFF),
+        summary: "Customers past their cadence, the most value at risk (CLV × (1 − probability alive)) first",
+        params: &[query("limit", false, "at most this many, 1 to 500 (default 50)")],
+        body: None,
+        responses: &[],
+    },
+    Route {
         method: "POST",
         path: "/webhooks/{source}",
         example: "/webhooks/webshop",
@@ -551,6 +803,46 @@ const SURVEY_RESPONSE_BODY: RequestBody = RequestBody {
     example: r#"{"key": "shop-form-1001", "answers": {"overall": 5, "improve": "Nothing, thanks"}}"#,
 };
 
+/// The `{id}` of an interaction route.
+const INTERACTION_ID: Param = path("id", "interaction id");
+
+/// The `{id}` of a follow-up route.
+const FOLLOWUP_ID: Param = path("id", "follow-up id");
+
+/// `POST /api/v1/interactions`.
+const INTERACTION_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "InteractionInput",
+    description: "One interaction: its customer (by id or e-mail), when it happened, channel and direction",
+    example: r#"{"customer_id": 1, "occurred_at": "2024-05-01T10:00:00Z", "channel": "phone", "direction": "inbound",
+        "duration_seconds": 300, "subject": "Where is my parcel?", "staff": "agent@shop.example", "state": "answered"}"#,
+};
+
+/// `PATCH /api/v1/interactions/{id}`.
+const INTERACTION_CHANGE_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "InteractionChange",
+    description: "The fields to change; those left out stay as they are",
+    example: r#"{"outcome": "Sent a replacement", "state": "closed"}"#,
+};
+
+/// `POST /api/v1/followups`.
+const FOLLOWUP_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "FollowUpInput",
+    description: "One follow-up: its owner (a user's e-mail), what to do and when",
+    example: r#"{"customer_id": 1, "owner": "agent@shop.example", "title": "Call about the late parcel",
+        "due_at": "2030-01-15T10:00:00Z", "notes": "Ask whether the replacement arrived"}"#,
+};
+
+/// `POST /api/v1/followups/{id}/done`.
+const FOLLOWUP_DONE_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "FollowUpDone",
+    description: "What came of it",
+    example: r#"{"outcome": "Called: the replacement arrived"}"#,
+};
+
 /// `POST /webhooks/{source}`.
 const WEBHOOK_BODY: RequestBody = RequestBody {
     media_type: "application/json",
@@ -581,6 +873,16 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/surveys/{name}", get(handlers::survey))
         .route("/api/v1/surveys/{name}/analysis", get(handlers::survey_analysis))
         .route("/api/v1/surveys/{name}/responses", post(handlers::record_response))
+        .route("/api/v1/interactions", get(handlers::list_interactions).post(handlers::log_interaction))
+        .route(
+            "/api/v1/interactions/{id}",
+            patch(handlers::edit_interaction).delete(handlers::delete_interaction),
+        )
+        .route("/api/v1/followups", get(handlers::list_followups).post(handlers::add_followup))
+        .route("/api/v1/followups/{id}/done", post(handlers::done_followup))
+        .route("/api/v1/followups/{id}/cancel", post(handlers::cancel_followup))
+        .route("/api/v1/customers/{id}/timeline", get(handlers::timeline))
+        .route("/api/v1/gone-quiet", get(handlers::gone_quiet))
         .route("/webhooks/{source}", post(handlers::webhook))
         .merge(page_router())
 }
@@ -611,6 +913,21 @@ fn page_router() -> Router<AppState> {
         .route("/customers/{id}", get(pages::customer))
         .route("/at-risk", get(pages::at_risk))
         .route("/at-risk.csv", get(pages::at_risk_csv))
+        .route("/gone-quiet", get(pages::gone_quiet))
+        .route("/gone-quiet/{id}/contact", post(pages::log_contact))
+        .route("/gone-quiet/{id}/follow-up", post(pages::plan_follow_up))
+        .route("/gone-quiet/rules", post(pages::add_rule))
+        .route("/gone-quiet/rules/{id}/remove", post(pages::remove_rule))
+        .route("/calendar", get(pages::calendar))
+        .route("/calendar/feed/{file}", get(pages::calendar_feed))
+        .route("/followups", get(pages::followups_page))
+        .route("/followups/feed", post(pages::revoke_feed))
+        .route("/followups/{id}/done", post(pages::done_followup))
+        .route("/followups/{id}/cancel", post(pages::cancel_followup))
+        .route("/customers/{id}/interactions", post(pages::log_interaction))
+        .route("/customers/{id}/followups", post(pages::plan_followup))
+        .route("/customers/{id}/cadence", post(pages::set_cadence))
+        .route("/interactions/{id}/delete", post(pages::delete_interaction))
         // Uploads are the one large body the server takes: the limit is raised here only.
         .route(
             "/import",

@@ -50,8 +50,53 @@ fn fixture() -> Fixture {
         now,
     )
     .unwrap();
+    calendar_examples(store.as_mut(), now);
     let state = AppState::new(StorePool::open(&url, 2, now).unwrap(), ShopTimeZone::UTC);
     Fixture { _dir: dir, url, state, tokens }
+}
+
+/// What the calendar routes' examples name: the user their follow-up bodies name, interaction 1
+/// (an inbound query of customer 1) and follow-ups 1 and 2 of that user.
+fn calendar_examples(store: &mut dyn tenure_store::Store, now: tenure_domain::Timestamp) {
+    use tenure_app::calendar::{followups, interactions};
+    let owner = common::email_of(Role::Agent);
+    tenure_app::users::add_user(store, &owner, None, Role::Agent, common::PASSWORD, now).unwrap();
+    let record = tenure_domain::InteractionRecord {
+        customer: tenure_domain::CustomerRef::Id(tenure_domain::CustomerId(1)),
+        occurred_at: now - chrono::Duration::hours(2),
+        channel: tenure_domain::Channel::Email,
+        direction: tenure_domain::Direction::Inbound,
+        duration_seconds: None,
+        subject: "Where is my parcel?".into(),
+        notes: String::new(),
+        outcome: String::new(),
+        staff: None,
+        state: None,
+        key: "test:example".into(),
+    };
+    let request = interactions::LogRequest {
+        record,
+        order_id: None,
+        response_id: None,
+        case_id: None,
+        reply_to: None,
+        logged_by: None,
+    };
+    assert_eq!(interactions::log(store, &request, now).unwrap().1.id, 1);
+    for title in ["Call back", "Send the catalogue"] {
+        let request = followups::FollowUpRequest {
+            customer: Some(tenure_domain::CustomerId(1)),
+            owner: owner.clone(),
+            title: title.into(),
+            notes: String::new(),
+            due_at: now + chrono::Duration::days(1),
+            duration_minutes: 15,
+            remind_minutes: 60,
+            case_id: None,
+            created_by: None,
+        };
+        followups::add(store, &request, now).unwrap();
+    }
 }
 
 /// How a test request to a route presents itself.
@@ -91,6 +136,11 @@ impl Fixture {
         let mut request = Request::builder().method(route.method).uri(route.example);
         if let Some(example) = route.body {
             request = request.header(header::CONTENT_TYPE, example.media_type);
+        }
+        // A header the route requires (an Idempotency-Key): a new value each time.
+        for param in route.params.iter().filter(|p| p.location == "header" && p.required) {
+            request =
+                request.header(param.name, format!("test-{}", DELIVERIES.fetch_add(1, Ordering::Relaxed)));
         }
         match credential {
             Credential::None => {}

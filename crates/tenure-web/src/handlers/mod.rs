@@ -1,5 +1,7 @@
 //! The request handlers: check access, parse, one app call on a pooled connection, JSON out.
 
+mod calendar;
+pub(crate) mod calendar_body;
 mod customers;
 mod metrics;
 mod predictions;
@@ -9,6 +11,10 @@ mod writes;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+pub(crate) use calendar::{
+    add_followup, cancel_followup, delete_interaction, done_followup, edit_interaction, gone_quiet,
+    list_followups, list_interactions, log_interaction, timeline,
+};
 pub(crate) use customers::{customer, customers, stats};
 pub(crate) use metrics::{cohorts, lifecycle, retention, segments};
 pub(crate) use predictions::predictions;

@@ -1,11 +1,14 @@
-//! `GET /customers/{id}`: one customer — profile, identities per source and merges (with how to
-//! undo one), the orders, and the stored model scores with a plain account of the purchases
-//! behind them. An unknown id is a 404 page.
+//! `GET /customers/{id}`: one customer — profile, contact dates and cadence settings, the timeline
+//! with the forms that log an interaction and plan a follow-up (`customer_calendar.rs`),
+//! identities per source and merges (with how to undo one), the orders, and the stored model
+//! scores with a plain account of the purchases behind them. An unknown id is a 404 page.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use serde::Deserialize;
 use tenure_app::AppError;
 use tenure_app::models::{PurchaseHistory, purchase_history};
 use tenure_app::reports::{Date, ShopTimeZone};
@@ -13,9 +16,12 @@ use tenure_domain::{Currency, CustomerId, Timestamp};
 use tenure_store::{CustomerDetail, CustomerScore, StoreError};
 
 use super::Layout;
+use super::customer_calendar::{self, CalendarSection, Forms};
+use super::params::parsed;
 use crate::format::{count, money, percent};
 use crate::html::{PageError, render};
 use crate::routes::STAFF;
+use crate::session::SignedIn;
 use crate::{AppState, session};
 
 /// The customer page.
@@ -31,6 +37,7 @@ struct CustomerPage {
     orders: Vec<OrderLine>,
     score: Option<ScoreView>,
     surveys: Vec<SurveyLine>,
+    calendar: CalendarSection,
 }
 
 /// A submitted survey response as shown.
@@ -83,21 +90,64 @@ struct ScoreView {
     why: Vec<String>,
 }
 
+/// `?logged=ID&planned=ID&deleted=ID&done=ID&cancelled=ID&saved=1`: what the last form did.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CustomerQuery {
+    logged: Option<i64>,
+    planned: Option<i64>,
+    deleted: Option<i64>,
+    done: Option<i64>,
+    cancelled: Option<i64>,
+    saved: Option<String>,
+}
+
+impl CustomerQuery {
+    fn notice(&self) -> Option<String> {
+        let said = [
+            self.logged.map(|id| format!("Interaction {id} is on the timeline.")),
+            self.planned.map(|id| format!("Follow-up {id} is planned.")),
+            self.deleted.map(|id| format!("Interaction {id} is deleted.")),
+            self.done.map(|id| format!("Follow-up {id} is done.")),
+            self.cancelled.map(|id| format!("Follow-up {id} is cancelled.")),
+            self.saved.as_ref().map(|_| "The contact settings are saved.".to_string()),
+        ];
+        said.into_iter().flatten().next()
+    }
+}
+
 /// `GET /customers/{id}`.
 pub(crate) async fn customer(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     Path(id): Path<String>,
+    query: Result<Query<CustomerQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let signed_in = session::require(&state, &headers, STAFF, &uri).await?;
-    // A path that is no id names no customer: the same 404 as an unknown id.
-    let id = id
-        .parse::<i64>()
+    let id = customer_id(&id)?;
+    let notice = parsed(query)?.notice();
+    let forms = Forms::fresh(&signed_in, state.time_zone(), chrono::Utc::now());
+    show(&state, &signed_in, id, forms, notice).await
+}
+
+/// The customer id of a path; one that is no id names no customer: the same 404 as an unknown id.
+pub(crate) fn customer_id(id: &str) -> Result<CustomerId, PageError> {
+    id.parse::<i64>()
         .map(CustomerId)
-        .map_err(|_| AppError::Store(StoreError::NotFound(format!("customer {id}"))))?;
+        .map_err(|_| PageError::App(AppError::Store(StoreError::NotFound(format!("customer {id}")))))
+}
+
+/// Customer `id`'s page for `signed_in`, its calendar forms as `forms` hold them (422 when one of
+/// them was refused).
+pub(crate) async fn show(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: CustomerId,
+    forms: Forms,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
     let time_zone = state.time_zone();
-    let (detail, score, history, answered) = state
+    let (detail, score, history, answered, calendar) = state
         .pool()
         .run(move |store| {
             let detail = store.customer(id)?;
@@ -107,17 +157,23 @@ pub(crate) async fn customer(
                 Some(score) => purchase_history(&detail, &score.currency, time_zone, day(score.as_of)?)?,
                 None => None,
             };
-            Ok((detail, score, history, answered))
+            let calendar = customer_calendar::load(store, id)?;
+            Ok((detail, score, history, answered, calendar))
         })
         .await?;
     let title = detail.name.clone().unwrap_or_else(|| format!("Customer {}", detail.id));
-    let layout = Layout::new(&signed_in, title, "/customers");
-    let mut shown = page(layout, detail, score, history, time_zone);
+    let layout = Layout::new(signed_in, title, "/customers");
+    let calendar = customer_calendar::section(calendar, forms, notice, time_zone);
+    let mut shown = page(layout, detail, score, history, time_zone, calendar);
     shown.surveys = answered
         .into_iter()
         .map(|a| SurveyLine { survey: a.survey, submitted: when(a.submitted_at), answers: a.answers })
         .collect();
-    Ok(render(&shown))
+    let mut response = render(&shown);
+    if shown.calendar.has_problem() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }
 
 /// A stored calendar day as a report day.
@@ -145,6 +201,7 @@ fn page(
     score: Option<CustomerScore>,
     history: Option<PurchaseHistory>,
     time_zone: ShopTimeZone,
+    calendar: CalendarSection,
 ) -> CustomerPage {
     let identities = detail
         .identities
@@ -182,6 +239,7 @@ fn page(
         orders,
         score: score.map(|s| score_view(&s, history.as_ref())),
         surveys: Vec::new(),
+        calendar,
         detail,
     }
 }

@@ -4,11 +4,18 @@
 
 mod account;
 mod at_risk;
+mod calendar;
+mod calendar_fields;
 mod cases;
 mod cohorts;
 mod customer;
+mod customer_calendar;
+mod customer_forms;
 mod customers;
 mod deliveries;
+mod feed;
+mod followups;
+mod gone_quiet;
 mod import;
 mod login;
 mod overview;
@@ -25,11 +32,16 @@ pub(crate) use account::{account, change_password};
 pub(crate) use at_risk::{at_risk, at_risk_csv};
 use axum::http::header;
 use axum::response::IntoResponse;
+pub(crate) use calendar::calendar;
 pub(crate) use cases::{cases, close_case};
 pub(crate) use cohorts::cohorts;
 pub(crate) use customer::customer;
+pub(crate) use customer_forms::{delete_interaction, log_interaction, plan_followup, set_cadence};
 pub(crate) use customers::customers;
 pub(crate) use deliveries::{deliveries, retry_delivery};
+pub(crate) use feed::calendar_feed;
+pub(crate) use followups::{cancel_followup, done_followup, followups_page, revoke_feed};
+pub(crate) use gone_quiet::{add_rule, gone_quiet, log_contact, plan_follow_up, remove_rule};
 pub(crate) use import::{IMPORT_LIMIT_BYTES, import, import_form};
 pub(crate) use login::{login_form, logout, sign_in};
 pub(crate) use overview::overview;
@@ -95,6 +107,13 @@ impl Layout {
             nav,
         }
     }
+}
+
+/// The client's address (a rate limit's key); "unknown" where the server did not record it.
+pub(crate) fn client_address(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |axum::extract::ConnectInfo(a)| a.ip().to_string())
 }
 
 /// `GET /assets/style.css`: the style sheet, compiled into the binary.

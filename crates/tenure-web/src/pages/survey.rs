@@ -9,11 +9,9 @@
 //! is known by a random key in a cookie (and in the form, for browsers that refuse cookies in
 //! frames), so they can leave and come back.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -21,6 +19,7 @@ use tenure_app::surveys::answering::{self, HONEYPOT_FIELD, Outcome, Page, Visit}
 use tenure_app::surveys::links::new_token;
 use tenure_surveys::{Answer, AnswerError, Question, QuestionKind};
 
+use super::client_address;
 use crate::AppState;
 use crate::html::{PageError, render};
 use crate::session::{self, set_cookie};
@@ -217,13 +216,6 @@ pub(crate) async fn public_answer(
         remember_visitor(&state, &mut response, &visitor, query.embedded());
     }
     Ok(response)
-}
-
-/// The client's address (the rate limit's key); "unknown" where the server did not record it.
-fn client_address(extensions: &Extensions) -> String {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |ConnectInfo(a)| a.ip().to_string())
 }
 
 fn public_action(token: &str, query: &SurveyQuery) -> String {

@@ -113,6 +113,25 @@ pub fn post_form(address: &str, path: &str, body: &str) -> (u16, String) {
     (status, response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
 }
 
+/// GETs `path` on `address` with extra `headers` (`Name: value` lines); returns the status, the
+/// response's headers (names in lower case) and its body.
+pub fn get(address: &str, path: &str, headers: &[&str]) -> (u16, Vec<(String, String)>, String) {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Connection: close\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
 /// Adds a dashboard admin `email` with `password` to the store at `db`.
 pub fn add_admin(db: &str, email: &str, password: &str) {
     let mut add = tenure(db)
