@@ -150,3 +150,76 @@ fn the_feed_reads_in_an_independent_parser_through_every_change_and_a_revoked_ur
     let (renewed, _) = parsed_feed(&python, dir.path(), &server.address, &new_path);
     assert_eq!(renewed["events"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_call_logged_on_the_customer_page_shows_on_the_timeline_the_week_view_and_a_planned_follow_up_in_the_feed()
+ {
+    let Some(python) = peers::python() else { return };
+    let Some((driver_path, chromium)) = webdriver::browser_or_skip("the calendar browser test") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    common::add_admin(&db, OWNER, PASSWORD);
+    let customer = ann(dir.path(), &db);
+    let server = common::serve(&db);
+    let base = server.base();
+
+    let driver = webdriver::Driver::start(&driver_path);
+    let session = driver.session(&chromium);
+    session.resize(1280, 1000);
+    session.open(&format!("{base}/login"));
+    session.find("#email").type_text(OWNER);
+    session.find("#password").type_text(PASSWORD);
+    session.find("#sign-in").click();
+    session.find("#sign-out");
+
+    // Log a call on Ann's page.
+    session.open(&format!("{base}/customers/{customer}"));
+    session.find("#channel option[value='phone']").click();
+    session.find("#direction option[value='inbound']").click();
+    session.find("#duration").type_text("7");
+    session.find("#subject").type_text("Asked about the gift box <b>now</b>");
+    session.find("#notes").type_text("Wants it wrapped; call back tomorrow.");
+    session.find("#log-form button[type='submit']").click();
+    let notice = session.find("#notice").text(); // only on the page the form leads to
+    assert!(!notice.is_empty());
+    let timeline = session.find("#timeline-entries").text();
+    assert!(timeline.contains("Asked about the gift box <b>now</b>"), "escaped, as typed: {timeline}");
+    assert!(timeline.contains("Phone from the customer"), "{timeline}");
+    assert!(session.find("#last-inbound").text().len() > 4, "the contact dates moved");
+    let logged = common::json(&db, &["interactions", "list", "--customer", &customer.to_string(), "--json"]);
+    assert_eq!(logged.as_array().unwrap().len(), 1, "{logged}");
+    assert_eq!(logged[0]["duration_seconds"], 420);
+
+    // It is on this week's calendar.
+    session.open(&format!("{base}/calendar?view=week"));
+    let week = session.find("#agenda").text();
+    assert!(week.contains("Asked about the gift box"), "{week}");
+
+    // Plan a follow-up for tomorrow (the form's default time) and find it in the feed.
+    session.open(&format!("{base}/customers/{customer}"));
+    session.find("#title").type_text("Call Ann back about the gift box");
+    session.find("#plan-form button[type='submit']").click();
+    session.find("#notice");
+    assert!(session.find("#timeline-entries").text().contains("Call Ann back about the gift box"));
+    let planned = common::json(&db, &["followups", "list", "--json"]);
+    let due = planned[0]["due_at"].as_str().unwrap().to_string();
+    let tomorrow = (Utc::now() + Duration::days(1)).date_naive().to_string();
+    assert!(due.starts_with(&tomorrow), "due tomorrow: {due}");
+    let path =
+        common::json(&db, &["calendar", "feed-url", OWNER, "--json"])["path"].as_str().unwrap().to_string();
+    let (feed, _) = parsed_feed(&python, dir.path(), &server.address, &path);
+    let events = feed["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{feed}");
+    assert_eq!(events[0]["summary"], "Call Ann back about the gift box");
+    assert_eq!(events[0]["uid"], planned[0]["uid"]);
+
+    // A phone reads the week as a list.
+    session.open(&format!("{base}/calendar?view=week"));
+    session.resize(390, 844);
+    let width = session.page_width();
+    assert!(width <= 400, "the calendar is {width} px wide on a 390 px screen: {}", session.wider_than(390));
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    session.screenshot(&folder.join("calendar-week-phone.png"));
+}
