@@ -93,6 +93,16 @@ fn a_detractor_alerts_the_team_once_opens_a_case_and_a_promoter_alerts_nobody() 
         invite_survey: None,
     };
     alerts::add_rule(store, "nps", &rule, now()).unwrap();
+    // Sam is a dashboard user: the cases become follow-ups of his too.
+    let sam = tenure_app::users::add_user(
+        store,
+        "sam@shop.example",
+        Some("Sam"),
+        tenure_domain::Role::Agent,
+        "a long password",
+        now(),
+    )
+    .unwrap();
     let comment = NewAlertRule {
         kind: AlertKind::NegativeComment,
         notify_email: None,
@@ -120,6 +130,21 @@ fn a_detractor_alerts_the_team_once_opens_a_case_and_a_promoter_alerts_nobody() 
     assert_eq!(detractor.owner.as_deref(), Some("sam@shop.example"));
     assert_eq!(detractor.due_at, now() + chrono::Duration::days(2));
     assert!(cases.iter().any(|c| c.reason.contains("negative comment")));
+    let followups = |store: &mut dyn Store| {
+        store
+            .followups(&tenure_store::FollowUpQuery {
+                owner_id: Some(sam.id),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let opened = followups(store);
+    assert_eq!(opened.len(), 2, "one follow-up per case: {opened:?}");
+    assert!(opened.iter().all(|f| f.origin == tenure_store::FollowUpOrigin::Case
+        && f.due_at == now() + chrono::Duration::days(2)
+        && f.customer_id.map(|c| c.0) == Some(customer)
+        && f.case_id.is_some()));
 
     // The same response again changes nothing; a promoter trips nothing.
     assert!(matches!(record(store, "form-1", customer, answers), Recorded::Replayed(_)));
@@ -129,6 +154,7 @@ fn a_detractor_alerts_the_team_once_opens_a_case_and_a_promoter_alerts_nobody() 
     ));
     assert_eq!(alert_messages(store).len(), 2);
     assert_eq!(alerts::cases(store, true).unwrap().len(), 2);
+    assert_eq!(followups(store).len(), 2, "a replayed response opens no second follow-up");
 
     let closed = alerts::close_case(
         store,

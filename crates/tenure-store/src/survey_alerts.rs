@@ -111,7 +111,7 @@ pub(crate) fn apply(
         )?;
     }
     for case in &effects.cases {
-        conn.execute(
+        let opened = conn.execute(
             "INSERT INTO survey_cases (survey_id, response_id, rule_id, customer_id, reason, owner, due_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (response_id, rule_id) DO NOTHING",
             &[
@@ -125,7 +125,43 @@ pub(crate) fn apply(
                 Value::Time(now),
             ],
         )?;
+        if let (1, Some(uid), Some(owner)) = (opened, &case.followup_uid, &case.owner) {
+            case_follow_up(conn, response_id, case, uid, owner, customer, now)?;
+        }
     }
+    Ok(())
+}
+
+/// The follow-up of a case just opened, for its owner when they are a dashboard user (an owner
+/// that is a team address gets the alert e-mail only), reminded an hour before it is due.
+fn case_follow_up(
+    conn: &mut dyn Conn,
+    response_id: i64,
+    case: &crate::NewCase,
+    uid: &str,
+    owner: &str,
+    customer: Option<CustomerId>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let remind_at = (case.due_at - chrono::Duration::hours(1)).max(now);
+    conn.execute(
+        "INSERT INTO followups (uid, customer_id, owner_id, title, due_at, remind_minutes, remind_at, origin, case_id, \
+         created_by, created_at, updated_at) \
+         SELECT $1, $2, u.id, $3, $4, 60, $5, 'case', c.id, 'survey alert', $6, $6 \
+         FROM users u JOIN survey_cases c ON c.response_id = $7 AND c.rule_id = $8 WHERE u.email = $9 \
+         ON CONFLICT DO NOTHING",
+        &[
+            Value::from(uid),
+            Value::from(customer.map(|c| c.0)),
+            Value::from(format!("Follow up a survey answer: {}", case.reason).as_str()),
+            Value::Time(case.due_at),
+            Value::Time(remind_at),
+            Value::Time(now),
+            Value::Int(response_id),
+            Value::Int(case.rule_id),
+            Value::from(owner.trim().to_lowercase().as_str()),
+        ],
+    )?;
     Ok(())
 }
 

@@ -406,6 +406,9 @@ pub struct NewCase {
     pub owner: Option<String>,
     /// When it falls due.
     pub due_at: Timestamp,
+    /// The iCalendar UID of its follow-up: when the owner is a dashboard user, the case also
+    /// becomes a follow-up of theirs, due when the case is.
+    pub followup_uid: Option<String>,
 }
 
 /// What submitting a response sets off, written in the same transaction and only if this write

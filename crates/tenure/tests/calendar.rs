@@ -223,3 +223,54 @@ fn a_call_logged_on_the_customer_page_shows_on_the_timeline_the_week_view_and_a_
     let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
     session.screenshot(&folder.join("calendar-week-phone.png"));
 }
+
+#[test]
+fn bad_interactions_are_refused_with_their_reason_and_a_csv_with_one_bad_line_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let customer = ann(dir.path(), &db).to_string();
+    let refused = |args: &[&str]| -> String {
+        let output = tenure(&db).args(args).output().unwrap();
+        assert!(!output.status.success(), "{args:?} was accepted");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let log = ["interactions", "log", "--customer", &customer, "--direction", "inbound"];
+    let future = (Utc::now() + Duration::hours(30)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let error = refused(&[&log[..], &["--channel", "phone", "--at", &future]].concat());
+    assert!(error.contains("is in the future"), "{error}");
+    let error = refused(&[&log[..], &["--channel", "fax"]].concat());
+    assert!(error.contains("`fax` is not a channel"), "{error}");
+    let error =
+        refused(&["interactions", "log", "--customer", "999", "--channel", "phone", "--direction", "in"]);
+    assert!(error.contains("customer 999"), "{error}");
+
+    // 6,000 good rows but line 5001 (row 5000): nothing is written, and the line is named.
+    let csv = dir.path().join("calls.csv");
+    let mut text = String::from("date,channel,direction,email,subject,id\n");
+    for n in 2..=6001 {
+        let channel = if n == 5001 { "carrier pigeon" } else { "phone" };
+        text.push_str(&format!(
+            "2026-01-{:02} 10:00,{channel},inbound,ann@example.com,Call {n},c-{n}\n",
+            1 + n % 28
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let output =
+        tenure(&db).args(["interactions", "import", "--progress", "none"]).arg(&csv).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("calls.csv:5001: column channel: `carrier pigeon` is not a channel"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.contains("calls.csv:")).count(), 1, "{stderr}");
+    let listed = common::json(&db, &["interactions", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 0, "nothing written: {listed}");
+
+    // Fixed, it imports whole, and again changes nothing.
+    let fixed = std::fs::read_to_string(&csv).unwrap().replace("carrier pigeon", "phone");
+    std::fs::write(&csv, fixed).unwrap();
+    let report =
+        common::json(&db, &["interactions", "import", "--progress", "none", "--json", csv.to_str().unwrap()]);
+    assert_eq!((report["added"].as_u64(), report["committed"].as_bool()), (Some(6000), Some(true)));
+    let again =
+        common::json(&db, &["interactions", "import", "--progress", "none", "--json", csv.to_str().unwrap()]);
+    assert_eq!((again["added"].as_u64(), again["already_stored"].as_u64()), (Some(0), Some(6000)));
+}

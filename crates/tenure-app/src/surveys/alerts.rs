@@ -186,6 +186,7 @@ pub fn effects(
                 reason: trip.reason.clone(),
                 owner: trip.rule.case_owner.clone(),
                 due_at: now + chrono::Duration::days(trip.rule.case_due_days),
+                followup_uid: Some(crate::calendar::followups::new_uid()),
             });
         }
     }

@@ -176,6 +176,31 @@ pub fn set_purchase_trigger(
     Ok(store.survey(SurveyKey::Id(info.id))?)
 }
 
+/// Sends survey `name` after conversations on `trigger`'s channels — each logged one, or each
+/// inbound query closed — or, with `None`, no longer.
+pub fn set_interaction_trigger(
+    store: &mut dyn Store,
+    name: &str,
+    trigger: Option<tenure_store::InteractionTrigger>,
+    now: Timestamp,
+) -> Result<SurveyInfo, AppError> {
+    if let Some(trigger) = &trigger {
+        if trigger.channels.is_empty() {
+            return Err(AppError::Invalid("name at least one channel".into()));
+        }
+        if !matches!(trigger.on.as_str(), "logged" | "closed") {
+            return Err(AppError::Invalid(format!("`{}`: write logged or closed", trigger.on)));
+        }
+    }
+    let info = store.survey(SurveyKey::Name(name))?;
+    store.change_survey(
+        info.id,
+        &SurveyChange { interaction_trigger: Some(trigger), ..Default::default() },
+        now,
+    )?;
+    Ok(store.survey(SurveyKey::Id(info.id))?)
+}
+
 /// Opens or closes a survey.
 pub fn set_state(
     store: &mut dyn Store,

@@ -35,6 +35,9 @@ const SHOWN: usize = 200;
 /// The channel a quick contact is logged on unless another is chosen.
 const QUICK_CHANNEL: Channel = Channel::Phone;
 
+/// The alerts the page lists, newest first.
+const LATEST_ALERTS: usize = 20;
+
 #[derive(Template)]
 #[template(path = "gone_quiet.html")]
 struct GoneQuietPage {
@@ -51,6 +54,17 @@ struct GoneQuietPage {
     rules: Vec<RuleLine>,
     rule: RuleFields,
     owners: Vec<Choice>,
+    alerts: Vec<AlertLine>,
+}
+
+/// A recorded silence alert: when, whom, since when, told to whom.
+struct AlertLine {
+    customer: i64,
+    name: String,
+    alerted: String,
+    silent_since: String,
+    quiet_days: u32,
+    owner: String,
 }
 
 struct QuietLine {
@@ -140,10 +154,11 @@ async fn show(
     rule: RuleFields,
 ) -> Result<Response, PageError> {
     let now = chrono::Utc::now();
-    let (quiet, rules, users) = state
+    let (quiet, rules, users, alerts) = state
         .with_purchases(None, move |store, purchases| {
             let quiet = cadence::gone_quiet(store, purchases, now, SHOWN)?;
-            Ok((quiet, cadence::rules(store)?, store.users().map_err(AppError::from)?))
+            let alerts = store.cadence_alerts(LATEST_ALERTS).map_err(AppError::from)?;
+            Ok((quiet, cadence::rules(store)?, store.users().map_err(AppError::from)?, alerts))
         })
         .await?;
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -162,6 +177,7 @@ async fn show(
         rules: rules.iter().map(rule_line).collect(),
         owners: user_choices(&users, owner, Some("nobody (the customer's own owner only)")),
         rule,
+        alerts: alerts.iter().map(alert_line).collect(),
     };
     let mut response = render(&page);
     *response.status_mut() = status;
@@ -201,6 +217,17 @@ fn cause(quiet: &QuietCustomer, rules: &[CadenceRuleInfo]) -> String {
             None => format!("rule {id}"),
         },
         None => format!("keep in touch every {} days", quiet.quiet_days),
+    }
+}
+
+fn alert_line(alert: &tenure_store::CadenceAlert) -> AlertLine {
+    AlertLine {
+        customer: alert.customer_id.0,
+        name: alert.customer_name.clone().unwrap_or_default(),
+        alerted: alert.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        silent_since: alert.silent_since.format("%Y-%m-%d").to_string(),
+        quiet_days: alert.quiet_days,
+        owner: alert.owner_email.clone().unwrap_or_default(),
     }
 }
 

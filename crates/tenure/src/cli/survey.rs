@@ -41,6 +41,9 @@ pub enum SurveyCommand {
     Configure(SurveyConfigureArgs),
     /// Invite customers after each purchase (placed from now on), or stop with --off.
     Trigger(SurveyTriggerArgs),
+    /// Invite customers after a conversation: each logged on these channels, or each inbound
+    /// query closed (`--on closed`); stop with --off.
+    AfterInteraction(SurveyAfterInteractionArgs),
     /// Invite chosen customers now (through the outbox: consent, suppression and caps apply).
     Send(SurveySendArgs),
     /// Turn due invitations and reminders into e-mails now (what the server's job does every minute).
@@ -204,6 +207,22 @@ pub struct SurveyTriggerArgs {
     pub product: Option<String>,
     /// Stop inviting after purchases.
     #[arg(long, conflicts_with = "after_purchase_days")]
+    pub off: bool,
+}
+
+/// `tenure survey after-interaction`.
+#[derive(Debug, Args)]
+pub struct SurveyAfterInteractionArgs {
+    /// The survey's name.
+    pub name: String,
+    /// The channels (email, phone, chat, whatsapp, social, in_person, ticket), separated by commas.
+    #[arg(long, value_delimiter = ',', required_unless_present = "off")]
+    pub channels: Vec<String>,
+    /// `logged`: after every interaction logged on them; `closed`: when an inbound query is closed.
+    #[arg(long, default_value = "logged")]
+    pub on: String,
+    /// Stop inviting after conversations.
+    #[arg(long, conflicts_with = "channels")]
     pub off: bool,
 }
 

@@ -160,6 +160,28 @@ pub fn run(
                 None => println!("Survey `{}` no longer invites after purchases.", info.name),
             }
         }
+        SurveyCommand::AfterInteraction(args) => {
+            let trigger = if args.off {
+                None
+            } else {
+                let channels = args
+                    .channels
+                    .iter()
+                    .map(|c| tenure_domain::Channel::parse(c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Some(tenure_store::InteractionTrigger { channels, on: args.on.clone() })
+            };
+            let info = surveys::set_interaction_trigger(store, &args.name, trigger, now)?;
+            match &info.interaction_trigger {
+                Some(t) => println!(
+                    "Survey `{}` invites after {} on {} (consent, suppression and its interval apply).",
+                    info.name,
+                    if t.on == "closed" { "each inbound query closed" } else { "each logged interaction" },
+                    t.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                None => println!("Survey `{}` no longer invites after conversations.", info.name),
+            }
+        }
         SurveyCommand::Send(args) => {
             let customers: Vec<CustomerId> = match (&args.segment, &args.stage) {
                 (None, None) => args.customers.iter().map(|id| CustomerId(*id)).collect(),
