@@ -28,9 +28,7 @@ pub(crate) fn log_many(
     let mut customers: Vec<i64> = records.iter().map(|r| r.customer_id.0).collect();
     customers.sort_unstable();
     customers.dedup();
-    for customer in &customers {
-        conn.lock_key(CONTACT_LOCK_CLASS, *customer)?;
-    }
+    conn.lock_keys(CONTACT_LOCK_CLASS, &customers)?;
     // The first row of each key is written; later rows with the same key are that interaction.
     let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(records.len());
     let unique: Vec<usize> =
