@@ -24,6 +24,11 @@ use crate::AppError;
 use crate::outbox::email::{Action, Content, render};
 use crate::reports::{CustomerSelection, Purchases, stage_name};
 
+/// The most follow-ups one check opens for one owner (their most valuable silences): a rule
+/// with `follow_up` added over a large shop alerts everyone at once, and a thousand tasks in
+/// someone's calendar help nobody. The others are alerted and listed on the Gone quiet page.
+pub const FOLLOW_UPS_PER_OWNER_PER_CHECK: usize = 25;
+
 /// The topic of the alert summaries e-mailed to owners.
 pub const ALERT_TOPIC: &str = "cadence.alerts";
 
@@ -357,14 +362,22 @@ pub fn check(
         store.cadence_rules()?.into_iter().map(|r| (r.id, r)).collect();
     let users: HashMap<String, i64> =
         super::user_emails(store)?.into_iter().map(|(id, email)| (email, id)).collect();
+    let mut follow_ups_of: HashMap<i64, usize> = HashMap::new();
     let alerts: Vec<NewCadenceAlert> = silences
         .iter()
         .map(|s| {
             let owner_id = s.owner.as_ref().and_then(|o| users.get(o).copied());
-            let wants_follow_up = match s.cause {
+            let rule_wants = match s.cause {
                 Cause::Rule(id) => rules.get(&id).is_some_and(|r| r.follow_up),
                 Cause::KeepInTouch => false,
             };
+            // Silences come most valuable first: each owner's first few become follow-ups.
+            let wants_follow_up = rule_wants
+                && owner_id.is_some_and(|owner| {
+                    let made = follow_ups_of.entry(owner).or_default();
+                    *made += 1;
+                    *made <= FOLLOW_UPS_PER_OWNER_PER_CHECK
+                });
             NewCadenceAlert {
                 customer_id: s.customer,
                 silent_since: s.silent_since,
