@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use tenure_domain::{CustomerId, CustomerRef, Direction, QueryState, Timestamp};
 
-use crate::interactions::{CONTACT_LOCK_CLASS, Trigger, later_sql, live_triggers};
-use crate::sql::{Conn, Param, Value, placeholders};
+use crate::interactions::{Trigger, later_sql, live_triggers};
+use crate::sql::{Conn, Param, Value, placeholders, pow2_chunks};
 use crate::{Logged, NewInteraction, NewInvitation, StoreError, surveys};
 
 /// Rows per insert: 18 parameters each stays far below both engines' limits.
@@ -25,10 +25,6 @@ pub(crate) fn log_many(
     records: &[NewInteraction],
     now: Timestamp,
 ) -> Result<Vec<Logged>, StoreError> {
-    let mut customers: Vec<i64> = records.iter().map(|r| r.customer_id.0).collect();
-    customers.sort_unstable();
-    customers.dedup();
-    conn.lock_keys(CONTACT_LOCK_CLASS, &customers)?;
     // The first row of each key is written; later rows with the same key are that interaction.
     let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(records.len());
     let unique: Vec<usize> =
@@ -37,8 +33,12 @@ pub(crate) fn log_many(
     if conn.sole_writer() {
         insert_one_by_one(conn, records, &unique, now, &mut new_ids)?;
     } else {
-        for chunk in unique.chunks(ROWS_PER_INSERT) {
-            insert(conn, records, chunk, now, &mut new_ids)?;
+        // Chunks of a few sizes only (powers of two): PostgreSQL plans each statement text anew
+        // for its first executions, and a text of its own per size would be planned every time.
+        let mut start = 0;
+        for size in pow2_chunks(unique.len(), ROWS_PER_INSERT) {
+            insert(conn, records, &unique[start..start + size], now, &mut new_ids)?;
+            start += size;
         }
     }
     let stored_before = existing(conn, records, &unique, &new_ids)?;
@@ -219,7 +219,10 @@ fn raise_contact_dates(
     }
     let mut rows: Vec<_> = latest.into_iter().collect();
     rows.sort_by_key(|(customer, _)| *customer);
-    for chunk in rows.chunks(crate::sql::MAX_ROWS / 2) {
+    let mut start = 0;
+    for size in pow2_chunks(rows.len(), crate::sql::MAX_ROWS / 2) {
+        let chunk = &rows[start..start + size];
+        start += size;
         let mut params = Vec::with_capacity(chunk.len() * 4);
         for (customer, (inbound, outbound)) in chunk {
             params.extend([

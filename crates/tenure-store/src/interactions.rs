@@ -3,9 +3,12 @@
 //!
 //! `customer_contacts` holds the last inbound, outbound and any interaction per customer. A new
 //! interaction can only move them later, so logging raises them in place; an edit or a deletion
-//! can move them back, so it recomputes them from the `(customer_id, occurred_at)` index. Either
-//! way the customer's contact row is locked first (PostgreSQL's advisory lock; SQLite has one
-//! writer), so a deletion and a concurrent log cannot each miss the other.
+//! can move them back, so it recomputes them from the `(customer_id, occurred_at)` index — after
+//! locking the customer's contact row, in a statement of its own. On PostgreSQL that makes a
+//! recompute and a concurrent log take turns on the row: a log that raised the row first commits
+//! before the recompute reads (so its interaction is counted), and a log that comes second
+//! raises the recomputed row (its upsert compares with what the recompute wrote). No lock per
+//! customer is held otherwise, so an import of a million customers' interactions holds none.
 
 use tenure_domain::{Channel, CustomerId, CustomerRef, Direction, QueryState, Timestamp};
 
@@ -14,9 +17,6 @@ use crate::{
     Interaction, InteractionEdit, InteractionQuery, Logged, NewInteraction, NewInvitation, QueryTiming,
     StoreError, interaction_batch, surveys,
 };
-
-/// The class of the advisory lock a customer's contact dates are changed under.
-pub(crate) const CONTACT_LOCK_CLASS: i32 = 14;
 
 const COLUMNS: &str = "id, customer_id, occurred_at, channel, direction, duration_seconds, subject, notes, outcome, \
      staff, state, answered_at, closed_at, order_id, response_id, case_id, reply_to, logged_by, created_at";
@@ -43,7 +43,6 @@ fn log_one(conn: &mut dyn Conn, record: &NewInteraction, now: Timestamp) -> Resu
     if let Some(query) = record.reply_to {
         check_reply(conn, record, query)?;
     }
-    conn.lock_key(CONTACT_LOCK_CLASS, record.customer_id.0)?;
     let state = match record.direction {
         Direction::Inbound => Some(record.state.unwrap_or(QueryState::Open)),
         Direction::Outbound => None,
@@ -178,7 +177,11 @@ fn raise_contact_dates(
 
 /// Recomputes a customer's contact dates from their interactions (after an edit or a deletion).
 pub(crate) fn recompute_contact_dates(conn: &mut dyn Conn, customer: CustomerId) -> Result<(), StoreError> {
-    conn.lock_key(CONTACT_LOCK_CLASS, customer.0)?;
+    // Locks the row (waiting for a log that raised it to commit) before the next statement reads.
+    conn.execute(
+        "UPDATE customer_contacts SET customer_id = customer_id WHERE customer_id = $1",
+        &[Value::Int(customer.0)],
+    )?;
     let last = |direction: Option<&str>| -> String {
         let filter = direction.map(|d| format!(" AND direction = '{d}'")).unwrap_or_default();
         format!("(SELECT MAX(occurred_at) FROM interactions WHERE customer_id = $1{filter})")
@@ -204,7 +207,6 @@ pub(crate) fn edit(
     now: Timestamp,
 ) -> Result<Interaction, StoreError> {
     let before = find(conn, id)?;
-    conn.lock_key(CONTACT_LOCK_CLASS, before.customer_id.0)?;
     if edit.state.is_some() && before.direction != Direction::Inbound {
         return Err(StoreError::Invalid(format!(
             "interaction {id} is outbound: only an inbound query has a state"
@@ -254,7 +256,6 @@ pub(crate) fn edit(
 /// Deletes an interaction (its replies stay, unlinked); the contact dates move back.
 pub(crate) fn delete(conn: &mut dyn Conn, id: i64, now: Timestamp) -> Result<Interaction, StoreError> {
     let gone = find(conn, id)?;
-    conn.lock_key(CONTACT_LOCK_CLASS, gone.customer_id.0)?;
     conn.execute("UPDATE interactions SET reply_to = NULL WHERE reply_to = $1", &[Value::Int(id)])?;
     conn.execute("DELETE FROM interactions WHERE id = $1", &[Value::Int(id)])?;
     recompute_contact_dates(conn, gone.customer_id)?;

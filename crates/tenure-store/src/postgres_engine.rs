@@ -191,26 +191,6 @@ impl Conn for PgTx<'_> {
         " FOR UPDATE SKIP LOCKED"
     }
 
-    fn lock_keys(&mut self, class: i32, keys: &[i64]) -> Result<(), StoreError> {
-        // One statement for a batch's keys instead of a round trip each; a VALUES list is read
-        // in its order, so the locks are taken in ascending order.
-        // Folded as `lock_key` folds them, then sorted again: the order is the folded keys'.
-        let mut folded: Vec<i64> = keys.iter().map(|key| key.rem_euclid(i64::from(i32::MAX))).collect();
-        folded.sort_unstable();
-        folded.dedup();
-        for chunk in folded.chunks(crate::sql::MAX_ROWS) {
-            let mut params = vec![Value::Int(class.into())];
-            params.extend(chunk.iter().map(|key| Value::Int(*key)));
-            let values: Vec<String> = (2..chunk.len() + 2).map(|n| format!("(${n}::int)")).collect();
-            let sql = format!(
-                "SELECT pg_advisory_xact_lock($1::int, k) FROM (VALUES {}) AS v(k)",
-                values.join(", ")
-            );
-            self.execute(&sql, &params)?;
-        }
-        Ok(())
-    }
-
     fn lock_key(&mut self, class: i32, key: i64) -> Result<(), StoreError> {
         // `execute`: the function returns `void`, which no row decoder reads.
         self.execute(

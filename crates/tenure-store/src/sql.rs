@@ -254,14 +254,6 @@ pub trait Conn {
         let _ = (class, key);
         Ok(())
     }
-    /// [`Conn::lock_key`] for each of `keys`, taken in ascending order of the folded keys, so
-    /// that two transactions locking overlapping sets cannot wait on each other in a circle.
-    fn lock_keys(&mut self, class: i32, keys: &[i64]) -> Result<(), StoreError> {
-        let mut folded: Vec<i64> = keys.iter().map(|key| key.rem_euclid(i64::from(i32::MAX))).collect();
-        folded.sort_unstable();
-        folded.dedup();
-        folded.iter().try_for_each(|key| self.lock_key(class, *key))
-    }
     /// Whether text compares byte by byte, as Rust's `str` does (SQLite's BINARY collation);
     /// PostgreSQL compares by the database's collation, so a range of text keys there is not the
     /// range Rust computes.
