@@ -375,9 +375,10 @@ fn the_worker_runs_a_due_model_refit_job_and_the_run_log_shows_it() {
     assert!(store.scores(&query).unwrap().is_empty(), "imported without fitting");
     drop(store);
     let drained = run(worker(&db, "log:", true).stderr(Stdio::null()));
-    // The refit, and the survey dispatch every worker schedules.
+    // The refit, and what every worker schedules: the survey dispatch, the follow-up reminders
+    // and the cadence check.
     assert!(
-        String::from_utf8_lossy(&drained.stdout).contains("2 jobs run"),
+        String::from_utf8_lossy(&drained.stdout).contains("4 jobs run"),
         "{}",
         String::from_utf8_lossy(&drained.stdout)
     );
