@@ -75,9 +75,18 @@ pub fn change_password(
     set_password(store, email.as_str(), new, now)
 }
 
-/// Removes a user; every session of theirs ends.
-pub fn remove_user(store: &mut dyn Store, email: &str) -> Result<(), AppError> {
-    Ok(store.remove_user(user_email(email)?.as_str())?)
+/// Removes a user; every session of theirs ends and their calendar feed goes. Their follow-ups,
+/// customers, cadence rules and alerts pass to the user `reassign_to`; without one, a user who
+/// owns follow-ups is not removed (`Conflict`, saying how many), and the rest is left without an
+/// owner.
+pub fn remove_user(
+    store: &mut dyn Store,
+    email: &str,
+    reassign_to: Option<&str>,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let heir = reassign_to.map(user_email).transpose()?;
+    Ok(store.remove_user(user_email(email)?.as_str(), heir.as_ref().map(|e| e.as_str()), now)?)
 }
 
 /// A password for a new account nobody chose yet (the demo's admin): 20 characters from a
@@ -240,7 +249,7 @@ mod tests {
         assert!(sign_in(store.as_mut(), "a@b.example", "twelve chars!", now).unwrap().is_none());
 
         let three = sign_in(store.as_mut(), "a@b.example", "another twelve", now).unwrap().unwrap();
-        remove_user(store.as_mut(), "a@b.example").unwrap();
+        remove_user(store.as_mut(), "a@b.example", None, now).unwrap();
         assert!(session(store.as_mut(), &three.secret, now).unwrap().is_none(), "user removed");
     }
 

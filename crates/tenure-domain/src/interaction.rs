@@ -158,7 +158,7 @@ impl QueryState {
 }
 
 /// How an interaction names its customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomerRef {
     /// Tenure's own customer id.
     Id(CustomerId),

@@ -12,6 +12,7 @@
 
 use tenure_domain::{Channel, CustomerId, CustomerRef, Direction, QueryState, Timestamp};
 
+use crate::interaction_batch::LatestContacts;
 use crate::sql::{Conn, Row, Value};
 use crate::{
     Interaction, InteractionEdit, InteractionQuery, Logged, NewInteraction, NewInvitation, QueryTiming,
@@ -28,8 +29,22 @@ pub(crate) fn log(
     records: &[NewInteraction],
     now: Timestamp,
 ) -> Result<Vec<Logged>, StoreError> {
+    let mut contacts = LatestContacts::default();
+    let logged = log_deferring(conn, records, now, &mut contacts)?;
+    contacts.write(conn)?;
+    Ok(logged)
+}
+
+/// [`log`], except that a batch's contact dates are noted in `contacts` for the caller to write
+/// (an import writes them once, when it ends).
+pub(crate) fn log_deferring(
+    conn: &mut dyn Conn,
+    records: &[NewInteraction],
+    now: Timestamp,
+    contacts: &mut LatestContacts,
+) -> Result<Vec<Logged>, StoreError> {
     if records.len() > 1 && records.iter().all(|r| r.reply_to.is_none()) {
-        return interaction_batch::log_many(conn, records, now);
+        return interaction_batch::log_many(conn, records, now, contacts);
     }
     records.iter().map(|record| log_one(conn, record, now)).collect()
 }

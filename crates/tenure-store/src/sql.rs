@@ -223,6 +223,14 @@ pub trait Conn {
     ) -> Result<Vec<u64>, StoreError> {
         params.chunks(per_run).map(|run| self.execute_borrowed(sql, run)).collect()
     }
+    /// The id of the row the last insert on this connection added, where the engine numbers a
+    /// table's new rows one past its largest id, in the order an insert writes them, and no
+    /// other writer runs meanwhile (SQLite, for tables without `AUTOINCREMENT`): the ids of a
+    /// statement's N new rows are then the N ending here. `None` elsewhere (PostgreSQL's
+    /// sequences are shared with concurrent writers): ask with `RETURNING`.
+    fn last_insert_id(&mut self) -> Option<i64> {
+        None
+    }
     /// How many rows one statement that writes several should carry: 256 on PostgreSQL, where
     /// each statement is a network round trip; 32 on SQLite, where a statement costs no round
     /// trip but each one's setup and teardown cost as much as writing a row, and its cursors

@@ -84,8 +84,16 @@ pub trait Store: crate::OutboxStore + crate::SurveyStore + crate::CalendarStore 
     fn user_by_email(&mut self, email: &str) -> Result<Option<(UserInfo, String)>, StoreError>;
     /// Every user, by e-mail.
     fn users(&mut self) -> Result<Vec<UserInfo>, StoreError>;
-    /// Removes a user and ends their sessions.
-    fn remove_user(&mut self, email: &str) -> Result<(), StoreError>;
+    /// Removes a user, ends their sessions and deletes their calendar feed. What they own
+    /// (follow-ups; customers, cadence rules and alerts they are responsible for) passes to the
+    /// user `reassign_to`; without one, owning follow-ups is a `Conflict` and the rest is left
+    /// without an owner.
+    fn remove_user(
+        &mut self,
+        email: &str,
+        reassign_to: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Replaces a user's password hash and ends all their sessions.
     fn set_password(&mut self, email: &str, password_hash: &str, now: Timestamp) -> Result<(), StoreError>;
     /// Starts a session for `user_id`, stored by the SHA-256 (hex) of its secret.
@@ -206,8 +214,10 @@ pub(crate) trait Backend: Send {
     /// writes only ids it has just read or created in the same transaction, and the checks cost
     /// a tenth of an import's time. The ingest path it runs is the one single-order writes (API,
     /// webhooks) run with the checks on, in the tests as in use. PostgreSQL keeps its checks
-    /// (turning them off takes a superuser).
-    fn import_write(&mut self) -> Result<Self::Tx<'_>, StoreError> {
+    /// (turning them off takes a superuser). `into` is the table the import fills: SQLite
+    /// writes a first import into it, while it is empty, with a rollback journal.
+    fn import_write(&mut self, into: &'static str) -> Result<Self::Tx<'_>, StoreError> {
+        let _ = into;
         self.write()
     }
     /// A read transaction: one consistent snapshot.
@@ -326,7 +336,7 @@ impl<B: Backend> Store for Engine<B> {
         source: &SourceName,
         now: Timestamp,
     ) -> Result<Box<dyn ImportSession + '_>, StoreError> {
-        let mut tx = self.backend.import_write()?;
+        let mut tx = self.backend.import_write("orders")?;
         require_current::<B>(&mut tx)?;
         let source_id = ingest::source_id(&mut tx, source.as_str(), now)?;
         Ok(Box::new(Session { tx, source_id, state: ingest::IngestState::default(), now }))
@@ -441,8 +451,13 @@ impl<B: Backend> Store for Engine<B> {
         users::list(&mut self.checked_read()?)
     }
 
-    fn remove_user(&mut self, email: &str) -> Result<(), StoreError> {
-        self.write(|tx| users::remove(tx, email))
+    fn remove_user(
+        &mut self,
+        email: &str,
+        reassign_to: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| users::remove(tx, email, reassign_to, now))
     }
 
     fn set_password(&mut self, email: &str, password_hash: &str, now: Timestamp) -> Result<(), StoreError> {

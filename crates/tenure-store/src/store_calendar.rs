@@ -4,6 +4,7 @@
 
 use tenure_domain::{CustomerId, CustomerRef, Timestamp};
 
+use crate::interaction_batch::{CustomerDirectory, LatestContacts};
 use crate::store::{Backend, Engine, Transaction, require_current};
 use crate::{
     AlertNotifier, CadenceAlert, CadenceRuleInfo, ContactDates, ContactSettings, FollowUp, FollowUpEdit,
@@ -123,21 +124,70 @@ pub trait InteractionImport {
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
+/// The most customer references an import remembers (about 100 bytes each); past that it
+/// starts again from none.
+const RESOLVED_KEPT: usize = 2_000_000;
+
+/// References an import looks up one batch at a time before it reads every customer at once
+/// (where it may: [`CustomerDirectory`]): a tenth of the customers, at most this many.
+const DIRECTORY_AFTER: usize = 100_000;
+
+/// An import's transaction, with what it learnt on the way: the customers its references
+/// named (a file names each customer many times; each reference is looked up once, or all
+/// customers are read at once), and the contact dates its rows raise, written once when it
+/// commits.
 struct ImportTx<T> {
     tx: T,
     now: Timestamp,
+    resolved: foldhash::HashMap<CustomerRef, Option<CustomerId>>,
+    looked_up: usize,
+    directory_after: Option<usize>,
+    directory: Option<CustomerDirectory>,
+    contacts: LatestContacts,
 }
 
 impl<T: Transaction> InteractionImport for ImportTx<T> {
     fn resolve(&mut self, refs: &[CustomerRef]) -> Result<Vec<Option<CustomerId>>, StoreError> {
-        interactions::resolve(&mut self.tx, refs)
+        if self.directory.is_none() && self.looked_up > 0 && self.tx.sole_writer() {
+            let after = match self.directory_after {
+                Some(after) => after,
+                None => {
+                    let customers = self.tx.query_one("SELECT COUNT(*) FROM customers", &[])?.int(0)?;
+                    let after = usize::try_from(customers / 10).unwrap_or(0).clamp(1, DIRECTORY_AFTER);
+                    *self.directory_after.insert(after)
+                }
+            };
+            if self.looked_up >= after {
+                self.directory = Some(CustomerDirectory::read(&mut self.tx)?);
+                self.resolved.clear();
+            }
+        }
+        let directory = self.directory.as_ref();
+        // A reference twice among the unknown is looked up once all the same (`resolve` asks
+        // for each distinct one).
+        let unknown: Vec<CustomerRef> = refs
+            .iter()
+            .filter(|r| directory.and_then(|d| d.find(r)).is_none() && !self.resolved.contains_key(*r))
+            .cloned()
+            .collect();
+        if self.resolved.len() + unknown.len() > RESOLVED_KEPT {
+            self.resolved.clear();
+        }
+        let found = interactions::resolve(&mut self.tx, &unknown)?;
+        self.looked_up += unknown.len();
+        self.resolved.extend(unknown.into_iter().zip(found));
+        Ok(refs
+            .iter()
+            .map(|r| directory.and_then(|d| d.find(r)).unwrap_or_else(|| self.resolved[r]))
+            .collect())
     }
 
     fn log(&mut self, records: &[NewInteraction]) -> Result<Vec<Logged>, StoreError> {
-        interactions::log(&mut self.tx, records, self.now)
+        interactions::log_deferring(&mut self.tx, records, self.now, &mut self.contacts)
     }
 
-    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.contacts.write(&mut self.tx)?;
         self.tx.commit()
     }
 }
@@ -156,9 +206,17 @@ impl<B: Backend> CalendarStore for Engine<B> {
         now: Timestamp,
     ) -> Result<Box<dyn InteractionImport + '_>, StoreError> {
         // As an order import: the rows name only customers resolved in this same transaction.
-        let mut tx = self.backend.import_write()?;
+        let mut tx = self.backend.import_write("interactions")?;
         require_current::<B>(&mut tx)?;
-        Ok(Box::new(ImportTx { tx, now }))
+        Ok(Box::new(ImportTx {
+            tx,
+            now,
+            resolved: Default::default(),
+            looked_up: 0,
+            directory_after: None,
+            directory: None,
+            contacts: LatestContacts::default(),
+        }))
     }
 
     fn resolve_customers(&mut self, refs: &[CustomerRef]) -> Result<Vec<Option<CustomerId>>, StoreError> {

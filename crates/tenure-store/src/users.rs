@@ -49,18 +49,87 @@ pub(crate) fn list(conn: &mut dyn Conn) -> Result<Vec<UserInfo>, StoreError> {
     conn.query(&format!("SELECT {COLUMNS} FROM users ORDER BY email"), &[])?.iter().map(user_info).collect()
 }
 
-/// Removes the user with this e-mail (their sessions go with them); `NotFound` when none.
-pub(crate) fn remove(conn: &mut dyn Conn, email: &str) -> Result<(), StoreError> {
+/// Removes the user with this e-mail (their sessions and calendar feed go with them);
+/// `NotFound` when none. What they own passes to `reassign_to` when given; without it, follow-ups
+/// (which always have an owner) make it a `Conflict` naming how many, and the customers, cadence
+/// rules and alerts they were responsible for are left without an owner.
+pub(crate) fn remove(
+    conn: &mut dyn Conn,
+    email: &str,
+    reassign_to: Option<&str>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(user_id) = id_of(conn, email)? else {
+        return Err(StoreError::NotFound(format!("user {email}")));
+    };
+    let heir = match reassign_to {
+        None => None,
+        Some(heir_email) => match id_of(conn, heir_email)? {
+            Some(id) if id == user_id => {
+                return Err(StoreError::Invalid(format!("cannot reassign {email}'s work to themselves")));
+            }
+            Some(id) => Some(id),
+            None => return Err(StoreError::NotFound(format!("user {heir_email} (to reassign to)"))),
+        },
+    };
+    match heir {
+        Some(heir) => reassign(conn, user_id, heir, now)?,
+        None => {
+            refuse_if_owning_followups(conn, email, user_id)?;
+            for table in OWNED_OPTIONALLY {
+                conn.execute(
+                    &format!("UPDATE {table} SET owner_id = NULL WHERE owner_id = $1"),
+                    &[Value::Int(user_id)],
+                )?;
+            }
+        }
+    }
     // Sessions are deleted explicitly as well as by the foreign key: SQLite enforces the
     // cascade only where `PRAGMA foreign_keys` is on, and correctness must not hang on a pragma.
+    conn.execute("DELETE FROM sessions WHERE user_id = $1", &[Value::Int(user_id)])?;
+    conn.execute("DELETE FROM calendar_feeds WHERE user_id = $1", &[Value::Int(user_id)])?;
+    conn.execute("DELETE FROM users WHERE id = $1", &[Value::Int(user_id)])?;
+    Ok(())
+}
+
+/// Tables whose `owner_id` may be empty (nobody responsible: their alerts show in the app only, e-mailed to nobody).
+const OWNED_OPTIONALLY: [&str; 3] = ["customer_contacts", "cadence_rules", "cadence_alerts"];
+
+fn id_of(conn: &mut dyn Conn, email: &str) -> Result<Option<i64>, StoreError> {
+    conn.query_opt("SELECT id FROM users WHERE email = $1", &[Value::from(email)])?
+        .map(|row| row.int(0))
+        .transpose()
+}
+
+/// Everything `from` owns passes to `to`; each follow-up's calendar entry changes owner, so its
+/// sequence goes up (the new owner's calendar client sees a changed event).
+fn reassign(conn: &mut dyn Conn, from: i64, to: i64, now: Timestamp) -> Result<(), StoreError> {
     conn.execute(
-        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE email = $1)",
-        &[Value::from(email)],
+        "UPDATE followups SET owner_id = $1, sequence = sequence + 1, updated_at = $2 WHERE owner_id = $3",
+        &[Value::Int(to), Value::Time(now), Value::Int(from)],
     )?;
-    match conn.execute("DELETE FROM users WHERE email = $1", &[Value::from(email)])? {
-        0 => Err(StoreError::NotFound(format!("user {email}"))),
-        _ => Ok(()),
+    for table in OWNED_OPTIONALLY {
+        conn.execute(
+            &format!("UPDATE {table} SET owner_id = $1 WHERE owner_id = $2"),
+            &[Value::Int(to), Value::Int(from)],
+        )?;
     }
+    Ok(())
+}
+
+fn refuse_if_owning_followups(conn: &mut dyn Conn, email: &str, user_id: i64) -> Result<(), StoreError> {
+    let row = conn.query_one(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) FROM followups WHERE owner_id = $1",
+        &[Value::Int(user_id)],
+    )?;
+    let (all, open) = (row.int(0)?, row.int(1)?);
+    if all > 0 {
+        return Err(StoreError::Conflict(format!(
+            "{email} owns {all} follow-up{} ({open} open); give them to another user with --reassign-to EMAIL",
+            if all == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
 }
 
 /// Replaces the password hash of the user with this e-mail and ends all their sessions.

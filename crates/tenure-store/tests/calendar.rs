@@ -363,6 +363,10 @@ fn a_batch_logs_as_one_at_a_time_would(store: &mut dyn Store) {
     assert_eq!(logged[3], Logged::Existing(old));
     assert!(matches!(logged[4], Logged::New(_)));
     assert!(matches!(logged[5], Logged::New(_)));
+    // Every id names the row of its key (SQLite derives a statement's new ids from the last one).
+    for (record, logged) in batch.iter().zip(&logged) {
+        assert_eq!(store.interaction(logged.id()).unwrap().subject, format!("Call {}", record.key));
+    }
     // The duplicate key's second row wrote nothing: its inbound time of t(1) is nowhere.
     assert_eq!(dates(store, a), (Some(t(20)), Some(t(5)), Some(t(5))));
     assert_eq!(dates(store, b), (Some(t(9)), Some(t(3)), Some(t(3))));
@@ -382,10 +386,78 @@ fn a_batch_logs_as_one_at_a_time_would(store: &mut dyn Store) {
         CustomerRef::Id(CustomerId(987_654)),
         CustomerRef::Id(a),
     ];
-    assert_eq!(
-        store.resolve_customers(&refs).unwrap(),
-        vec![Some(a), Some(b), Some(a), None, None, None, None, Some(a)]
+    let expected = vec![Some(a), Some(b), Some(a), None, None, None, None, Some(a)];
+    assert_eq!(store.resolve_customers(&refs).unwrap(), expected);
+    // An import answers the same, batch after batch: from what it looked up before, and (on
+    // SQLite, once it has asked about a tenth of the customers) from every customer read at once.
+    let mut import = store.begin_interaction_import(now()).unwrap();
+    for _ in 0..3 {
+        assert_eq!(import.resolve(&refs).unwrap(), expected);
+        let mut reversed = refs.to_vec();
+        reversed.reverse();
+        let mut backwards = expected.clone();
+        backwards.reverse();
+        assert_eq!(import.resolve(&reversed).unwrap(), backwards);
+    }
+}
+
+fn a_removed_user_hands_on_their_work_or_is_refused(store: &mut dyn Store) {
+    let c = customer(store, "fay");
+    let ann = user(store, "ann@shop.example");
+    let bob = user(store, "bob@shop.example");
+    let new = NewFollowUp {
+        uid: "uid-fay@tenure".into(),
+        customer_id: Some(c),
+        owner_id: ann,
+        title: "Ask about the wedding order".into(),
+        notes: String::new(),
+        due_at: now() + days(1),
+        duration_minutes: 15,
+        remind_minutes: 60,
+        origin: FollowUpOrigin::Manual,
+        case_id: None,
+        created_by: None,
+    };
+    let made = store.add_followup(&new, now()).unwrap();
+    let owner = ContactSettings { owner_id: Some(Some(ann)), ..Default::default() };
+    store.set_contact_settings(c, &owner).unwrap();
+    store.set_calendar_feed(ann, 1, "ann-feed", now()).unwrap();
+
+    // Owning a follow-up, Ann cannot simply go: the error says how many and what to do.
+    let Err(StoreError::Conflict(why)) = store.remove_user("ann@shop.example", None, now()) else {
+        panic!("removing an owner of follow-ups must be refused")
+    };
+    assert!(why.contains("1 follow-up (1 open)") && why.contains("--reassign-to"), "{why}");
+    assert!(store.user_by_email("ann@shop.example").unwrap().is_some(), "nothing removed");
+    assert!(matches!(
+        store.remove_user("ann@shop.example", Some("nobody@shop.example"), now()),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.remove_user("ann@shop.example", Some("ann@shop.example"), now()),
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Handed to Bob: the follow-up is his (a changed calendar entry), so is the customer; her feed goes.
+    store.remove_user("ann@shop.example", Some("bob@shop.example"), now() + days(1)).unwrap();
+    assert!(store.user_by_email("ann@shop.example").unwrap().is_none());
+    let moved = store.followup(made.id).unwrap();
+    assert_eq!((moved.owner_id, moved.owner_email.as_str(), moved.sequence), (bob, "bob@shop.example", 1));
+    assert_eq!(store.contact_dates(c).unwrap().owner_id, Some(bob));
+    assert_eq!(store.calendar_feed_user("ann-feed").unwrap(), None);
+
+    // Without follow-ups, a user goes and leaves their customers without an owner.
+    store.finish_followup(made.id, &FollowUpEnd::Cancelled, now()).unwrap();
+    assert!(
+        matches!(store.remove_user("bob@shop.example", None, now()), Err(StoreError::Conflict(_))),
+        "a finished follow-up still has its owner"
     );
+    let carl = user(store, "carl@shop.example");
+    store
+        .set_contact_settings(c, &ContactSettings { owner_id: Some(Some(carl)), ..Default::default() })
+        .unwrap();
+    store.remove_user("carl@shop.example", None, now()).unwrap();
+    assert_eq!(store.contact_dates(c).unwrap().owner_id, None);
 }
 
 tenure_store::contract_tests!(
@@ -395,4 +467,5 @@ tenure_store::contract_tests!(
     followups_raise_their_sequence_and_remind_once,
     a_silence_is_alerted_once_with_its_follow_up,
     a_conversation_on_a_triggering_channel_invites_to_its_survey_once,
+    a_removed_user_hands_on_their_work_or_is_refused,
 );

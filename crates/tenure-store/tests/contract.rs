@@ -476,8 +476,8 @@ fn users_are_unique_by_email_and_listed_without_hashes(store: &mut dyn Store) {
         all.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
         ["ann@shop.example", "bob@shop.example"]
     );
-    store.remove_user("bob@shop.example").unwrap();
-    assert!(matches!(store.remove_user("bob@shop.example"), Err(StoreError::NotFound(_))));
+    store.remove_user("bob@shop.example", None, now()).unwrap();
+    assert!(matches!(store.remove_user("bob@shop.example", None, now()), Err(StoreError::NotFound(_))));
     assert!(matches!(store.set_password("bob@shop.example", "x", now()), Err(StoreError::NotFound(_))));
 }
 
@@ -502,7 +502,7 @@ fn sessions_live_until_expiry_sign_out_password_change_or_removal(store: &mut dy
     assert_eq!(store.user_by_email("ann@shop.example").unwrap().unwrap().1, "new-hash");
 
     store.create_session(id, "three", "csrf-three", now(), now() + hour).unwrap();
-    store.remove_user("ann@shop.example").unwrap();
+    store.remove_user("ann@shop.example", None, now()).unwrap();
     assert!(store.session("three", now()).unwrap().is_none(), "removing the user ends their sessions");
 }
 

@@ -77,3 +77,42 @@ fn users_are_added_listed_given_new_passwords_and_removed() {
     let missing = tenure(&db).args(["user", "remove", "bob@shop.example"]).output().unwrap();
     assert!(!missing.status.success());
 }
+
+#[test]
+fn a_user_who_owns_follow_ups_is_removed_only_by_handing_them_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    common::import_cdnow(&db);
+    for email in ["ann@shop.example", "bob@shop.example"] {
+        run(tenure(&db).args(["user", "add", email, "--role", "agent"]));
+    }
+    let due = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d 10:00").to_string();
+    let made = json(
+        &db,
+        &[
+            "followups",
+            "add",
+            "--customer",
+            "1",
+            "--owner",
+            "ann@shop.example",
+            "--due",
+            &due,
+            "--title",
+            "Call",
+            "--json",
+        ],
+    );
+
+    let refused = tenure(&db).args(["user", "remove", "ann@shop.example"]).output().unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("owns 1 follow-up (1 open)") && message.contains("--reassign-to"), "{message}");
+
+    run(tenure(&db).args(["user", "remove", "ann@shop.example", "--reassign-to", "bob@shop.example"]));
+    let listed = json(&db, &["followups", "list", "--json"]);
+    let moved = listed.as_array().unwrap().iter().find(|f| f["id"] == made["id"]).unwrap();
+    assert_eq!(moved["owner_email"], "bob@shop.example");
+    let users = json(&db, &["user", "list", "--json"]);
+    assert_eq!(users.as_array().unwrap().len(), 1, "{users}");
+}

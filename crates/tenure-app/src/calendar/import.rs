@@ -6,13 +6,14 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
 
 use serde::Serialize;
 use tenure_domain::{InteractionRecord, Timestamp};
 use tenure_import::{Input, InteractionOptions, RowError};
 use tenure_store::{Logged, Store};
 
-use super::interactions::{LogRequest, describe, to_new};
+use super::interactions::{LogRequest, describe, into_new};
 use crate::AppError;
 use crate::import::{CountingReader, Progress, Rejected};
 
@@ -58,6 +59,10 @@ pub fn import_file(
 }
 
 /// Imports one input (a file, an upload); `tick` is called after every batch.
+///
+/// Two threads share the work: one reads and checks the rows (CSV, dates, keys), the other
+/// resolves their customers and writes them. On ten million rows the reading took a third of
+/// the time, which on a machine with two cores or more now passes while the database writes.
 pub fn import_input(
     store: &mut dyn Store,
     input: Input,
@@ -67,32 +72,27 @@ pub fn import_input(
 ) -> Result<InteractionImportReport, AppError> {
     let options = InteractionOptions { time_zone, now };
     let file = input.name.clone();
-    let mut rows = tenure_import::interactions(input, &options)?;
+    let rows = tenure_import::interactions(input, &options)?;
     let mut session = store.begin_interaction_import(now)?;
     let mut report = InteractionImportReport::default();
-    let mut batch: Vec<(u64, InteractionRecord)> = Vec::with_capacity(BATCH);
-    loop {
-        let finished = match rows.next() {
-            Some(Ok(record)) => {
-                batch.push((rows.last_line(), record));
-                false
+    let (sender, chunks) = std::sync::mpsc::sync_channel::<Chunk>(CHUNKS_AHEAD);
+    report.rows_read = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_chunks(rows, &sender));
+        // `chunks` goes with the loop: when a write fails, the reader's next send fails and it stops.
+        let written = chunks.into_iter().try_for_each(|mut chunk| {
+            report.rejected.extend(chunk.rejected.drain(..).map(Rejected::from));
+            if !chunk.rows.is_empty() {
+                write_batch(session.as_mut(), &file, &mut chunk.rows, &mut report)?;
+                tick();
             }
-            Some(Err(bad)) => {
-                let fatal = bad.fatal;
-                report.rejected.push(bad.into());
-                fatal
-            }
-            None => true,
-        };
-        if batch.len() == BATCH || (finished && !batch.is_empty()) {
-            write_batch(session.as_mut(), &file, &mut batch, &mut report)?;
-            tick();
-        }
-        if finished {
-            break;
-        }
-    }
-    report.rows_read = rows.rows_read();
+            Ok::<(), AppError>(())
+        });
+        let rows_read =
+            reader.join().map_err(|_| AppError::Invalid(format!("{file}: reading the rows failed")))?;
+        written.map(|()| rows_read)
+    })?;
+    // A row's field errors came from the reader, its customer's from the writer: by line again.
+    report.rejected.sort_by_key(|r| r.line);
     if report.rejected.is_empty() {
         session.commit()?;
         report.committed = true;
@@ -103,11 +103,41 @@ pub fn import_input(
     Ok(report)
 }
 
+/// Chunks read ahead of the writer (each [`BATCH`] rows): enough to keep both threads busy.
+const CHUNKS_AHEAD: usize = 4;
+
+/// Rows read and checked, in order, and the bad ones among them.
+#[derive(Default)]
+struct Chunk {
+    rows: Vec<(u64, InteractionRecord)>,
+    rejected: Vec<RowError>,
+}
+
+/// Reads every row into chunks for the writer; returns how many rows were read. Stops early
+/// when the writer has stopped.
+fn read_chunks(mut rows: tenure_import::Interactions, sender: &SyncSender<Chunk>) -> u64 {
+    let mut chunk = Chunk::default();
+    while let Some(item) = rows.next() {
+        match item {
+            Ok(record) => chunk.rows.push((rows.last_line(), record)),
+            Err(bad) => chunk.rejected.push(bad),
+        }
+        if chunk.rows.len() == BATCH && sender.send(std::mem::take(&mut chunk)).is_err() {
+            return rows.rows_read();
+        }
+    }
+    if !chunk.rows.is_empty() || !chunk.rejected.is_empty() {
+        // The writer may have stopped; then nothing more is wanted.
+        let _ = sender.send(chunk);
+    }
+    rows.rows_read()
+}
+
 /// Resolves a batch's customers and logs the rows whose customer exists; the others are
 /// rejected with their line. (Once a row is rejected nothing will be committed, but the rest is
 /// still checked, so one run lists every bad row.)
 fn write_batch(
-    session: &mut dyn tenure_store::InteractionImport,
+    session: &mut (dyn tenure_store::InteractionImport + '_),
     file: &str,
     batch: &mut Vec<(u64, InteractionRecord)>,
     report: &mut InteractionImportReport,
@@ -123,14 +153,14 @@ fn write_batch(
         logged_by: Some("import".into()),
     };
     let mut new = Vec::with_capacity(batch.len());
-    for ((line, record), customer) in batch.iter().zip(customers) {
+    for ((line, record), customer) in batch.drain(..).zip(customers) {
         match customer {
-            Some(customer) => new.push(to_new(record, customer, &links)),
+            Some(customer) => new.push(into_new(record, customer, &links)),
             None => report.rejected.push(
                 RowError::new(
                     file,
-                    *line,
-                    customer_column(record),
+                    line,
+                    customer_column(&record),
                     format!("no {} is stored", describe(&record.customer)),
                 )
                 .into(),

@@ -51,17 +51,26 @@ pub fn log(
 
 /// The stored form of a checked record whose customer is `customer`.
 pub(crate) fn to_new(record: &InteractionRecord, customer: CustomerId, links: &LogRequest) -> NewInteraction {
+    into_new(record.clone(), customer, links)
+}
+
+/// [`to_new`], taking the record's texts rather than copying them (an import's rows).
+pub(crate) fn into_new(
+    record: InteractionRecord,
+    customer: CustomerId,
+    links: &LogRequest,
+) -> NewInteraction {
     NewInteraction {
         customer_id: customer,
-        key: record.key.clone(),
+        key: record.key,
         occurred_at: record.occurred_at,
         channel: record.channel,
         direction: record.direction,
         duration_seconds: record.duration_seconds,
-        subject: record.subject.clone(),
-        notes: record.notes.clone(),
-        outcome: record.outcome.clone(),
-        staff: record.staff.as_ref().map(|e| e.as_str().to_string()),
+        subject: record.subject,
+        notes: record.notes,
+        outcome: record.outcome,
+        staff: record.staff.map(|e| e.as_str().to_string()),
         state: record.state,
         order_id: links.order_id,
         response_id: links.response_id,

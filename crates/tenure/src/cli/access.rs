@@ -57,10 +57,15 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Remove a user; their sessions end at once.
+    /// Remove a user; their sessions end at once and their calendar feed goes. A user who owns
+    /// follow-ups needs --reassign-to.
     Remove {
         /// Their e-mail.
         email: String,
+        /// Give their follow-ups, customers, cadence rules and alerts to this user (without it,
+        /// customers, rules and alerts are left without an owner).
+        #[arg(long, value_name = "EMAIL")]
+        reassign_to: Option<String>,
     },
     /// Set a new password (generated unless --password-stdin); their sessions end at once.
     SetPassword {

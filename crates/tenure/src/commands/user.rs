@@ -54,9 +54,15 @@ pub fn run(url: &str, command: UserCommand) -> anyhow::Result<ExitCode> {
                 println!("{table}");
             }
         }
-        UserCommand::Remove { email } => {
-            users::remove_user(store.as_mut(), &email).with_context(|| format!("removing user {email}"))?;
-            println!("User {email} removed; their sessions have ended.");
+        UserCommand::Remove { email, reassign_to } => {
+            users::remove_user(store.as_mut(), &email, reassign_to.as_deref(), now)
+                .with_context(|| format!("removing user {email}"))?;
+            match reassign_to {
+                Some(heir) => {
+                    println!("User {email} removed; their sessions have ended; {heir} now owns their work.")
+                }
+                None => println!("User {email} removed; their sessions have ended."),
+            }
         }
         UserCommand::SetPassword { email, password_stdin } => {
             let (password, generated) = password(password_stdin)?;
