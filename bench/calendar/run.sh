@@ -30,8 +30,9 @@
 #        generated files and the shop's SQLite database are kept there and reused),
 #        REPEATS (SQLite floor + import pairs, default 1), SQLITE=0 (PostgreSQL only), COLD=0 (do not drop the page cache),
 #        WEB=0 (no dashboard), PG_ANALYZE=0 (no ANALYZE after the loads), TENURE_BIN (a binary to use instead of building one),
-#        PROFILE=1 (also `perf record` an extra, untimed SQLite import and one `calendar quiet`
-#        per engine, and print their top functions).
+#        PROFILE=1 (also `perf record` an extra, untimed SQLite import, one `calendar quiet` per
+#        engine and the server during five more GETs of /gone-quiet, and print where they spent
+#        their time).
 # Needs sqlite3, GNU time, psql, curl, python3 (the first two installed with apt-get if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,9 +44,9 @@ HERE=bench/calendar
 WORK=${BENCH_DIR:-$HERE/work}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
-RUN="$WORK/run"
-rm -rf "$RUN"
+RUN="$WORK/run-$(date -u +%Y%m%d-%H%M%S)" # this run's figures, outputs and profiles
 mkdir -p "$RUN"
+ln -sfn "$(basename "$RUN")" "$WORK/latest"
 TIMES="$RUN/times.txt"
 PASSWORD="bench password 1234"
 USER_EMAIL=bench@shop.example
@@ -251,7 +252,7 @@ quiet() { # ENGINE DB
     done
     measure "check-$engine" "$TENURE" --db "$db" calendar check --json
     if [ "${PROFILE:-0}" = 1 ]; then
-        perf record -F 999 -g -o "$RUN/quiet-$engine.perf" "$TENURE" --db "$db" calendar quiet --limit 50 --json \
+        perf record -F 499 --call-graph dwarf,16384 -o "$RUN/quiet-$engine.perf" "$TENURE" --db "$db" calendar quiet --limit 50 --json \
             >/dev/null 2>"$RUN/quiet-$engine.perf.err"
     fi
 }
@@ -304,6 +305,14 @@ sys.exit(0 if runs else 1)' "$job" "$started" "$RUN/server-check-$engine"; do
         say "$(tail -n 1 "$RUN/web.txt")"
     done
     grep -q 'customer1' "$RUN/gone-quiet-$engine-3.html" || { say "the page lists no customer"; exit 1; }
+    if [ "${PROFILE:-0}" = 1 ]; then # the server during five more warm GETs
+        perf record -F 499 --call-graph dwarf,32768 -p "$SERVER_PID" -o "$RUN/page-$engine.perf" >/dev/null 2>&1 &
+        local perf_pid=$!
+        sleep 1 # perf attaches
+        for _ in 1 2 3 4 5; do curl -s -b "$RUN/jar" -o /dev/null "$base/gone-quiet"; done
+        kill -INT "$perf_pid"
+        wait "$perf_pid" || true
+    fi
     awk '/VmHWM/ { print $2 }' "/proc/$SERVER_PID/status" >"$RUN/serve-$engine-peak-kib"
     exec 3<&-
     kill "$SERVER_PID"
@@ -328,7 +337,7 @@ if [ "${PROFILE:-0}" = 1 ] && [ "$SQLITE" != 0 ]; then
     say "profiling an extra SQLite import (untimed)"
     rm -f "$WORK/profile.db"*
     cp "$SHOP_DB" "$WORK/profile.db"
-    perf record -F 199 -g -o "$RUN/import-sqlite.perf" "$TENURE" --db "sqlite:$WORK/profile.db" \
+    perf record -F 49 --call-graph dwarf,16384 -o "$RUN/import-sqlite.perf" "$TENURE" --db "sqlite:$WORK/profile.db" \
         interactions import "$FILE" --progress none --json >/dev/null 2>"$RUN/import-sqlite.perf.err"
     rm -f "$WORK/profile.db"*
 fi
@@ -347,9 +356,13 @@ python3 "$HERE/summary.py" "$RUN" "$ROWS" | tee "$RUN/summary.md"
 if [ "${PROFILE:-0}" = 1 ]; then
     for p in "$RUN"/*.perf; do
         echo
-        echo "$(basename "$p"): top functions (self time)"
+        echo "$(basename "$p"): Tenure's functions and the database drivers', time spent inside them (children included)"
+        perf report -i "$p" --children --sort symbol --stdio -g none 2>/dev/null |
+            awk '/^ +[0-9.]+%/ && !/\(inlined\)/ && /tenure_(store|app|calendar|metrics|import|web)|sqlite3_step|tokio_postgres::query/ &&
+                 !/\{closure|tokio::|catch_unwind|call_once/ && n < 25 { $1 = $1; sub(/ - -$/, ""); print "  " substr($0, 1, 150); n++ }'
+        echo "  self time:"
         perf report -i "$p" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
-            awk '/%/ && !/^#/ && n < 30 { $1 = $1; print "  " $0; n++ }'
+            awk '/%/ && !/^#/ && n < 12 { $1 = $1; sub(/ - -$/, ""); print "  " $0; n++ }'
     done | tee "$RUN/profile.txt"
 fi
 echo "(files in $RUN)" >&2
