@@ -30,17 +30,18 @@ pub(crate) fn log_many(
     let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(records.len());
     let unique: Vec<usize> =
         (0..records.len()).filter(|&i| *first_of.entry(records[i].key.as_str()).or_insert(i) == i).collect();
-    let mut new_ids: HashMap<String, i64> = HashMap::with_capacity(unique.len());
+    // Keys borrowed from `records`: ten million rows made ten million copies of their keys.
+    let mut new_ids: HashMap<&str, i64> = HashMap::with_capacity(unique.len());
     // Chunks of a few sizes only (powers of two): PostgreSQL plans each statement text anew for
     // its first executions, and SQLite keeps one prepared statement per text.
     let mut start = 0;
     for size in pow2_chunks(unique.len(), conn.rows_per_statement()) {
-        insert(conn, records, &unique[start..start + size], now, &mut new_ids)?;
+        insert(conn, records, &unique[start..start + size], now, &first_of, &mut new_ids)?;
         start += size;
     }
     let stored_before = existing(conn, records, &unique, &new_ids)?;
     for &i in &unique {
-        if new_ids.contains_key(&records[i].key) {
+        if new_ids.contains_key(records[i].key.as_str()) {
             contacts.note(&records[i]);
         }
     }
@@ -65,13 +66,16 @@ pub(crate) fn log_many(
 /// SQLite the insert begins `INSERT OR FAIL` ([`Conn::insert_many`]): a plain multi-row insert
 /// there keeps a journal of every page it touches to undo itself alone — 20 % of an import's
 /// time, for nothing, as any error rolls back the whole transaction.
-fn insert(
+fn insert<'a>(
     conn: &mut dyn Conn,
-    records: &[NewInteraction],
+    records: &'a [NewInteraction],
     chunk: &[usize],
     now: Timestamp,
-    new_ids: &mut HashMap<String, i64>,
+    first_of: &HashMap<&'a str, usize>,
+    new_ids: &mut HashMap<&'a str, i64>,
 ) -> Result<(), StoreError> {
+    // A key as the database returns it, as the record's own text.
+    let ours = |key: String| first_of.get(key.as_str()).map(|&i| records[i].key.as_str());
     const COLUMNS: usize = 18;
     let int = |v: Option<i64>| v.map_or(Param::Null, Param::Int);
     let mut params = Vec::with_capacity(chunk.len() * COLUMNS);
@@ -109,7 +113,9 @@ fn insert(
     );
     if conn.last_insert_id().is_none() {
         for row in conn.query_borrowed(&format!("{sql} RETURNING id, client_key"), &params)? {
-            new_ids.insert(row.text(1)?, row.int(0)?);
+            if let Some(key) = ours(row.text(1)?) {
+                new_ids.insert(key, row.int(0)?);
+            }
         }
         return Ok(());
     }
@@ -121,7 +127,7 @@ fn insert(
         last - i64::try_from(written).map_err(|_| StoreError::Other("row count out of range".into()))? + 1;
     if usize::try_from(written).is_ok_and(|n| n == chunk.len()) {
         for (offset, &i) in (0..).zip(chunk) {
-            new_ids.insert(records[i].key.clone(), first + offset);
+            new_ids.insert(records[i].key.as_str(), first + offset);
         }
     } else if written > 0 {
         // Some keys were stored before: which rows are new, by their ids.
@@ -136,7 +142,9 @@ fn insert(
             )));
         }
         for row in rows {
-            new_ids.insert(row.text(1)?, row.int(0)?);
+            if let Some(key) = ours(row.text(1)?) {
+                new_ids.insert(key, row.int(0)?);
+            }
         }
     }
     Ok(())
@@ -147,7 +155,7 @@ fn existing(
     conn: &mut dyn Conn,
     records: &[NewInteraction],
     unique: &[usize],
-    new_ids: &HashMap<String, i64>,
+    new_ids: &HashMap<&str, i64>,
 ) -> Result<HashMap<String, i64>, StoreError> {
     let missing: Vec<&str> =
         unique.iter().map(|&i| records[i].key.as_str()).filter(|key| !new_ids.contains_key(*key)).collect();
@@ -221,7 +229,7 @@ fn invite_after(
     conn: &mut dyn Conn,
     records: &[NewInteraction],
     unique: &[usize],
-    new_ids: &HashMap<String, i64>,
+    new_ids: &HashMap<&str, i64>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let triggers = live_triggers(conn)?;
@@ -230,7 +238,7 @@ fn invite_after(
     }
     for &i in unique {
         let r = &records[i];
-        let Some(&id) = new_ids.get(&r.key) else { continue };
+        let Some(&id) = new_ids.get(r.key.as_str()) else { continue };
         let closed = r.direction == Direction::Inbound && r.state == Some(QueryState::Closed);
         for (survey_id, trigger) in &triggers {
             let fires = trigger.channels.contains(&r.channel)

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 
 use serde::Serialize;
-use tenure_domain::{InteractionRecord, Timestamp};
+use tenure_domain::{CustomerId, CustomerRef, InteractionRecord, Timestamp};
 use tenure_import::{Input, InteractionOptions, RowError};
 use tenure_store::{Logged, Store};
 
@@ -142,7 +142,11 @@ fn write_batch(
     batch: &mut Vec<(u64, InteractionRecord)>,
     report: &mut InteractionImportReport,
 ) -> Result<(), AppError> {
-    let refs: Vec<_> = batch.iter().map(|(_, r)| r.customer.clone()).collect();
+    // The references are taken out of the records (which need them no more), not copied.
+    let refs: Vec<CustomerRef> = batch
+        .iter_mut()
+        .map(|(_, record)| std::mem::replace(&mut record.customer, CustomerRef::Id(CustomerId(0))))
+        .collect();
     let customers = session.resolve(&refs)?;
     let links = LogRequest {
         record: batch[0].1.clone(),
@@ -153,15 +157,15 @@ fn write_batch(
         logged_by: Some("import".into()),
     };
     let mut new = Vec::with_capacity(batch.len());
-    for ((line, record), customer) in batch.drain(..).zip(customers) {
+    for (((line, record), customer), reference) in batch.drain(..).zip(customers).zip(&refs) {
         match customer {
             Some(customer) => new.push(into_new(record, customer, &links)),
             None => report.rejected.push(
                 RowError::new(
                     file,
                     line,
-                    customer_column(&record),
-                    format!("no {} is stored", describe(&record.customer)),
+                    customer_column(reference),
+                    format!("no {} is stored", describe(reference)),
                 )
                 .into(),
             ),
@@ -175,13 +179,12 @@ fn write_batch(
             }
         }
     }
-    batch.clear();
     Ok(())
 }
 
 /// The documented column a record's customer came from.
-fn customer_column(record: &InteractionRecord) -> &'static str {
-    match record.customer {
+fn customer_column(reference: &CustomerRef) -> &'static str {
+    match reference {
         tenure_domain::CustomerRef::Id(_) => "customer",
         tenure_domain::CustomerRef::Email(_) => "email",
         tenure_domain::CustomerRef::Identity { .. } => "source_customer_id",
