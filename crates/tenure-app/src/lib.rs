@@ -7,6 +7,7 @@ mod error;
 pub mod generate;
 pub mod import;
 pub mod jobs;
+pub mod loyalty;
 pub mod models;
 pub mod orders;
 pub mod outbox;

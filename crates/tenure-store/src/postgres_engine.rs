@@ -66,6 +66,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "calendar",
         sql: include_str!("../migrations/postgres/0012_calendar.sql"),
     },
+    Migration { version: 13, name: "loyalty", sql: include_str!("../migrations/postgres/0013_loyalty.sql") },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").

@@ -60,6 +60,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 10, name: "outbox", sql: include_str!("../migrations/sqlite/0010_outbox.sql") },
     Migration { version: 11, name: "surveys", sql: include_str!("../migrations/sqlite/0011_surveys.sql") },
     Migration { version: 12, name: "calendar", sql: include_str!("../migrations/sqlite/0012_calendar.sql") },
+    Migration { version: 13, name: "loyalty", sql: include_str!("../migrations/sqlite/0013_loyalty.sql") },
 ];
 
 /// How long a writer waits for another writer before giving up.

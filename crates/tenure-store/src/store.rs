@@ -14,7 +14,9 @@ use crate::{
 };
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
-pub trait Store: crate::OutboxStore + crate::SurveyStore + crate::CalendarStore + Send {
+pub trait Store:
+    crate::OutboxStore + crate::SurveyStore + crate::CalendarStore + crate::LoyaltyStore + Send
+{
     /// Which engine this is.
     fn engine(&self) -> EngineKind;
     /// Applies pending migrations (idempotent; safe when several processes do it at once).
