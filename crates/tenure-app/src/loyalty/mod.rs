@@ -16,6 +16,7 @@ pub mod nightly;
 pub mod programme;
 pub mod redeem;
 pub mod rows;
+pub mod view;
 
 use tenure_domain::{CustomerId, Timestamp};
 use tenure_loyalty::{Entry, Ledger, Programme, TierChange, TierStatus};
