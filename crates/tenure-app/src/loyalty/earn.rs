@@ -100,8 +100,7 @@ fn earn_page(
     let mut tally = EarnReport::default();
     let mut plan =
         |account: &LoyaltyAccount, rows: &[LedgerRow]| -> Result<Option<AccountWrite>, StoreError> {
-            let mut held = Held::new(&programme.rules, account, rows, now)?;
-            let mut decision = Decision::default();
+            let (mut held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
             for order in by_customer.get(&account.customer_id).into_iter().flatten() {
                 match take_order(programme, &mut held, &mut decision, order, now)? {
                     Ok((earned, reversed)) => {

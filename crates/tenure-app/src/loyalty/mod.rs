@@ -9,6 +9,7 @@
 //! in the transaction that held the account. Nothing is decided outside it, so concurrent
 //! requests, retries and replayed jobs can neither overspend nor count twice.
 
+pub mod coupons;
 pub mod earn;
 pub mod links;
 pub mod messages;
@@ -51,18 +52,28 @@ pub(crate) struct Held<'a> {
 }
 
 impl<'a> Held<'a> {
+    /// Folds the held account and brings it up to `now` before anything else is planned: points
+    /// whose return window has passed are released (repaying any debt) and lapsed points expire,
+    /// so no operation ever spends points that are no longer there. The rows that does are the
+    /// start of the returned decision.
     pub(crate) fn new(
         programme: &Programme,
         account: &'a LoyaltyAccount,
         rows: &'a [LedgerRow],
         now: Timestamp,
-    ) -> Result<Held<'a>, StoreError> {
-        Ok(Held {
+    ) -> Result<(Held<'a>, Decision), StoreError> {
+        let mut held = Held {
             account,
             rows,
             ledger: rows::fold(rows)?,
             tier: rows::current_tier(programme, account, now),
-        })
+        };
+        let mut decision = Decision::default();
+        let released = held.ledger.settle_pending(now);
+        held.take(&mut decision, released)?;
+        let expired = held.ledger.expire(now);
+        held.take(&mut decision, expired)?;
+        Ok((held, decision))
     }
 
     /// The tier's name, for the purchase multiplier.

@@ -5,11 +5,12 @@
 //! read at all, so the job's cost follows the work, not the number of members.
 
 use tenure_domain::{CustomerId, Timestamp};
+use tenure_loyalty::Cause;
 use tenure_store::{AccountWrite, LedgerRow, LoyaltyAccount, Store, StoreError};
 
 use super::messages::expiry_notice;
 use super::rows::{EXPIRY_NOTICE_DAYS, next_expiry};
-use super::{Decision, Held, Mailing, contacts_of, new_referral_code, require_programme, settle};
+use super::{Held, Mailing, contacts_of, new_referral_code, require_programme, settle};
 use crate::AppError;
 
 /// Accounts per transaction.
@@ -41,35 +42,33 @@ pub fn run(store: &mut dyn Store, mailing: &Mailing, now: Timestamp) -> Result<N
         after = last;
         let contacts = contacts_of(store, &due)?;
         let mut tally = NightlyReport::default();
-        let mut plan =
-            |account: &LoyaltyAccount, rows: &[LedgerRow]| -> Result<Option<AccountWrite>, StoreError> {
-                let mut held = Held::new(&programme.rules, account, rows, now)?;
-                let mut decision = Decision::default();
-                let released = held.ledger.settle_pending(now);
-                tally.released += released.iter().filter(|row| row.part == 0).count() as u64;
-                held.take(&mut decision, released)?;
-                let expired = held.ledger.expire(now);
-                tally.expired -= expired.iter().map(|row| row.points).sum::<i64>();
-                held.take(&mut decision, expired)?;
-                if let Some((at, points)) = next_expiry(&held.ledger)
-                    && at - chrono::Duration::days(EXPIRY_NOTICE_DAYS) <= now
-                    && account.summary.expiry_noticed_for != Some(at)
-                {
-                    // Noted as told even without an address, or the account would be due every night.
-                    decision.noticed_expiry = Some(at);
-                    if let Some(contact) = contacts.get(&account.customer_id) {
-                        let notice = expiry_notice(mailing, contact, points, at, now)?;
-                        tally.notices += u64::from(notice.is_some());
-                        decision.messages.extend(notice);
-                    }
+        let mut plan = |account: &LoyaltyAccount,
+                        rows: &[LedgerRow]|
+         -> Result<Option<AccountWrite>, StoreError> {
+            let (held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
+            let caught_up = &decision.entries;
+            tally.released += caught_up.iter().filter(|row| row.cause == Cause::Release).count() as u64;
+            tally.expired -=
+                caught_up.iter().filter(|row| row.cause == Cause::Expiry).map(|row| row.points).sum::<i64>();
+            if let Some((at, points)) = next_expiry(&held.ledger)
+                && at - chrono::Duration::days(EXPIRY_NOTICE_DAYS) <= now
+                && account.summary.expiry_noticed_for != Some(at)
+            {
+                // Noted as told even without an address, or the account would be due every night.
+                decision.noticed_expiry = Some(at);
+                if let Some(contact) = contacts.get(&account.customer_id) {
+                    let notice = expiry_notice(mailing, contact, points, at, now)?;
+                    tally.notices += u64::from(notice.is_some());
+                    decision.messages.extend(notice);
                 }
-                let write =
-                    settle(&programme, mailing, &held, decision, contacts.get(&account.customer_id), now)?;
-                let tier = |t: &Option<tenure_store::TierState>| t.as_ref().map(|t| t.tier.clone());
-                tally.tier_changes += u64::from(tier(&write.summary.tier) != tier(&account.summary.tier));
-                tally.accounts += 1;
-                Ok(Some(write))
-            };
+            }
+            let write =
+                settle(&programme, mailing, &held, decision, contacts.get(&account.customer_id), now)?;
+            let tier = |t: &Option<tenure_store::TierState>| t.as_ref().map(|t| t.tier.clone());
+            tally.tier_changes += u64::from(tier(&write.summary.tier) != tier(&account.summary.tier));
+            tally.accounts += 1;
+            Ok(Some(write))
+        };
         store.write_loyalty(&due, &mut new_referral_code, &mut plan, now)?;
         report.accounts += tally.accounts;
         report.released += tally.released;

@@ -10,7 +10,7 @@ use tenure_loyalty::LedgerError;
 use tenure_store::{AccountWrite, LedgerRow, LoyaltyAccount, NewCoupon, Store, StoreError};
 
 use super::messages::{coupon_event, coupon_issued};
-use super::{Decision, Held, Mailing, contacts_of, new_referral_code, require_programme, settle};
+use super::{Held, Mailing, contacts_of, new_referral_code, require_programme, settle};
 use crate::AppError;
 
 /// The prefix of coupon codes (`TEN-K7MQ-…`).
@@ -70,7 +70,7 @@ pub fn redeem(
     let mut plan = |account: &LoyaltyAccount,
                     rows: &[LedgerRow]|
      -> Result<Option<AccountWrite>, StoreError> {
-        let mut held = Held::new(&programme.rules, account, rows, now)?;
+        let (mut held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
         if held.ledger.has_applied(&entry_key) {
             return Ok(None);
         }
@@ -83,7 +83,6 @@ pub fn redeem(
                 return Ok(None);
             }
         };
-        let mut decision = Decision::default();
         held.take(&mut decision, entries)?;
         let coupon = NewCoupon {
             code,
@@ -169,7 +168,7 @@ pub fn adjust(
     let mut replayed = false;
     let mut plan =
         |account: &LoyaltyAccount, rows: &[LedgerRow]| -> Result<Option<AccountWrite>, StoreError> {
-            let mut held = Held::new(&programme.rules, account, rows, now)?;
+            let (mut held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
             if held.ledger.has_applied(&entry_key) {
                 replayed = true;
                 return Ok(None);
@@ -182,7 +181,6 @@ pub fn adjust(
                     return Ok(None);
                 }
             };
-            let mut decision = Decision::default();
             held.take(&mut decision, entries)?;
             settle(&programme, mailing, &held, decision, contacts.get(&account.customer_id), now).map(Some)
         };

@@ -5,6 +5,7 @@ mod access;
 mod calendar;
 mod data;
 mod delivery;
+mod loyalty;
 mod model;
 mod report;
 mod source;
@@ -17,6 +18,7 @@ pub use calendar::*;
 use clap::{Args, Parser, Subcommand};
 pub use data::*;
 pub use delivery::*;
+pub use loyalty::*;
 pub use model::*;
 pub use report::*;
 pub use source::*;
@@ -115,6 +117,9 @@ pub enum Command {
     /// The communication calendar: views, the staff's iCalendar feeds, who has gone quiet, cadence rules.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The loyalty programme: rules, points, rewards and coupons, the nightly job, the liability.
+    #[command(subcommand)]
+    Loyalty(LoyaltyCommand),
 }
 
 /// `tenure demo`.

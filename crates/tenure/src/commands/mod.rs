@@ -9,6 +9,7 @@ mod generate;
 mod import;
 mod interactions;
 mod jobs;
+mod loyalty;
 mod mail;
 mod model;
 mod outbox;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Interactions(command) => interactions::run(&cli.db, &cli.timezone, command),
         Command::Followups(command) => followups::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Calendar(command) => calendar::run(&cli.db, &cli.timezone, &cli.delivery, command),
+        Command::Loyalty(command) => loyalty::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Worker(args) => mail::worker(&cli.db, &cli.timezone, &cli.delivery, &args),
     }
 }
