@@ -9,13 +9,14 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use tenure_app::loyalty::earn::earn_from_orders;
 use tenure_app::loyalty::programme::{save_programme, template};
 use tenure_app::loyalty::redeem::{Adjustment, adjust, redeem};
-use tenure_app::loyalty::{Mailing, nightly, rows};
+use tenure_app::loyalty::referrals::{self, ReferralReport};
+use tenure_app::loyalty::{Mailing, join, nightly, rows};
 use tenure_domain::{
     Currency, CustomerId, CustomerRecord, CustomerRef, Email, ImportRecord, OrderRecord, OrderStatus,
     SourceName,
 };
 use tenure_loyalty::{PointsExpiry, RefundPolicy, Reward, RewardKind, Tier};
-use tenure_store::{OutboxQuery, Store, StoreError};
+use tenure_store::{OutboxQuery, ReferralStatus, Store, StoreError};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
@@ -48,6 +49,17 @@ fn order(
     total: i64,
     refunded: i64,
 ) -> CustomerId {
+    let (email, name) = (format!("{key}@example.com"), format!("Customer {key}"));
+    order_as(store, key, (&email, &name), (id, placed_at, total, refunded))
+}
+
+/// Imports one order of customer `key` with this e-mail and name.
+fn order_as(
+    store: &mut dyn Store,
+    key: &str,
+    (email, name): (&str, &str),
+    (id, placed_at, total, refunded): (&str, DateTime<Utc>, i64, i64),
+) -> CustomerId {
     let status = match refunded {
         0 => OrderStatus::Paid,
         r if r == total => OrderStatus::Refunded,
@@ -57,8 +69,8 @@ fn order(
         line: 2,
         customer: CustomerRecord {
             external_id: key.into(),
-            email: Some(Email::parse(&format!("{key}@example.com")).unwrap()),
-            name: Some(format!("Customer {key}")),
+            email: Some(Email::parse(email).unwrap()),
+            name: Some(name.to_string()),
             marketing_consent: Some(true),
         },
         order: OrderRecord {
@@ -74,8 +86,7 @@ fn order(
     let mut session = store.begin_import(&SourceName::parse("shop").unwrap(), now()).unwrap();
     session.ingest(record).unwrap();
     session.commit().unwrap();
-    let email = Email::parse(&format!("{key}@example.com")).unwrap();
-    store.resolve_customers(&[CustomerRef::Email(email)]).unwrap()[0].unwrap()
+    store.resolve_customers(&[CustomerRef::Email(Email::parse(email).unwrap())]).unwrap()[0].unwrap()
 }
 
 /// One point per dollar, one tier, nothing expires, no return window, a 120-point reward.
@@ -305,4 +316,130 @@ fn an_unknown_customer_or_reward_is_refused_by_name() {
     let blank = Adjustment { customer: c, points: 5, reason: " ", by: "owner@shop.example", key: "k2" };
     let error = adjust(store.as_mut(), &mailing(), &blank, now()).unwrap_err();
     assert!(error.to_string().contains("reason"), "{error}");
+}
+
+/// The fraud fixture: every referral below is made a week ago and judged today, each referred
+/// customer buying after it (one point per dollar, no return window, $20 minimum, 500 points to
+/// the referrer and 250 to the referred, at most 5 rewards per referrer in 30 days).
+///
+/// | referrer → referred                                   | expected                     |
+/// |-------------------------------------------------------|------------------------------|
+/// | Ann → Bo ($50)                                        | paid: Ann +500, Bo +250      |
+/// | Ann → `Ann.Linde+gift@googlemail.com` ($40)          | held: same e-mail            |
+/// | Ann → "Linde, Ann" at another address ($40)           | held: same name              |
+/// | Jo → Kim and Kim → Jo, both new (each $30)            | both held: a loop            |
+/// | Eve → seven new customers ($25 each)                  | five paid, two held: a burst |
+/// | Ann → Fay, who bought before being referred           | refused: not new             |
+/// | Ann → Gus ($10)                                       | refused: below the minimum   |
+fn referral_fixture(url: &str) {
+    let mut store = tenure_store::open(url, now()).unwrap();
+    let store = store.as_mut();
+    let mut rules = template(Currency::USD);
+    rules.return_window_days = 0;
+    save_programme(
+        store,
+        &serde_json::to_string(&rules).unwrap(),
+        Some(now() - Duration::days(365)),
+        "o",
+        now(),
+    )
+    .unwrap();
+    let week_ago = now() - Duration::days(7);
+    let bought = now() - Duration::days(3);
+    let person = |store: &mut dyn Store, key: &str, email: &str, name: &str, at, total| {
+        order_as(store, key, (email, name), (&format!("{key}-1"), at, total, 0))
+    };
+    let ann = person(store, "ann", "annlinde@gmail.com", "Ann Linde", now() - Duration::days(90), 3_000);
+    let eve = person(store, "eve", "eve@example.com", "Eve Hart", now() - Duration::days(90), 3_000);
+    earn(store, now() - Duration::days(8));
+    let code =
+        |store: &mut dyn Store, c: CustomerId| store.loyalty_account(c).unwrap().unwrap().referral_code;
+    let (ann_code, eve_code) = (code(store, ann), code(store, eve));
+
+    let refer = |store: &mut dyn Store, code: &str, key: &str, email: &str, name: &str, total: i64| {
+        let c = person(store, key, email, name, bought, total);
+        referrals::record(store, &code.to_lowercase().replace('-', " "), c, week_ago).unwrap();
+        c
+    };
+    let bo = refer(store, &ann_code, "bo", "bo@example.com", "Bo Sand", 5_000);
+    refer(store, &ann_code, "twin", "Ann.Linde+gift@googlemail.com", "A. L.", 4_000);
+    refer(store, &ann_code, "namesake", "al@elsewhere.example", "Linde, Ann", 4_000);
+    let jo = person(store, "jo", "jo@example.com", "Jo Vale", bought, 3_000);
+    let kim = person(store, "kim", "kim@example.com", "Kim Ash", bought, 3_000);
+    let jo_code = join(store, &mailing(), jo, week_ago).unwrap().referral_code;
+    let kim_code = join(store, &mailing(), kim, week_ago).unwrap().referral_code;
+    referrals::record(store, &jo_code, kim, week_ago).unwrap();
+    referrals::record(store, &kim_code, jo, week_ago + Duration::hours(1)).unwrap();
+    for n in 0..7 {
+        refer(
+            store,
+            &eve_code,
+            &format!("friend{n}"),
+            &format!("friend{n}@example.com"),
+            &format!("Friend {n}"),
+            2_500,
+        );
+    }
+    let fay = person(store, "fay", "fay@example.com", "Fay Lund", week_ago - Duration::days(30), 9_000);
+    referrals::record(store, &ann_code, fay, week_ago).unwrap();
+    refer(store, &ann_code, "gus", "gus@example.com", "Gus Berg", 1_000);
+    assert!(
+        referrals::record(store, &eve_code, bo, now()).unwrap_err().to_string().contains("already referred"),
+        "a customer is referred once"
+    );
+
+    let before =
+        |store: &mut dyn Store, c| store.loyalty_account(c).unwrap().map_or(0, |a| a.summary.balance);
+    let (ann_before, bo_before) = (before(store, ann), before(store, bo));
+    let report = referrals::judge_waiting(store, &mailing(), now()).unwrap();
+    assert_eq!((report.paid, report.held, report.refused, report.waiting), (6, 6, 2, 0), "{report:?}");
+    assert_eq!(before(store, ann) - ann_before, 500);
+    assert_eq!(before(store, bo) - bo_before, 250);
+
+    let held = store.referrals(Some(ReferralStatus::Held), 100).unwrap();
+    let reasons = |who: &str| -> String {
+        held.iter()
+            .find(|r| r.referred.name.as_deref() == Some(who))
+            .map(|r| r.reasons.clone())
+            .unwrap_or_default()
+    };
+    assert!(reasons("A. L.").contains("same_email"), "{held:?}");
+    assert!(reasons("Linde, Ann").contains("same_name"), "{held:?}");
+    assert!(reasons("Jo Vale").contains("loop") && reasons("Kim Ash").contains("loop"), "{held:?}");
+    assert_eq!(held.iter().filter(|r| r.reasons.contains("burst")).count(), 2, "{held:?}");
+    let refused = store.referrals(Some(ReferralStatus::Refused), 100).unwrap();
+    let refused: Vec<&str> = refused.iter().map(|r| r.reasons.as_str()).collect();
+    assert!(
+        refused.iter().any(|r| r.contains("not_new")) && refused.iter().any(|r| r.contains("below_minimum")),
+        "{refused:?}"
+    );
+
+    // Judged once: a second run decides nothing; a reviewer pays one held referral and refuses another.
+    assert_eq!(referrals::judge_waiting(store, &mailing(), now()).unwrap(), ReferralReport::default());
+    let namesake = held.iter().find(|r| r.referred.name.as_deref() == Some("Linde, Ann")).unwrap();
+    let twin = held.iter().find(|r| r.referred.name.as_deref() == Some("A. L.")).unwrap();
+    let ann_now = before(store, ann);
+    assert_eq!(
+        referrals::review(store, &mailing(), namesake.id, true, "owner@shop.example", now()).unwrap().status,
+        ReferralStatus::Paid
+    );
+    assert_eq!(before(store, ann) - ann_now, 500);
+    assert_eq!(
+        referrals::review(store, &mailing(), twin.id, false, "owner@shop.example", now()).unwrap().status,
+        ReferralStatus::Refused
+    );
+    assert!(
+        referrals::review(store, &mailing(), twin.id, true, "owner@shop.example", now()).is_err(),
+        "decided for good"
+    );
+    assert_eq!(before(store, ann) - ann_now, 500);
+
+    let influence: std::collections::HashMap<CustomerId, u32> =
+        store.paid_referrals_by_referrer().unwrap().into_iter().collect();
+    assert_eq!((influence.get(&ann), influence.get(&eve), influence.get(&jo)), (Some(&2), Some(&5), None));
+}
+
+#[test]
+fn referral_fraud_is_held_and_clean_referrals_pay_both() {
+    on_both_engines(referral_fixture);
 }

@@ -24,6 +24,7 @@ mod outbox;
 mod outbox_types;
 mod postgres_engine;
 mod queries;
+mod referrals;
 mod revision;
 mod scores;
 mod sources;

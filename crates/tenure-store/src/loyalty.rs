@@ -14,7 +14,7 @@ use tenure_domain::{CustomerId, Timestamp};
 use crate::sql::{Conn, Row, Value};
 use crate::{
     AccountSummary, AccountWrite, Coupon, LedgerRow, LoyaltyAccount, LoyaltyTotals, Member, MemberQuery,
-    NewCoupon, OrderSeen, OrderToEarn, PlanWrite, StoreError, StoredProgramme, TierState, outbox,
+    NewCoupon, OrderSeen, OrderToEarn, PlanWrite, StoreError, StoredProgramme, TierState, outbox, referrals,
     subscriptions,
 };
 
@@ -246,6 +246,9 @@ fn apply(
     }
     for event in &write.events {
         subscriptions::emit(conn, event, now)?;
+    }
+    if let Some(decision) = &write.referral {
+        referrals::decide(conn, decision, now)?;
     }
     Ok(())
 }

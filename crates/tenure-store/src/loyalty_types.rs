@@ -6,7 +6,7 @@
 use serde::Serialize;
 use tenure_domain::{CustomerId, Timestamp};
 
-use crate::{Event, NewMessage, StoreError};
+use crate::{Contact, Event, NewMessage, StoreError};
 
 /// A saved version of the programme's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -189,6 +189,8 @@ pub struct AccountWrite {
     pub messages: Vec<NewMessage>,
     /// Webhook events to emit (`coupon.issued`).
     pub events: Vec<Event<'static>>,
+    /// A referral decided with this write (paid by it, or held or refused).
+    pub referral: Option<ReferralDecision>,
 }
 
 /// Plans the write to one account from the account and its ledger rows (in the order they were
@@ -238,4 +240,92 @@ pub struct LoyaltyTotals {
     pub coupons_issued: i64,
     /// Coupons the shop reported used.
     pub coupons_used: i64,
+}
+
+/// Where a referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralStatus {
+    /// Waiting for the referred customer's first paid order to pass its return window.
+    Waiting,
+    /// Both sides rewarded.
+    Paid,
+    /// Held for a person to review.
+    Held,
+    /// Never to be rewarded.
+    Refused,
+}
+
+impl ReferralStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferralStatus::Waiting => "waiting",
+            ReferralStatus::Paid => "paid",
+            ReferralStatus::Held => "held",
+            ReferralStatus::Refused => "refused",
+        }
+    }
+
+    /// The status with this stored name.
+    pub fn parse(text: &str) -> Option<ReferralStatus> {
+        [ReferralStatus::Waiting, ReferralStatus::Paid, ReferralStatus::Held, ReferralStatus::Refused]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+/// A referral, with who is on each side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Referral {
+    /// Its id.
+    pub id: i64,
+    /// Who shared the code.
+    pub referrer: Contact,
+    /// Who used it.
+    pub referred: Contact,
+    /// Where it stands.
+    pub status: ReferralStatus,
+    /// Why it was held or refused (JSON list), as the checks or the reviewer said.
+    pub reasons: String,
+    /// The referred customer's first paid order, once judged.
+    pub order_id: Option<i64>,
+    /// When the code was used.
+    pub created_at: Timestamp,
+    /// When it was paid, held or refused.
+    pub decided_at: Option<Timestamp>,
+    /// Who decided (a reviewer), or `None` for the automatic checks.
+    pub decided_by: Option<String>,
+}
+
+/// A change of a referral's status, written with the accounts it pays (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralDecision {
+    /// The referral.
+    pub referral_id: i64,
+    /// The status it must still have (else someone decided meanwhile: `Conflict`).
+    pub from: ReferralStatus,
+    /// The new status.
+    pub to: ReferralStatus,
+    /// Reasons, as JSON.
+    pub reasons: String,
+    /// The order judged.
+    pub order_id: Option<i64>,
+    /// The reviewer, for a decision by a person.
+    pub decided_by: Option<String>,
+}
+
+/// A customer's first paid order (paid at some point: refunded ones count, with their refunds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstPaidOrder {
+    /// The store's order id.
+    pub order_id: i64,
+    /// When it was placed.
+    pub placed_at: Timestamp,
+    /// Its currency.
+    pub currency: String,
+    /// Its total.
+    pub total_minor: i64,
+    /// Refunded so far.
+    pub refunded_minor: i64,
 }

@@ -5,8 +5,8 @@ use tenure_domain::{CustomerId, Timestamp};
 
 use crate::store::{Backend, Engine};
 use crate::{
-    Coupon, LedgerRow, LoyaltyAccount, LoyaltyTotals, Member, MemberQuery, OrderToEarn, PlanWrite,
-    StoreError, StoredProgramme, loyalty,
+    Coupon, FirstPaidOrder, LedgerRow, LoyaltyAccount, LoyaltyTotals, Member, MemberQuery, OrderToEarn,
+    PlanWrite, Referral, ReferralStatus, StoreError, StoredProgramme, loyalty, referrals,
 };
 
 /// What the loyalty programme asks of storage.
@@ -68,6 +68,29 @@ pub trait LoyaltyStore {
         birthday: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Records that `referred` used `referrer`'s code at `at` (a customer is referred once).
+    fn add_referral(
+        &mut self,
+        referrer: CustomerId,
+        referred: CustomerId,
+        at: Timestamp,
+    ) -> Result<Referral, StoreError>;
+    /// One referral.
+    fn referral(&mut self, id: i64) -> Result<Referral, StoreError>;
+    /// Referrals, newest first, of one status or all.
+    fn referrals(
+        &mut self,
+        status: Option<ReferralStatus>,
+        limit: usize,
+    ) -> Result<Vec<Referral>, StoreError>;
+    /// Every `(referrer, referred)` pair.
+    fn referral_links(&mut self) -> Result<Vec<(CustomerId, CustomerId)>, StoreError>;
+    /// When a referrer's referral rewards were paid or held.
+    fn referral_reward_times(&mut self, referrer: CustomerId) -> Result<Vec<Timestamp>, StoreError>;
+    /// A customer's first paid order.
+    fn first_paid_order(&mut self, customer: CustomerId) -> Result<Option<FirstPaidOrder>, StoreError>;
+    /// Per referrer, the referred customers who bought and were rewarded.
+    fn paid_referrals_by_referrer(&mut self) -> Result<Vec<(CustomerId, u32)>, StoreError>;
 }
 
 impl<B: Backend> LoyaltyStore for Engine<B> {
@@ -147,5 +170,42 @@ impl<B: Backend> LoyaltyStore for Engine<B> {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         self.write(|tx| loyalty::set_birthday(tx, customer, birthday, now))
+    }
+
+    fn add_referral(
+        &mut self,
+        referrer: CustomerId,
+        referred: CustomerId,
+        at: Timestamp,
+    ) -> Result<Referral, StoreError> {
+        self.write(|tx| referrals::add(tx, referrer, referred, at))
+    }
+
+    fn referral(&mut self, id: i64) -> Result<Referral, StoreError> {
+        referrals::find(&mut self.checked_read()?, id)
+    }
+
+    fn referrals(
+        &mut self,
+        status: Option<ReferralStatus>,
+        limit: usize,
+    ) -> Result<Vec<Referral>, StoreError> {
+        referrals::list(&mut self.checked_read()?, status, limit)
+    }
+
+    fn referral_links(&mut self) -> Result<Vec<(CustomerId, CustomerId)>, StoreError> {
+        referrals::links(&mut self.checked_read()?)
+    }
+
+    fn referral_reward_times(&mut self, referrer: CustomerId) -> Result<Vec<Timestamp>, StoreError> {
+        referrals::reward_times(&mut self.checked_read()?, referrer)
+    }
+
+    fn first_paid_order(&mut self, customer: CustomerId) -> Result<Option<FirstPaidOrder>, StoreError> {
+        referrals::first_paid_order(&mut self.checked_read()?, customer)
+    }
+
+    fn paid_referrals_by_referrer(&mut self) -> Result<Vec<(CustomerId, u32)>, StoreError> {
+        referrals::paid_by_referrer(&mut self.checked_read()?)
     }
 }

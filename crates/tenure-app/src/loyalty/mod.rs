@@ -16,6 +16,7 @@ pub mod messages;
 pub mod nightly;
 pub mod programme;
 pub mod redeem;
+pub mod referrals;
 pub mod rows;
 pub mod view;
 
@@ -41,6 +42,8 @@ pub(crate) struct Decision {
     pub events: Vec<tenure_store::Event<'static>>,
     /// The expiry its owner has now been told of, when this decision told them.
     pub noticed_expiry: Option<Timestamp>,
+    /// A referral decided with this write.
+    pub referral: Option<tenure_store::ReferralDecision>,
 }
 
 /// An account as the store holds it for a write: the stored rows, their fold and the tier.
@@ -150,6 +153,7 @@ pub(crate) fn settle(
         orders_seen: decision.orders_seen,
         messages: decision.messages,
         events: decision.events,
+        referral: decision.referral,
     })
 }
 
@@ -174,4 +178,23 @@ pub fn account(
     let Some(account) = store.loyalty_account(customer)? else { return Ok(None) };
     let rows = store.ledger(customer)?;
     Ok(Some((account, rows)))
+}
+
+/// Opens a member's account (with its referral code) if they have none, and brings it up to now.
+pub fn join(
+    store: &mut dyn Store,
+    mailing: &Mailing,
+    customer: CustomerId,
+    now: Timestamp,
+) -> Result<LoyaltyAccount, AppError> {
+    let programme = require_programme(store)?;
+    let mut plan =
+        |account: &LoyaltyAccount, rows: &[LedgerRow]| -> Result<Option<AccountWrite>, StoreError> {
+            let (held, decision) = Held::new(&programme.rules, account, rows, now)?;
+            settle(&programme, mailing, &held, decision, None, now).map(Some)
+        };
+    store.write_loyalty(&[customer], &mut new_referral_code, &mut plan, now)?;
+    store
+        .loyalty_account(customer)?
+        .ok_or_else(|| AppError::Invalid(format!("customer {}'s account was not opened", customer.0)))
 }

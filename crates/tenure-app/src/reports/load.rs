@@ -119,10 +119,12 @@ pub struct Purchases {
     pub(crate) influence: Option<Vec<u32>>,
 }
 
-/// Approved testimonials per dense customer index, or `None` when none is approved (influence
-/// unknown: no influencer flags, as before the shop collected any).
+/// Per dense customer index, their influence: approved testimonials plus referred customers who
+/// bought and were rewarded; `None` when there is neither (influence unknown: no influencer
+/// flags, as before the shop collected any).
 fn influence(store: &mut dyn Store, customers: &[CustomerId]) -> Result<Option<Vec<u32>>, AppError> {
-    let approved = store.approved_testimonials()?;
+    let mut approved = store.approved_testimonials()?;
+    approved.extend(store.paid_referrals_by_referrer()?);
     if approved.is_empty() {
         return Ok(None);
     }
