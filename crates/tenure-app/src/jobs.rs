@@ -147,6 +147,70 @@ pub fn cadence_check(scope: ReportScope, public_url: String) -> Arc<Handler> {
     })
 }
 
+/// The kind of the loyalty earning run: points for new and changed orders, then the referrals
+/// that became due.
+pub const LOYALTY_EARN: &str = "loyalty.earn";
+
+/// The kind of the loyalty nightly run: releases, expiries, expiry warnings, tier periods.
+pub const LOYALTY_NIGHTLY: &str = "loyalty.nightly";
+
+/// Schedules the earning run every `earn_every` and the nightly run daily at 03:00 in
+/// `time_zone` (their schedules updated when they exist).
+pub fn schedule_loyalty(
+    store: &mut dyn Store,
+    earn_every: Duration,
+    time_zone: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let seconds = i64::try_from(earn_every.as_secs().max(60)).unwrap_or(i64::MAX);
+    let daily = Recurrence::Daily { at: "03:00".into(), time_zone: time_zone.into() };
+    for (kind, recurrence) in [(LOYALTY_EARN, Recurrence::Every(seconds)), (LOYALTY_NIGHTLY, daily)] {
+        let job =
+            NewJob { kind: kind.into(), key: kind.into(), payload: "{}".into(), run_at: now, recurrence };
+        store.schedule_job(&job, now)?;
+    }
+    Ok(())
+}
+
+/// The loyalty earning run, with `mailing` for the e-mails it queues (a new tier, a coupon).
+pub fn loyalty_earn(mailing: crate::loyalty::Mailing) -> Arc<Handler> {
+    Arc::new(move |store: &mut dyn Store, _job: &Job, now: Timestamp| {
+        if crate::loyalty::active_programme(store)?.is_none() {
+            return Ok(Ran { detail: "no loyalty programme".into(), memo: None });
+        }
+        let earned = crate::loyalty::earn::earn_from_orders(store, &mailing, now, &mut |_| {})?;
+        let surveys = crate::loyalty::earn::earn_from_surveys(store, &mailing, now)?;
+        let judged = crate::loyalty::referrals::judge_waiting(store, &mailing, now)?;
+        let detail = format!(
+            "{} orders, {} points earned ({} for surveys), {} taken back, {} problems; referrals: {} paid, {} held, {} refused",
+            earned.orders,
+            earned.earned + surveys,
+            surveys,
+            earned.reversed,
+            earned.problems.len(),
+            judged.paid,
+            judged.held,
+            judged.refused
+        );
+        Ok(Ran { detail, memo: None })
+    })
+}
+
+/// The loyalty nightly run.
+pub fn loyalty_nightly(mailing: crate::loyalty::Mailing) -> Arc<Handler> {
+    Arc::new(move |store: &mut dyn Store, _job: &Job, now: Timestamp| {
+        if crate::loyalty::active_programme(store)?.is_none() {
+            return Ok(Ran { detail: "no loyalty programme".into(), memo: None });
+        }
+        let done = crate::loyalty::nightly::run(store, &mailing, now)?;
+        let detail = format!(
+            "{} accounts due: {} lots released, {} points expired, {} warnings, {} tier changes",
+            done.accounts, done.released, done.expired, done.notices, done.tier_changes
+        );
+        Ok(Ran { detail, memo: None })
+    })
+}
+
 /// True when some customer has a keep-in-touch interval of their own.
 fn has_keep_in_touch(store: &mut dyn Store) -> Result<bool, AppError> {
     let mut found = false;

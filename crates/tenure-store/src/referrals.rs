@@ -1,4 +1,5 @@
-//! Referrals: who referred whom, and what became of the reward. A customer is referred once
+//! Referrals: who referred whom, and what became of the reward (and the survey responses that
+//! earn points, the other engagement the programme rewards). A customer is referred once
 //! (`UNIQUE (referred_id)`); a decision names the status it expects to change, so two reviewers
 //! (or a reviewer and the nightly job) cannot both decide one referral.
 
@@ -171,4 +172,22 @@ pub(crate) fn decide(
         revision::bump(conn)?;
     }
     Ok(())
+}
+
+/// Survey responses submitted by known customers at or after `since`, by submission time then
+/// id, after `(time, id)` `after`: `(response, customer, submitted_at)`.
+pub(crate) fn submitted_responses(
+    conn: &mut dyn Conn,
+    after: (Timestamp, i64),
+    limit: usize,
+) -> Result<Vec<(i64, CustomerId, Timestamp)>, StoreError> {
+    conn.query(
+        "SELECT id, customer_id, submitted_at FROM survey_responses WHERE submitted_at IS NOT NULL \
+         AND customer_id IS NOT NULL AND (submitted_at > $1 OR (submitted_at = $1 AND id > $2)) \
+         ORDER BY submitted_at, id LIMIT $3",
+        &[Value::Time(after.0), Value::Int(after.1), Value::Int(i64::try_from(limit).unwrap_or(i64::MAX))],
+    )?
+    .iter()
+    .map(|row| Ok((row.int(0)?, CustomerId(row.int(1)?), row.time(2)?)))
+    .collect()
 }

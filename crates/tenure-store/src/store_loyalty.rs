@@ -91,6 +91,13 @@ pub trait LoyaltyStore {
     fn first_paid_order(&mut self, customer: CustomerId) -> Result<Option<FirstPaidOrder>, StoreError>;
     /// Per referrer, the referred customers who bought and were rewarded.
     fn paid_referrals_by_referrer(&mut self) -> Result<Vec<(CustomerId, u32)>, StoreError>;
+    /// Survey responses submitted by known customers after `(submitted_at, id)`, in that order:
+    /// `(response, customer, submitted_at)`.
+    fn submitted_responses(
+        &mut self,
+        after: (Timestamp, i64),
+        limit: usize,
+    ) -> Result<Vec<(i64, CustomerId, Timestamp)>, StoreError>;
 }
 
 impl<B: Backend> LoyaltyStore for Engine<B> {
@@ -207,5 +214,13 @@ impl<B: Backend> LoyaltyStore for Engine<B> {
 
     fn paid_referrals_by_referrer(&mut self) -> Result<Vec<(CustomerId, u32)>, StoreError> {
         referrals::paid_by_referrer(&mut self.checked_read()?)
+    }
+
+    fn submitted_responses(
+        &mut self,
+        after: (Timestamp, i64),
+        limit: usize,
+    ) -> Result<Vec<(i64, CustomerId, Timestamp)>, StoreError> {
+        referrals::submitted_responses(&mut self.checked_read()?, after, limit)
     }
 }

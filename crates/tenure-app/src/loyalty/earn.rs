@@ -116,7 +116,7 @@ fn earn_page(
             if !decision.entries.is_empty() {
                 tally.members += 1;
             }
-            settle(programme, mailing, &held, decision, contacts.get(&account.customer_id), now).map(Some)
+            settle(programme, mailing, &mut held, decision, contacts.get(&account.customer_id), now).map(Some)
         };
     store.write_loyalty(&customers, &mut new_referral_code, &mut plan, now)?;
     report.earned += tally.earned;
@@ -213,4 +213,65 @@ fn refund_order(
         }
         Err(refused) => Ok(Err(refused)),
     }
+}
+
+/// The setting that remembers the last survey response rewarded (`SECONDS:ID`).
+const SURVEYS_THROUGH: &str = "loyalty.surveys_through";
+
+/// Earns the programme's points for survey responses submitted since the last run (once per
+/// response: key `survey:ID`); returns the points earned. Responses submitted before the
+/// programme's `earn_from` earn nothing.
+pub fn earn_from_surveys(store: &mut dyn Store, mailing: &Mailing, now: Timestamp) -> Result<i64, AppError> {
+    let Some(programme) = active_programme(store)? else { return Ok(0) };
+    let points = programme.rules.actions.survey_answered;
+    if points <= 0 {
+        return Ok(0);
+    }
+    let mut after = match store.setting(SURVEYS_THROUGH)?.as_deref().and_then(|text| text.split_once(':')) {
+        // An hour back: a response whose transaction committed late (with an earlier time) is
+        // not skipped; the ones seen again earn nothing, their keys being applied.
+        Some((seconds, _)) => (
+            chrono::DateTime::from_timestamp(seconds.parse().unwrap_or(0), 0).unwrap_or_default()
+                - chrono::Duration::hours(1),
+            0,
+        ),
+        None => (programme.stored.earn_from, 0),
+    };
+    let mut earned = 0;
+    loop {
+        let page = store.submitted_responses(after, PAGE)?;
+        let Some(&(last_id, _, last_at)) = page.last() else { break };
+        let mut customers: Vec<CustomerId> = page.iter().map(|(_, customer, _)| *customer).collect();
+        customers.sort_unstable();
+        customers.dedup();
+        let contacts = contacts_of(store, &customers)?;
+        let mut plan = |account: &LoyaltyAccount,
+                        rows: &[LedgerRow]|
+         -> Result<Option<AccountWrite>, StoreError> {
+            let (mut held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
+            for (response, _, at) in page.iter().filter(|(_, customer, _)| *customer == account.customer_id) {
+                let key = format!("survey:{response}");
+                let cause = Cause::SurveyResponse { response_id: response.to_string() };
+                let entries = held
+                    .ledger
+                    .earn(&key, *at, cause, points, programme.rules.lot_terms(*at, false))
+                    .map_err(|e| StoreError::Other(format!("survey response {response}: {e}")))?;
+                earned += entries
+                    .iter()
+                    .filter(|entry| entry.opens.is_some())
+                    .map(|entry| entry.points)
+                    .sum::<i64>();
+                held.take(&mut decision, entries)?;
+            }
+            settle(&programme, mailing, &mut held, decision, contacts.get(&account.customer_id), now)
+                .map(Some)
+        };
+        store.write_loyalty(&customers, &mut new_referral_code, &mut plan, now)?;
+        after = (last_at, last_id);
+        store.put_setting(SURVEYS_THROUGH, Some(&format!("{}:{last_id}", last_at.timestamp())))?;
+        if page.len() < PAGE {
+            break;
+        }
+    }
+    Ok(earned)
 }

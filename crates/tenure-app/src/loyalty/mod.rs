@@ -10,6 +10,7 @@
 //! requests, retries and replayed jobs can neither overspend nor count twice.
 
 pub mod coupons;
+pub mod demo;
 pub mod earn;
 pub mod links;
 pub mod messages;
@@ -95,16 +96,22 @@ impl<'a> Held<'a> {
     }
 }
 
-/// Finishes a decision: re-evaluates the tier against the ledger as it will be (up at once,
+/// Finishes a decision: releases and expires what became due, re-evaluates the tier against the ledger as it will be (up at once,
 /// down at a period's end, the customer told of a change), and computes the kept sums.
 pub(crate) fn settle(
     programme: &ActiveProgramme,
     mailing: &Mailing,
-    held: &Held<'_>,
+    held: &mut Held<'_>,
     mut decision: Decision,
     contact: Option<&Contact>,
     now: Timestamp,
 ) -> Result<AccountWrite, StoreError> {
+    // What the operations left already due (a lot earned for an order whose return window has
+    // passed, say) is done now too: every write leaves the account as of `now`.
+    let released = held.ledger.settle_pending(now);
+    held.take(&mut decision, released)?;
+    let expired = held.ledger.expire(now);
+    held.take(&mut decision, expired)?;
     let mut rows: Vec<LedgerRow> = held.rows.to_vec();
     let new_rows: Vec<LedgerRow> =
         decision.entries.iter().map(|entry| rows::to_row(entry, Some(programme.stored.version))).collect();
@@ -190,8 +197,8 @@ pub fn join(
     let programme = require_programme(store)?;
     let mut plan =
         |account: &LoyaltyAccount, rows: &[LedgerRow]| -> Result<Option<AccountWrite>, StoreError> {
-            let (held, decision) = Held::new(&programme.rules, account, rows, now)?;
-            settle(&programme, mailing, &held, decision, None, now).map(Some)
+            let (mut held, decision) = Held::new(&programme.rules, account, rows, now)?;
+            settle(&programme, mailing, &mut held, decision, None, now).map(Some)
         };
     store.write_loyalty(&[customer], &mut new_referral_code, &mut plan, now)?;
     store

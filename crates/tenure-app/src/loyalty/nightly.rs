@@ -45,7 +45,7 @@ pub fn run(store: &mut dyn Store, mailing: &Mailing, now: Timestamp) -> Result<N
         let mut plan = |account: &LoyaltyAccount,
                         rows: &[LedgerRow]|
          -> Result<Option<AccountWrite>, StoreError> {
-            let (held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
+            let (mut held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
             let caught_up = &decision.entries;
             tally.released += caught_up.iter().filter(|row| row.cause == Cause::Release).count() as u64;
             tally.expired -=
@@ -63,7 +63,7 @@ pub fn run(store: &mut dyn Store, mailing: &Mailing, now: Timestamp) -> Result<N
                 }
             }
             let write =
-                settle(&programme, mailing, &held, decision, contacts.get(&account.customer_id), now)?;
+                settle(&programme, mailing, &mut held, decision, contacts.get(&account.customer_id), now)?;
             let tier = |t: &Option<tenure_store::TierState>| t.as_ref().map(|t| t.tier.clone());
             tally.tier_changes += u64::from(tier(&write.summary.tier) != tier(&account.summary.tier));
             tally.accounts += 1;

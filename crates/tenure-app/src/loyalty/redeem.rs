@@ -104,7 +104,8 @@ pub fn redeem(
             decision.events.push(coupon_event(&programme, contact, &coupon, &reward.kind));
         }
         decision.coupons.push(coupon.clone());
-        let write = settle(&programme, mailing, &held, decision, contacts.get(&account.customer_id), now)?;
+        let write =
+            settle(&programme, mailing, &mut held, decision, contacts.get(&account.customer_id), now)?;
         issued = Some((coupon, write.summary.available));
         Ok(Some(write))
     };
@@ -166,24 +167,25 @@ pub fn adjust(
     let entry_key = format!("adjust:{key}");
     let refused = RefCell::new(None);
     let mut replayed = false;
-    let mut plan =
-        |account: &LoyaltyAccount, rows: &[LedgerRow]| -> Result<Option<AccountWrite>, StoreError> {
-            let (mut held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
-            if held.ledger.has_applied(&entry_key) {
-                replayed = true;
+    let mut plan = |account: &LoyaltyAccount,
+                    rows: &[LedgerRow]|
+     -> Result<Option<AccountWrite>, StoreError> {
+        let (mut held, mut decision) = Held::new(&programme.rules, account, rows, now)?;
+        if held.ledger.has_applied(&entry_key) {
+            replayed = true;
+            return Ok(None);
+        }
+        let terms = programme.rules.lot_terms(now, false);
+        let entries = match held.ledger.adjust(&entry_key, now, by, reason, points, terms) {
+            Ok(entries) => entries,
+            Err(e) => {
+                *refused.borrow_mut() = Some(e);
                 return Ok(None);
             }
-            let terms = programme.rules.lot_terms(now, false);
-            let entries = match held.ledger.adjust(&entry_key, now, by, reason, points, terms) {
-                Ok(entries) => entries,
-                Err(e) => {
-                    *refused.borrow_mut() = Some(e);
-                    return Ok(None);
-                }
-            };
-            held.take(&mut decision, entries)?;
-            settle(&programme, mailing, &held, decision, contacts.get(&account.customer_id), now).map(Some)
         };
+        held.take(&mut decision, entries)?;
+        settle(&programme, mailing, &mut held, decision, contacts.get(&account.customer_id), now).map(Some)
+    };
     store.write_loyalty(&[customer], &mut new_referral_code, &mut plan, now)?;
     if let Some(refused) = refused.into_inner() {
         return Err(refusal(customer, &refused));

@@ -162,9 +162,9 @@ fn record_decision(
     let mut decision = Some(decision);
     let mut plan =
         |account: &LoyaltyAccount, rows: &[LedgerRow]| -> Result<Option<AccountWrite>, StoreError> {
-            let (held, mut planned) = Held::new(&programme.rules, account, rows, now)?;
+            let (mut held, mut planned) = Held::new(&programme.rules, account, rows, now)?;
             planned.referral = decision.take();
-            settle(programme, mailing, &held, planned, None, now).map(Some)
+            settle(programme, mailing, &mut held, planned, None, now).map(Some)
         };
     store.write_loyalty(&[referred], &mut new_referral_code, &mut plan, now)?;
     Ok(())
@@ -214,7 +214,7 @@ fn pay(
                 held.take(&mut planned, entries)?;
             }
             planned.referral = decision.take();
-            settle(programme, mailing, &held, planned, contacts.get(&account.customer_id), now).map(Some)
+            settle(programme, mailing, &mut held, planned, contacts.get(&account.customer_id), now).map(Some)
         };
     store.write_loyalty(&customers, &mut new_referral_code, &mut plan, now)?;
     Ok(())

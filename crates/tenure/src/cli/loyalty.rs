@@ -150,3 +150,52 @@ pub enum CouponsCommand {
         code: String,
     },
 }
+
+/// `tenure referrals …`.
+#[derive(Debug, Subcommand)]
+pub enum ReferralsCommand {
+    /// Record that a customer used a member's referral code.
+    Add {
+        /// The referral code (any case, with or without the hyphen).
+        #[arg(long)]
+        code: String,
+        /// The customer who used it.
+        #[arg(long, value_name = "ID")]
+        customer: i64,
+        /// When they used it (RFC 3339; default now): only orders from then count as theirs.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Referrals, newest first: waiting, paid, held (for review), refused, or all.
+    List {
+        /// waiting, paid, held, refused or all.
+        #[arg(long, default_value = "all")]
+        status: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide a referral held for review: pay both sides, or refuse it for good.
+    Review {
+        /// The referral's id.
+        id: i64,
+        /// Pay both sides.
+        #[arg(long, conflicts_with = "refuse", required_unless_present = "refuse")]
+        approve: bool,
+        /// Refuse it.
+        #[arg(long)]
+        refuse: bool,
+        /// Who decides (recorded).
+        #[arg(long, default_value = "cli")]
+        by: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -120,6 +120,9 @@ pub enum Command {
     /// The loyalty programme: rules, points, rewards and coupons, the nightly job, the liability.
     #[command(subcommand)]
     Loyalty(LoyaltyCommand),
+    /// Referrals: who brought whom, rewards paid, held for review or refused.
+    #[command(subcommand)]
+    Referrals(ReferralsCommand),
 }
 
 /// `tenure demo`.

@@ -54,7 +54,8 @@ pub fn worker(url: &str, args: &DeliveryArgs, counters: Arc<DeliveryCounters>) -
 
 /// A job runner over a connection of its own to `url`: the model refit scheduled every
 /// `refit_minutes` (0: not scheduled by this process), the survey dispatch and the follow-up
-/// reminders every minute, and the cadence check every hour.
+/// reminders every minute, the cadence check every hour, loyalty earning every ten minutes and
+/// its nightly run at 03:00 in the shop's zone.
 pub fn job_runner(
     url: &str,
     time_zone: ShopTimeZone,
@@ -71,8 +72,13 @@ pub fn job_runner(
         .context("scheduling the survey dispatch")?;
     jobs::schedule_calendar(store.as_mut(), Duration::from_secs(3600), now)
         .context("scheduling the follow-up reminders and the cadence check")?;
+    jobs::schedule_loyalty(store.as_mut(), Duration::from_secs(600), time_zone.zone().name(), now)
+        .context("scheduling the loyalty runs")?;
+    let mailing = super::loyalty::mailing(store.as_mut(), args)?;
     let scope = ReportScope { time_zone, ..ReportScope::default() };
     let handlers = Handlers::default()
+        .with(jobs::LOYALTY_EARN, jobs::loyalty_earn(mailing.clone()))
+        .with(jobs::LOYALTY_NIGHTLY, jobs::loyalty_nightly(mailing))
         .with(jobs::CALENDAR_REMINDERS, jobs::calendar_reminders(args.public_url.clone()))
         .with(jobs::CADENCE_CHECK, jobs::cadence_check(scope.clone(), args.public_url.clone()))
         .with(jobs::MODEL_REFIT, jobs::model_refit(scope))

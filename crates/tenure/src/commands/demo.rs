@@ -82,6 +82,30 @@ fn add_calendar(store: &mut dyn Store, scope: &tenure_app::reports::ReportScope)
     Ok(())
 }
 
+/// The demo's loyalty programme (once): points for the shop's history, rewards redeemed,
+/// referrals paid and held.
+fn add_loyalty(store: &mut dyn Store, currency: &str) -> anyhow::Result<()> {
+    let key = tenure_app::outbox::links::link_key(store)?;
+    let mailing = tenure_app::loyalty::Mailing {
+        shop: "Tenure demo shop".into(),
+        links: Some(("http://127.0.0.1:8080".into(), key)),
+    };
+    let added = tenure_app::loyalty::demo::add_demo_loyalty(store, &mailing, currency, chrono::Utc::now())
+        .context("adding the demo's loyalty programme")?;
+    if added.members > 0 {
+        println!(
+            "Loyalty: {} members, {} points earned from orders and survey answers, {} coupons redeemed, \
+             referrals {} paid and {} held for review (Loyalty page; tenure loyalty liability).",
+            output::count(added.members.unsigned_abs()),
+            output::group_thousands(&added.earned.to_string()),
+            added.coupons,
+            added.referrals.paid,
+            added.referrals.held
+        );
+    }
+    Ok(())
+}
+
 /// The demo admin with a new password (created on first run, its password replaced after —
 /// the demo prints it, so it must be one nobody saw before).
 fn demo_admin(url: &str) -> anyhow::Result<String> {
@@ -151,10 +175,9 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
     }
     let currency =
         store.revenue_by_currency()?.into_iter().max_by_key(|(_, revenue)| *revenue).map(|(c, _)| c);
-    if let Some(currency) = currency {
-        let added =
-            tenure_app::surveys::demo::add_demo_surveys(store.as_mut(), &currency, chrono::Utc::now())
-                .context("adding the demo's surveys")?;
+    if let Some(currency) = &currency {
+        let added = tenure_app::surveys::demo::add_demo_surveys(store.as_mut(), currency, chrono::Utc::now())
+            .context("adding the demo's surveys")?;
         if added.surveys > 0 {
             println!(
                 "Surveys: after-purchase, relationship-nps and testimonial, with {} simulated answers, \
@@ -165,6 +188,9 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
         }
     }
     add_calendar(store.as_mut(), &scope)?;
+    if let Some(currency) = &currency {
+        add_loyalty(store.as_mut(), currency)?;
+    }
     let first = store.customers(&CustomerQuery { after: None, limit: 5 }).context("listing customers")?;
     if let Some(customer) = first.first() {
         println!("Next, for example:");
@@ -177,6 +203,10 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
             "calendar quiet --limit 10".to_string(),
             "followups list --status all".to_string(),
             "interactions response-times --from 1997-01-01".to_string(),
+            "loyalty liability".to_string(),
+            "loyalty members --limit 10".to_string(),
+            format!("loyalty ledger {}", customer.id),
+            "referrals list --status held".to_string(),
         ] {
             println!("  tenure --db {url} {example}");
         }

@@ -7,12 +7,12 @@ use tenure_app::loyalty::earn::earn_from_orders;
 use tenure_app::loyalty::programme::{require_programme, save_programme, template};
 use tenure_app::loyalty::redeem::{Adjustment, adjust, redeem};
 use tenure_app::loyalty::view::{MemberView, liability, member_view};
-use tenure_app::loyalty::{Mailing, coupons, links, nightly};
+use tenure_app::loyalty::{Mailing, coupons, links, nightly, referrals};
 use tenure_domain::{Currency, CustomerId, Timestamp};
-use tenure_store::{MemberQuery, Store};
+use tenure_store::{MemberQuery, Referral, ReferralStatus, Store};
 
 use super::calendar::{now_or, parse_when, shop_zone};
-use crate::cli::{CouponsCommand, DeliveryArgs, LoyaltyCommand, ProgrammeCommand};
+use crate::cli::{CouponsCommand, DeliveryArgs, LoyaltyCommand, ProgrammeCommand, ReferralsCommand};
 use crate::output;
 
 /// Who signs the programme's e-mails and where their links lead.
@@ -254,14 +254,22 @@ fn run_jobs(
     let earned =
         earn_from_orders(store, &mailing, now, &mut |orders| bar.set_message(format!("{orders} orders")))?;
     bar.finish_and_clear();
+    let surveys = tenure_app::loyalty::earn::earn_from_surveys(store, &mailing, now)?;
+    let judged = referrals::judge_waiting(store, &mailing, now)?;
     let nightly = nightly::run(store, &mailing, now)?;
     if json {
-        output::print_json(&serde_json::json!({ "earn": earned, "nightly": nightly }))?;
+        let all = serde_json::json!({ "earn": earned, "survey_points": surveys, "referrals": judged, "nightly": nightly });
+        output::print_json(&all)?;
         return Ok(());
     }
     println!(
         "Orders: {} looked at, {} points earned, {} taken back by refunds, {} members changed.",
         earned.orders, earned.earned, earned.reversed, earned.members
+    );
+    println!("Survey answers: {surveys} points earned.");
+    println!(
+        "Referrals: {} paid, {} held for review, {} refused, {} still waiting.",
+        judged.paid, judged.held, judged.refused, judged.waiting
     );
     println!(
         "Due accounts: {}; {} lots released, {} points expired, {} expiry warnings, {} tier changes.",
@@ -326,4 +334,54 @@ fn print_member(view: &MemberView) {
         ]);
     }
     println!("{ledger}");
+}
+
+/// Runs one `referrals` subcommand.
+pub fn referrals(url: &str, delivery: &DeliveryArgs, command: ReferralsCommand) -> anyhow::Result<ExitCode> {
+    let mut store = super::open_store(url)?;
+    let store = store.as_mut();
+    let now = chrono::Utc::now();
+    match command {
+        ReferralsCommand::Add { code, customer, at, json } => {
+            let at = now_or(at.as_deref())?;
+            let referral = referrals::record(store, &code, CustomerId(customer), at)?;
+            show_referrals(&[referral], json)?;
+        }
+        ReferralsCommand::List { status, limit, json } => {
+            let status = match status.as_str() {
+                "all" => None,
+                other => Some(ReferralStatus::parse(other).with_context(|| {
+                    format!("--status `{other}`: write waiting, paid, held, refused or all")
+                })?),
+            };
+            show_referrals(&store.referrals(status, limit.max(1))?, json)?;
+        }
+        ReferralsCommand::Review { id, approve, refuse: _, by, json } => {
+            let mailing = mailing(store, delivery)?;
+            let referral = referrals::review(store, &mailing, id, approve, &by, now)?;
+            show_referrals(&[referral], json)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show_referrals(list: &[Referral], json: bool) -> anyhow::Result<()> {
+    if json {
+        return output::print_json(&list);
+    }
+    let who = |c: &tenure_store::Contact| format!("{} {}", c.id.0, c.name.clone().unwrap_or_default());
+    let mut table = output::table(&["id", "referrer", "referred", "status", "reasons", "used", "decided"]);
+    for referral in list {
+        table.add_row(vec![
+            referral.id.to_string(),
+            who(&referral.referrer),
+            who(&referral.referred),
+            referral.status.as_str().to_string(),
+            if referral.reasons == "[]" { String::new() } else { referral.reasons.clone() },
+            output::time(Some(referral.created_at)),
+            output::time(referral.decided_at),
+        ]);
+    }
+    println!("{table}");
+    Ok(())
 }

@@ -57,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Followups(command) => followups::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Calendar(command) => calendar::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Loyalty(command) => loyalty::run(&cli.db, &cli.timezone, &cli.delivery, command),
+        Command::Referrals(command) => loyalty::referrals(&cli.db, &cli.delivery, command),
         Command::Worker(args) => mail::worker(&cli.db, &cli.timezone, &cli.delivery, &args),
     }
 }
