@@ -152,7 +152,10 @@ pub(crate) fn settle(
         None => None,
     };
     let noticed = decision.noticed_expiry.or(held.account.summary.expiry_noticed_for);
-    let summary = rows::summarise(&held.ledger, tier, noticed);
+    // The lowest tier cannot be lost: its period's end is nothing to wake up for.
+    let lowest = programme.rules.tiers.levels.first().map(|level| level.name.as_str());
+    let tier_due_at = tier.as_ref().filter(|t| Some(t.tier.as_str()) != lowest).map(|t| t.period_end);
+    let summary = rows::summarise(&held.ledger, tier, tier_due_at, noticed);
     Ok(AccountWrite {
         entries: new_rows,
         summary,

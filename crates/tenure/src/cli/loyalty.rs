@@ -16,6 +16,9 @@ pub enum LoyaltyCommand {
         /// Run as of this time (RFC 3339) instead of now.
         #[arg(long, value_name = "TIME")]
         now: Option<String>,
+        /// Only the nightly part: releases, expiries, warnings, tiers (no earning, no referrals).
+        #[arg(long)]
+        nightly: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,

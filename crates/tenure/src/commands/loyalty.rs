@@ -42,7 +42,9 @@ pub fn run(
     let now = chrono::Utc::now();
     match command {
         LoyaltyCommand::Programme(command) => programme(store, command, zone, now)?,
-        LoyaltyCommand::Run { now: at, json } => run_jobs(store, delivery, now_or(at.as_deref())?, json)?,
+        LoyaltyCommand::Run { now: at, nightly, json } => {
+            run_jobs(store, delivery, now_or(at.as_deref())?, nightly, json)?;
+        }
         LoyaltyCommand::Ledger { customer, json } => {
             let view = member_view(store, CustomerId(customer), now)?
                 .with_context(|| format!("customer {customer} has no loyalty account"))?;
@@ -246,9 +248,18 @@ fn run_jobs(
     store: &mut dyn Store,
     delivery: &DeliveryArgs,
     now: Timestamp,
+    nightly_only: bool,
     json: bool,
 ) -> anyhow::Result<()> {
     let mailing = mailing(store, delivery)?;
+    if nightly_only {
+        let nightly = nightly::run(store, &mailing, now)?;
+        if json {
+            return output::print_json(&serde_json::json!({ "nightly": nightly }));
+        }
+        print_nightly(&nightly);
+        return Ok(());
+    }
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_message("earning from orders");
     let earned =
@@ -271,14 +282,18 @@ fn run_jobs(
         "Referrals: {} paid, {} held for review, {} refused, {} still waiting.",
         judged.paid, judged.held, judged.refused, judged.waiting
     );
-    println!(
-        "Due accounts: {}; {} lots released, {} points expired, {} expiry warnings, {} tier changes.",
-        nightly.accounts, nightly.released, nightly.expired, nightly.notices, nightly.tier_changes
-    );
+    print_nightly(&nightly);
     for problem in &earned.problems {
         eprintln!("warning: {problem}");
     }
     Ok(())
+}
+
+fn print_nightly(nightly: &nightly::NightlyReport) {
+    println!(
+        "Due accounts: {}; {} lots released, {} points expired, {} expiry warnings, {} tier changes.",
+        nightly.accounts, nightly.released, nightly.expired, nightly.notices, nightly.tier_changes
+    );
 }
 
 fn print_member(view: &MemberView) {
