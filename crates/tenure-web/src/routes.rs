@@ -142,7 +142,13 @@ pub const PAGES: &[Page] = &[
     Page { method: "GET", path: "/s/p/{token}", example: "/s/p/x", access: Access::Public, menu: None },
     Page { method: "POST", path: "/s/p/{token}", example: "/s/p/x", access: Access::Public, menu: None },
     // The member's signed link is the credential (see pages/loyalty/member.rs).
-    Page { method: "GET", path: "/member/{token}", example: "/member/1.x.y", access: Access::Public, menu: None },
+    Page {
+        method: "GET",
+        path: "/member/{token}",
+        example: "/member/1.x.y",
+        access: Access::Public,
+        menu: None,
+    },
     Page {
         method: "POST",
         path: "/member/{token}/redeem",

@@ -69,11 +69,7 @@ pub(crate) async fn loyalty_liability(
 /// "No programme" is the resource missing, for a read.
 fn not_found_without_programme(error: AppError) -> ApiError {
     match error {
-        AppError::Invalid(message) => ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message,
-        },
+        AppError::Invalid(message) => ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message },
         other => other.into(),
     }
 }
@@ -128,7 +124,9 @@ fn required_key(headers: &HeaderMap) -> Result<String, ApiError> {
 fn object(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, ApiError> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
-    let Value::Object(object) = value else { return Err(ApiError::bad_request("the body is not a JSON object")) };
+    let Value::Object(object) = value else {
+        return Err(ApiError::bad_request("the body is not a JSON object"));
+    };
     if let Some(unknown) = object.keys().find(|key| !known.contains(&key.as_str())) {
         return Err(ApiError::unprocessable(format!(
             "`{unknown}`: is not a field of this body ({})",

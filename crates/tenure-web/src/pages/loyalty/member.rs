@@ -19,10 +19,10 @@ use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tenure_app::AppError;
+use tenure_app::loyalty::active_programme;
 use tenure_app::loyalty::links::verify_member_token;
 use tenure_app::loyalty::redeem::redeem;
 use tenure_app::loyalty::view::{MemberView, member_view};
-use tenure_app::loyalty::active_programme;
 use tenure_app::outbox::links::link_key;
 use tenure_app::surveys::links::{is_token_shaped, new_token};
 use tenure_domain::{Currency, CustomerId, Timestamp};
@@ -283,10 +283,16 @@ mod tests {
         let host = (header::HOST, "127.0.0.1:8080");
         assert!(same_origin(&headers(&[host.clone(), (header::ORIGIN, "http://127.0.0.1:8080")]), ours));
         assert!(same_origin(&headers(&[(header::ORIGIN, "https://points.shop.example")]), ours));
-        assert!(same_origin(&headers(&[host.clone(), (header::REFERER, "http://127.0.0.1:8080/member/x")]), ours));
+        assert!(same_origin(
+            &headers(&[host.clone(), (header::REFERER, "http://127.0.0.1:8080/member/x")]),
+            ours
+        ));
         assert!(same_origin(&headers(&[host.clone()]), ours), "a browser that says nothing");
         assert!(!same_origin(&headers(&[host.clone(), (header::ORIGIN, "https://evil.example")]), ours));
         assert!(!same_origin(&headers(&[host.clone(), (header::ORIGIN, "null")]), ours));
-        assert!(!same_origin(&headers(&[host, (header::REFERER, "https://evil.example/127.0.0.1:8080")]), ours));
+        assert!(!same_origin(
+            &headers(&[host, (header::REFERER, "https://evil.example/127.0.0.1:8080")]),
+            ours
+        ));
     }
 }

@@ -26,11 +26,11 @@ use super::super::params::parsed;
 use super::account::{AccountView, Dates, account_view};
 use super::programme::signed;
 use super::words::{ENGLISH, Words};
+use crate::AppState;
 use crate::html::{PageError, render};
 use crate::loyalty::MailingParts;
 use crate::routes::STAFF;
 use crate::session::{self, CsrfForm, SignedIn};
-use crate::AppState;
 
 /// Ledger rows shown.
 const RECENT_ROWS: usize = 50;
@@ -150,11 +150,9 @@ fn read_form(form: &AdjustFields) -> Result<i64, String> {
     if !is_form_key(&form.key) {
         return Err("The form lacks its key: reload the page and send it again.".into());
     }
-    let points: i64 = form
-        .points
-        .trim()
-        .parse()
-        .map_err(|_| format!("Points: `{}` is not a whole number (negative to take points)", form.points.trim()))?;
+    let points: i64 = form.points.trim().parse().map_err(|_| {
+        format!("Points: `{}` is not a whole number (negative to take points)", form.points.trim())
+    })?;
     if points == 0 {
         return Err("Points: an adjustment adds or takes at least one point.".into());
     }
@@ -188,9 +186,11 @@ async fn show(
         layout: Layout::new(signed_in, title, "/loyalty"),
         customer: customer.0,
         has_programme: loaded.currency.is_some(),
-        account: loaded.view.as_ref().zip(loaded.currency).map(|(view, currency)| {
-            account_view(view, currency, dates, state.public_url(), None)
-        }),
+        account: loaded
+            .view
+            .as_ref()
+            .zip(loaded.currency)
+            .map(|(view, currency)| account_view(view, currency, dates, state.public_url(), None)),
         w: &ENGLISH,
         redeem_action: None,
         form_key: String::new(),
