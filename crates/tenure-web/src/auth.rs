@@ -8,10 +8,12 @@ use tenure_domain::Role;
 use crate::{ApiError, AppState};
 
 /// An authenticated caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Caller {
     /// Its role.
     pub role: Role,
+    /// The token's name (`shopify-sync`), recorded as who made a change.
+    pub name: String,
 }
 
 /// The caller, if its token is valid and its role is among `allowed`: 401 without a valid token,
@@ -25,7 +27,11 @@ pub(crate) async fn require(
     let now = chrono::Utc::now();
     let token = state.pool().run(move |store| access::authenticate(store, &presented, now)).await?;
     let Some(token) = token else { return Err(ApiError::unauthorized()) };
-    if allowed.contains(&token.role) { Ok(Caller { role: token.role }) } else { Err(ApiError::forbidden()) }
+    if allowed.contains(&token.role) {
+        Ok(Caller { role: token.role, name: token.name })
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 /// The token of `Authorization: Bearer TOKEN` (scheme case-insensitive).

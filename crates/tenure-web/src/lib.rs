@@ -15,6 +15,7 @@ mod handlers;
 mod html;
 mod limit;
 pub mod log;
+mod loyalty;
 mod metrics;
 pub mod openapi;
 mod pages;
@@ -47,7 +48,9 @@ struct Shared {
     survey_posts_per_address: limit::RateLimiter,
     survey_posts_per_link: limit::RateLimiter,
     feed_requests_per_address: limit::RateLimiter,
+    member_posts_per_address: limit::RateLimiter,
     public_url: String,
+    shop_name: String,
     metrics: metrics::Metrics,
     cache: cache::ReportCache,
     refits: refits::Refits,
@@ -80,6 +83,16 @@ const FEED_REQUESTS_PER_ADDRESS: u32 = 120;
 /// The calendar feed's rate limit's window.
 const FEED_WINDOW: Duration = Duration::from_secs(60);
 
+/// Redemptions posted from member pages per client address each minute: a member redeems a
+/// reward or two, a script trying links does not get far.
+const MEMBER_POSTS_PER_ADDRESS: u32 = 30;
+
+/// The member pages' rate limit's window.
+const MEMBER_WINDOW: Duration = Duration::from_secs(60);
+
+/// Who signs customers' e-mails until the server is told the shop's name.
+pub const DEFAULT_SHOP_NAME: &str = "Your shop";
+
 impl AppState {
     /// State over `pool`, reporting days in `time_zone`; cookies without `Secure` (plain HTTP).
     pub fn new(pool: StorePool, time_zone: ShopTimeZone) -> Self {
@@ -93,6 +106,7 @@ impl AppState {
         let survey_posts_per_address = limit::RateLimiter::new(SURVEY_POSTS_PER_ADDRESS, SURVEY_WINDOW);
         let survey_posts_per_link = limit::RateLimiter::new(SURVEY_POSTS_PER_LINK, SURVEY_WINDOW);
         let feed_requests_per_address = limit::RateLimiter::new(FEED_REQUESTS_PER_ADDRESS, FEED_WINDOW);
+        let member_posts_per_address = limit::RateLimiter::new(MEMBER_POSTS_PER_ADDRESS, MEMBER_WINDOW);
         AppState {
             inner: Arc::new(Shared {
                 pool,
@@ -103,7 +117,9 @@ impl AppState {
                 survey_posts_per_address,
                 survey_posts_per_link,
                 feed_requests_per_address,
+                member_posts_per_address,
                 public_url: "http://127.0.0.1:8080".to_string(),
+                shop_name: DEFAULT_SHOP_NAME.to_string(),
                 metrics: metrics::Metrics::default(),
                 cache: cache::ReportCache::default(),
                 refits: refits::Refits::default(),
@@ -132,6 +148,20 @@ impl AppState {
 
     pub(crate) fn public_url(&self) -> &str {
         &self.inner.public_url
+    }
+
+    /// This state with the shop's name, which signs the e-mails its pages cause (a coupon's).
+    pub fn with_shop_name(mut self, name: &str) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.inner)
+            && !name.trim().is_empty()
+        {
+            shared.shop_name = name.trim().to_string();
+        }
+        self
+    }
+
+    pub(crate) fn shop_name(&self) -> &str {
+        &self.inner.shop_name
     }
 
     /// The delivery counters this server's worker adds to (shown on `/metrics`).
@@ -171,6 +201,12 @@ impl AppState {
         let by_address = self.inner.survey_posts_per_address.allow(address, now);
         let by_link = self.inner.survey_posts_per_link.allow(link, now);
         by_address && by_link
+    }
+
+    /// Whether a redemption posted from a member page at `address` is within the limit (and
+    /// counts it).
+    pub(crate) fn allow_member_post(&self, address: &str) -> bool {
+        self.inner.member_posts_per_address.allow(address, std::time::Instant::now())
     }
 
     /// Whether a calendar feed fetched from `address` is within the limit (and counts it).

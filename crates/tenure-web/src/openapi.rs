@@ -31,6 +31,8 @@ pub fn document() -> Value {
                 "InteractionChange": interaction_change_schema(),
                 "FollowUpInput": followup_schema(),
                 "FollowUpDone": followup_done_schema(),
+                "RedemptionInput": redemption_schema(),
+                "AdjustmentInput": adjustment_schema(),
             },
         },
     })
@@ -245,6 +247,26 @@ fn followup_done_schema() -> Value {
     })
 }
 
+fn redemption_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["reward"],
+        "properties": { "reward": { "type": "string", "minLength": 1,
+            "description": "the id of a reward in the programme's catalogue (`free-shipping`)" } },
+    })
+}
+
+fn adjustment_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["points", "reason"],
+        "properties": {
+            "points": { "type": "integer", "not": { "const": 0 },
+                "description": "points to add, or (negative) to take; no more than are available" },
+            "reason": { "type": "string", "minLength": 1, "maxLength": crate::handlers::loyalty::MAX_REASON_CHARS,
+                "description": "why, kept on the member's ledger with the token's name" },
+        },
+    })
+}
+
 fn webhook_schema() -> Value {
     json!({
         "description": "By the source's kind: a Shopify REST order (topics orders/create, orders/paid, \
@@ -313,5 +335,12 @@ mod tests {
         );
         assert_eq!(sorted_keys(&followup_schema()["properties"]), sorted(FOLLOWUP_FIELDS));
         assert_eq!(sorted_keys(&followup_done_schema()["properties"]), sorted(FOLLOWUP_DONE_FIELDS));
+    }
+
+    #[test]
+    fn the_loyalty_schemas_list_exactly_the_fields_their_bodies_read() {
+        use crate::handlers::loyalty::{ADJUSTMENT_FIELDS, REDEMPTION_FIELDS};
+        assert_eq!(sorted_keys(&redemption_schema()["properties"]), sorted(REDEMPTION_FIELDS));
+        assert_eq!(sorted_keys(&adjustment_schema()["properties"]), sorted(ADJUSTMENT_FIELDS));
     }
 }

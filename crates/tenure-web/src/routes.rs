@@ -141,6 +141,21 @@ pub const PAGES: &[Page] = &[
     Page { method: "POST", path: "/s/{token}", example: "/s/x", access: Access::Public, menu: None },
     Page { method: "GET", path: "/s/p/{token}", example: "/s/p/x", access: Access::Public, menu: None },
     Page { method: "POST", path: "/s/p/{token}", example: "/s/p/x", access: Access::Public, menu: None },
+    // The member's signed link is the credential (see pages/loyalty/member.rs).
+    Page {
+        method: "GET",
+        path: "/member/{token}",
+        example: "/member/1.x.y",
+        access: Access::Public,
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/member/{token}/redeem",
+        example: "/member/1.x.y/redeem",
+        access: Access::Public,
+        menu: None,
+    },
     Page {
         method: "GET",
         path: "/assets/style.css",
@@ -301,6 +316,34 @@ pub const PAGES: &[Page] = &[
         method: "POST",
         path: "/interactions/{id}/delete",
         example: "/interactions/1/delete",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/loyalty",
+        example: "/loyalty",
+        access: Access::Roles(READERS),
+        menu: Some("Loyalty"),
+    },
+    Page {
+        method: "GET",
+        path: "/loyalty/coupons.csv",
+        example: "/loyalty/coupons.csv",
+        access: Access::Roles(READERS),
+        menu: None,
+    },
+    Page {
+        method: "GET",
+        path: "/loyalty/members/{id}",
+        example: "/loyalty/members/1",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/loyalty/members/{id}/adjust",
+        example: "/loyalty/members/1/adjust",
         access: Access::Roles(STAFF),
         menu: None,
     },
@@ -751,6 +794,72 @@ pub const ROUTES: &[Route] = &[
         responses: &[],
     },
     Route {
+        method: "GET",
+        path: "/api/v1/loyalty",
+        example: "/api/v1/loyalty",
+        access: Access::Roles(READERS),
+        summary: "The loyalty programme's liability: members, points outstanding, pending and owed, tiers, coupons, and the outstanding points' value in money",
+        params: &[],
+        body: None,
+        responses: &[("404", "No loyalty programme yet")],
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/loyalty/members/{id}",
+        example: "/api/v1/loyalty/members/1",
+        access: Access::Roles(STAFF),
+        summary: "A member's account: balance, available, pending, owed, lots and expiries, tier and progress, rewards, coupons, the latest ledger rows",
+        params: &[path("id", "customer id")],
+        body: None,
+        responses: &[("404", "No loyalty programme, or the customer has no account")],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/loyalty/members/{id}/redemptions",
+        example: "/api/v1/loyalty/members/1/redemptions",
+        access: Access::Roles(STAFF),
+        summary: "Spend a member's points on a catalogue reward: a single-use coupon is issued (and e-mailed to them)",
+        params: &[
+            path("id", "customer id"),
+            required_header(
+                "Idempotency-Key",
+                "1 to 190 visible ASCII characters, required: the redemption's key. Sending it again answers 200 \
+                 with the coupon issued first and spends nothing",
+            ),
+        ],
+        body: Some(&REDEMPTION_BODY),
+        responses: &[
+            ("201", "Redeemed: the coupon, the points available after it, replayed false"),
+            ("200", "Redeemed before under this key: the same coupon, replayed true; nothing written"),
+            ("404", "No such customer"),
+            ("409", "Too few points available (the message says how many)"),
+            ("422", "No such reward in the catalogue, or no programme (the message says)"),
+        ],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/loyalty/members/{id}/adjustments",
+        example: "/api/v1/loyalty/members/1/adjustments",
+        access: Access::Roles(STAFF),
+        summary: "Add or take a member's points by hand, with a reason; the token's name is recorded as who made it",
+        params: &[
+            path("id", "customer id"),
+            required_header(
+                "Idempotency-Key",
+                "1 to 190 visible ASCII characters, required: the adjustment's key. Sending it again answers 200 \
+                 and changes nothing",
+            ),
+        ],
+        body: Some(&ADJUSTMENT_BODY),
+        responses: &[
+            ("201", "Adjusted: the balance and the points available after it, replayed false"),
+            ("200", "Adjusted before under this key: the account as it stands, replayed true"),
+            ("404", "No such customer"),
+            ("409", "More points taken than are available"),
+            ("422", "A field is not acceptable (the message names it), or no programme"),
+        ],
+    },
+    Route {
         method: "POST",
         path: "/webhooks/{source}",
         example: "/webhooks/webshop",
@@ -843,6 +952,22 @@ const FOLLOWUP_DONE_BODY: RequestBody = RequestBody {
     example: r#"{"outcome": "Called: the replacement arrived"}"#,
 };
 
+/// `POST /api/v1/loyalty/members/{id}/redemptions`.
+const REDEMPTION_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "RedemptionInput",
+    description: "The catalogue reward to redeem, by id",
+    example: r#"{"reward": "free-shipping"}"#,
+};
+
+/// `POST /api/v1/loyalty/members/{id}/adjustments`.
+const ADJUSTMENT_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "AdjustmentInput",
+    description: "Points to add (positive) or take (negative), and why",
+    example: r#"{"points": -50, "reason": "Goodwill points given twice by mistake"}"#,
+};
+
 /// `POST /webhooks/{source}`.
 const WEBHOOK_BODY: RequestBody = RequestBody {
     media_type: "application/json",
@@ -883,6 +1008,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/followups/{id}/cancel", post(handlers::cancel_followup))
         .route("/api/v1/customers/{id}/timeline", get(handlers::timeline))
         .route("/api/v1/gone-quiet", get(handlers::gone_quiet))
+        .route("/api/v1/loyalty", get(handlers::loyalty_liability))
+        .route("/api/v1/loyalty/members/{id}", get(handlers::loyalty_member))
+        .route("/api/v1/loyalty/members/{id}/redemptions", post(handlers::loyalty_redeem))
+        .route("/api/v1/loyalty/members/{id}/adjustments", post(handlers::loyalty_adjust))
         .route("/webhooks/{source}", post(handlers::webhook))
         .merge(page_router())
 }
@@ -895,6 +1024,12 @@ fn page_router() -> Router<AppState> {
         .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
         .route("/s/{token}", get(pages::invitation_form).post(pages::invitation_answer))
         .route("/s/p/{token}", get(pages::public_form).post(pages::public_answer))
+        .route("/member/{token}", get(pages::member_page))
+        .route("/member/{token}/redeem", post(pages::member_redeem))
+        .route("/loyalty", get(pages::loyalty_page))
+        .route("/loyalty/coupons.csv", get(pages::coupons_csv))
+        .route("/loyalty/members/{id}", get(pages::staff_member))
+        .route("/loyalty/members/{id}/adjust", post(pages::adjust_points))
         .route("/surveys", get(pages::surveys))
         .route("/cases", get(pages::cases))
         .route("/testimonials", get(pages::testimonials))

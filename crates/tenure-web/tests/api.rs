@@ -51,6 +51,7 @@ fn fixture() -> Fixture {
     )
     .unwrap();
     calendar_examples(store.as_mut(), now);
+    loyalty_examples(store.as_mut(), now);
     let state = AppState::new(StorePool::open(&url, 2, now).unwrap(), ShopTimeZone::UTC);
     Fixture { _dir: dir, url, state, tokens }
 }
@@ -97,6 +98,24 @@ fn calendar_examples(store: &mut dyn tenure_store::Store, now: tenure_domain::Ti
         };
         followups::add(store, &request, now).unwrap();
     }
+}
+
+/// What the loyalty routes' examples name: a programme, and customer 1 with points enough for
+/// every example redemption and adjustment the tests send.
+fn loyalty_examples(store: &mut dyn tenure_store::Store, now: tenure_domain::Timestamp) {
+    use tenure_app::loyalty::programme::{save_programme, template};
+    use tenure_app::loyalty::redeem::{Adjustment, adjust};
+    let mut rules = template(tenure_domain::Currency::USD);
+    rules.return_window_days = 0;
+    save_programme(store, &serde_json::to_string(&rules).unwrap(), None, "test", now).unwrap();
+    let grant = Adjustment {
+        customer: tenure_domain::CustomerId(1),
+        points: 100_000,
+        reason: "examples",
+        by: "test",
+        key: "test:examples",
+    };
+    adjust(store, &tenure_app::loyalty::Mailing::default(), &grant, now).unwrap();
 }
 
 /// How a test request to a route presents itself.

@@ -3,6 +3,7 @@
 mod calendar;
 pub(crate) mod calendar_body;
 mod customers;
+pub(crate) mod loyalty;
 mod metrics;
 mod predictions;
 mod surveys;
@@ -16,6 +17,7 @@ pub(crate) use calendar::{
     list_followups, list_interactions, log_interaction, timeline,
 };
 pub(crate) use customers::{customer, customers, stats};
+pub(crate) use loyalty::{loyalty_adjust, loyalty_liability, loyalty_member, loyalty_redeem};
 pub(crate) use metrics::{cohorts, lifecycle, retention, segments};
 pub(crate) use predictions::predictions;
 pub(crate) use surveys::{list_surveys, record_response, survey, survey_analysis};

@@ -38,6 +38,8 @@ struct CustomerPage {
     score: Option<ScoreView>,
     surveys: Vec<SurveyLine>,
     calendar: CalendarSection,
+    /// Whether the customer has a loyalty account (the page links to it).
+    member: bool,
 }
 
 /// A submitted survey response as shown.
@@ -147,7 +149,7 @@ pub(crate) async fn show(
     notice: Option<String>,
 ) -> Result<Response, PageError> {
     let time_zone = state.time_zone();
-    let (detail, score, history, answered, calendar) = state
+    let (detail, score, history, answered, calendar, member) = state
         .pool()
         .run(move |store| {
             let detail = store.customer(id)?;
@@ -158,13 +160,15 @@ pub(crate) async fn show(
                 None => None,
             };
             let calendar = customer_calendar::load(store, id)?;
-            Ok((detail, score, history, answered, calendar))
+            let member = store.loyalty_account(id)?.is_some();
+            Ok((detail, score, history, answered, calendar, member))
         })
         .await?;
     let title = detail.name.clone().unwrap_or_else(|| format!("Customer {}", detail.id));
     let layout = Layout::new(signed_in, title, "/customers");
     let calendar = customer_calendar::section(calendar, forms, notice, time_zone);
     let mut shown = page(layout, detail, score, history, time_zone, calendar);
+    shown.member = member;
     shown.surveys = answered
         .into_iter()
         .map(|a| SurveyLine { survey: a.survey, submitted: when(a.submitted_at), answers: a.answers })
@@ -240,6 +244,7 @@ fn page(
         score: score.map(|s| score_view(&s, history.as_ref())),
         surveys: Vec::new(),
         calendar,
+        member: false,
         detail,
     }
 }

@@ -18,6 +18,7 @@ mod followups;
 mod gone_quiet;
 mod import;
 mod login;
+mod loyalty;
 mod overview;
 mod params;
 mod retention;
@@ -44,6 +45,9 @@ pub(crate) use followups::{cancel_followup, done_followup, followups_page, revok
 pub(crate) use gone_quiet::{add_rule, gone_quiet, log_contact, plan_follow_up, remove_rule};
 pub(crate) use import::{IMPORT_LIMIT_BYTES, import, import_form};
 pub(crate) use login::{login_form, logout, sign_in};
+pub(crate) use loyalty::{
+    adjust_points, coupons_csv, liability_figure, loyalty_page, member_page, member_redeem, staff_member,
+};
 pub(crate) use overview::overview;
 pub(crate) use params::optional;
 pub(crate) use retention::retention;

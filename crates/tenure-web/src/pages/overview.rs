@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tenure_app::AppError;
 use tenure_app::reports::{ActivityWindow, Date, Purchases, RetentionFigures};
 
-use super::Layout;
+use super::{Layout, liability_figure};
 use crate::format::{Trend, count, money, percent};
 use crate::html::{PageError, render};
 use crate::routes::READERS;
@@ -28,6 +28,7 @@ struct OverviewPage {
     currency: String,
     empty: bool,
     cards: Vec<Card>,
+    loyalty: Option<LoyaltyCard>,
     s: u64,
     e: u64,
     n: u64,
@@ -36,6 +37,13 @@ struct OverviewPage {
     e_text: String,
     n_text: String,
     lost_text: String,
+}
+
+/// The loyalty programme's liability, when a programme runs.
+struct LoyaltyCard {
+    value: String,
+    raw: String,
+    outstanding: String,
 }
 
 /// One headline figure.
@@ -71,8 +79,15 @@ pub(crate) async fn overview(
     let key = format!("overview:{:?}:{:?}:{}", query.from, query.to, window.days());
     let figures =
         state.cached_report(key, move |purchases| overview_figures(purchases, &query, window)).await?;
+    let liability = state.pool().run(tenure_app::loyalty::view::liability).await?;
     let layout = Layout::new(&signed_in, "Overview", "/");
-    Ok(render(&page(layout, &figures, window)))
+    let mut shown = page(layout, &figures, window);
+    shown.loyalty = liability.map(|liability| LoyaltyCard {
+        value: liability_figure(&liability),
+        raw: liability.value.map_or_else(String::new, |v| v.minor.to_string()),
+        outstanding: count(liability.totals.outstanding.max(0).unsigned_abs()),
+    });
+    Ok(render(&shown))
 }
 
 /// What the overview computes: this period, the one before, customers at risk at both ends.
@@ -163,6 +178,7 @@ fn page(layout: Layout, figures: &Figures, window: ActivityWindow) -> OverviewPa
         currency: figures.currency.clone(),
         empty: figures.now.is_none(),
         cards,
+        loyalty: None,
         s,
         e,
         n,
