@@ -4,6 +4,7 @@
 pub mod access;
 pub mod calendar;
 mod error;
+pub mod export;
 pub mod generate;
 pub mod import;
 pub mod jobs;

@@ -269,11 +269,17 @@ async fn the_coupons_csv_lists_every_coupon_safe_for_spreadsheets() {
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
     let mut lines = csv.body.lines();
-    assert_eq!(lines.next(), Some("code,customer_id,email,reward_id,reward_name,points,issued_at,used_at"));
+    assert_eq!(
+        lines.next(),
+        Some("code,customer_id,email,reward_id,reward_name,reward_kind,points,issued_at,used_at")
+    );
     let row = lines.next().unwrap();
     let code = &coupons(&dashboard, MEMBER)[0];
     assert!(row.starts_with(&format!("{code},1,")), "{row}");
-    assert!(row.contains(",free-shipping,\"'=HYPERLINK(\"\"http://evil.example\"\")\",300,"), "{row}");
+    assert!(
+        row.contains(",free-shipping,\"'=HYPERLINK(\"\"http://evil.example\"\")\",\"{\"\"type\"\":\"\"free_shipping\"\"}\",300,"),
+        "{row}"
+    );
     assert_eq!(lines.next(), None);
 }
 

@@ -4,7 +4,9 @@
 use std::io::Write;
 
 use tenure_domain::Timestamp;
-use tenure_store::Store;
+use tenure_store::{Coupon, Store};
+
+use crate::export::spreadsheet_safe;
 
 use crate::AppError;
 
@@ -21,10 +23,27 @@ pub const CSV_HEADER: [&str; 9] = [
     "used_at",
 ];
 
-/// A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`, a tab
-/// or a carriage return gets a leading apostrophe (OWASP's advice for CSV injection).
-pub fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+/// Writes `coupons` as CSV: times in RFC 3339 UTC, every cell safe for spreadsheets.
+pub fn write_coupons(coupons: &[Coupon], out: impl Write) -> Result<(), AppError> {
+    let failed = |e: csv::Error| AppError::Invalid(format!("writing the coupons: {e}"));
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_HEADER).map_err(failed)?;
+    let time = |at: Timestamp| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for coupon in coupons {
+        let record = [
+            coupon.coupon.code.clone(),
+            coupon.customer_id.0.to_string(),
+            coupon.email.clone().unwrap_or_default(),
+            coupon.coupon.reward_id.clone(),
+            coupon.coupon.reward_name.clone(),
+            coupon.coupon.reward_kind.clone(),
+            coupon.coupon.points.to_string(),
+            time(coupon.issued_at),
+            coupon.used_at.map_or_else(String::new, time),
+        ];
+        writer.write_record(record.iter().map(|cell| spreadsheet_safe(cell))).map_err(failed)?;
+    }
+    writer.flush().map_err(|e| AppError::Invalid(format!("writing the coupons: {e}")))
 }
 
 /// Writes every coupon issued from `since` (all when `None`), newest first, as CSV; returns how
@@ -35,26 +54,7 @@ pub fn write_csv(
     out: impl Write,
 ) -> Result<usize, AppError> {
     let coupons = store.coupons(None, since, usize::MAX >> 1)?;
-    let mut writer = csv::Writer::from_writer(out);
-    let failed = |e: csv::Error| AppError::Invalid(format!("writing the coupons: {e}"));
-    writer.write_record(CSV_HEADER).map_err(failed)?;
-    for coupon in &coupons {
-        let time = |at: Option<Timestamp>| at.map_or_else(String::new, |at| at.to_rfc3339());
-        writer
-            .write_record([
-                coupon.coupon.code.clone(),
-                coupon.customer_id.0.to_string(),
-                spreadsheet_safe(coupon.email.as_deref().unwrap_or("")),
-                spreadsheet_safe(&coupon.coupon.reward_id),
-                spreadsheet_safe(&coupon.coupon.reward_name),
-                spreadsheet_safe(&coupon.coupon.reward_kind),
-                coupon.coupon.points.to_string(),
-                time(Some(coupon.issued_at)),
-                time(coupon.used_at),
-            ])
-            .map_err(failed)?;
-    }
-    writer.flush().map_err(|e| AppError::Invalid(format!("writing the coupons: {e}")))?;
+    write_coupons(&coupons, out)?;
     Ok(coupons.len())
 }
 

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tenure_app::AppError;
+use tenure_app::export::spreadsheet_safe;
 use tenure_app::models::{ListedScore, STORED_HORIZON_WEEKS, ScoreList, ScoreListQuery, ScoreSort};
 use tenure_app::reports::AT_RISK_BELOW;
 use tenure_domain::Currency;
@@ -245,27 +246,4 @@ pub(crate) fn csv_text(list: &ScoreList) -> Result<String, AppError> {
     }
     let bytes = writer.into_inner().map_err(|e| AppError::Invalid(format!("writing the CSV: {e}")))?;
     String::from_utf8(bytes).map_err(|e| AppError::Invalid(format!("writing the CSV: {e}")))
-}
-
-/// A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@` (or a
-/// tab or carriage return, which some programs skip before looking) gets a leading `'`.
-pub(crate) fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_defused_and_plain_text_is_kept() {
-        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(spreadsheet_safe("+1"), "'+1");
-        assert_eq!(spreadsheet_safe("-2+3"), "'-2+3");
-        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(spreadsheet_safe("\t=1"), "'\t=1");
-        assert_eq!(spreadsheet_safe("Ann O'Neil"), "Ann O'Neil");
-        assert_eq!(spreadsheet_safe("0.42"), "0.42");
-        assert_eq!(spreadsheet_safe(""), "");
-    }
 }

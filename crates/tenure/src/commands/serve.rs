@@ -38,7 +38,8 @@ pub fn serve(
     let pool = StorePool::open(url, args.connections, now).context("opening database connections")?;
     let state = AppState::with_cookies(pool, time_zone, args.secure_cookies)
         .with_survey_posts_per_address(args.survey_posts_per_minute)
-        .with_public_url(&delivery.public_url);
+        .with_public_url(&delivery.public_url)
+        .with_shop_name(&super::delivery::shop_name(delivery));
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server")?;
     // lettre's SMTP pool lives on the runtime: the worker is made (and dropped) inside it.

@@ -18,7 +18,6 @@ use tenure_domain::Timestamp;
 use tenure_store::{Coupon, Member, MemberQuery};
 
 use super::super::Layout;
-use super::super::at_risk::spreadsheet_safe;
 use super::super::params::{optional, parsed};
 use crate::format::{count, money};
 use crate::html::{PageError, render};
@@ -224,30 +223,10 @@ pub(crate) async fn coupons_csv(
     Ok(response)
 }
 
-/// The header of the coupons' CSV.
-const CSV_HEADER: [&str; 8] =
-    ["code", "customer_id", "email", "reward_id", "reward_name", "points", "issued_at", "used_at"];
-
-/// `coupons` as CSV, times in RFC 3339 UTC, every cell made safe for spreadsheets.
+/// `coupons` as the shop's CSV (the CLI's export writes the same).
 pub(crate) fn coupons_csv_text(coupons: &[Coupon]) -> Result<String, AppError> {
-    let failed = |e: csv::Error| AppError::Invalid(format!("writing the CSV: {e}"));
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(CSV_HEADER).map_err(failed)?;
-    let time = |at: Timestamp| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    for coupon in coupons {
-        let record = [
-            coupon.coupon.code.clone(),
-            coupon.customer_id.0.to_string(),
-            coupon.email.clone().unwrap_or_default(),
-            coupon.coupon.reward_id.clone(),
-            coupon.coupon.reward_name.clone(),
-            coupon.coupon.points.to_string(),
-            time(coupon.issued_at),
-            coupon.used_at.map_or_else(String::new, time),
-        ];
-        writer.write_record(record.iter().map(|cell| spreadsheet_safe(cell))).map_err(failed)?;
-    }
-    let bytes = writer.into_inner().map_err(|e| AppError::Invalid(format!("writing the CSV: {e}")))?;
+    let mut bytes = Vec::new();
+    tenure_app::loyalty::coupons::write_coupons(coupons, &mut bytes)?;
     String::from_utf8(bytes).map_err(|e| AppError::Invalid(format!("writing the CSV: {e}")))
 }
 
