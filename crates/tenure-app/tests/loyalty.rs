@@ -443,3 +443,46 @@ fn referral_fixture(url: &str) {
 fn referral_fraud_is_held_and_clean_referrals_pay_both() {
     on_both_engines(referral_fixture);
 }
+
+#[test]
+fn a_redemption_announces_its_coupon_to_subscribed_shops_and_mails_the_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tenure_store::open(&sqlite(&dir), now()).unwrap();
+    let store = store.as_mut();
+    plain_programme(store, RefundPolicy::AllowNegative);
+    let c = order(store, "ed", "E1", now() - Duration::days(3), 40_000, 0);
+    earn(store, now());
+    let hook = tenure_app::outbox::add_subscription(
+        store,
+        "https://shop.example/hooks/tenure",
+        &["coupon.issued".to_string()],
+        false,
+        tenure_store::BodyFormat::Standard,
+        now(),
+    )
+    .unwrap();
+    let made = redeem(store, &mailing(), c, "free-shipping", "hook-1", now()).unwrap();
+
+    let messages = store.messages(&OutboxQuery { limit: 20, ..Default::default() }).unwrap();
+    let webhook = messages.iter().find(|m| m.topic == "coupon.issued").expect("a coupon.issued delivery");
+    assert_eq!(
+        (webhook.recipient.as_str(), webhook.subscription_id),
+        ("https://shop.example/hooks/tenure", Some(hook.id))
+    );
+    let body: serde_json::Value = serde_json::from_str(&webhook.payload).unwrap();
+    let data = &body["data"];
+    assert_eq!(
+        (data["code"].as_str(), data["points"].as_i64()),
+        (Some(made.coupon.code.as_str()), Some(300)),
+        "{body}"
+    );
+    assert_eq!(
+        (data["email"].as_str(), data["reward"]["kind"]["type"].as_str()),
+        (Some("ed@example.com"), Some("free_shipping"))
+    );
+    let mail = messages.iter().find(|m| m.topic == "loyalty.coupon").expect("the member's e-mail");
+    assert_eq!(mail.recipient, "ed@example.com");
+    assert!(
+        mail.payload.contains(&made.coupon.code) && mail.payload.contains("https://shop.example/member/")
+    );
+}

@@ -9,7 +9,8 @@ use crate::AppError;
 use crate::sources::generate_standard_secret;
 
 /// The events a subscription can receive (`*`: all of them, and those added later).
-pub const EVENT_TYPES: &[&str] = &["order.created", "order.updated", "survey.alert", "webhook.test"];
+pub const EVENT_TYPES: &[&str] =
+    &["order.created", "order.updated", "survey.alert", "coupon.issued", "webhook.test"];
 
 /// A new subscription, with its secret shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
