@@ -249,6 +249,7 @@ fn nightly_releases_expires_warns_and_downgrades_once(url: &str) {
     let store = store.as_mut();
     let mut rules = template(Currency::USD);
     rules.tiers.period = tenure_loyalty::TierPeriod::TwelveMonths;
+    rules.bonuses = tenure_loyalty::Bonuses { birthday: 0, anniversary: 0 }; // see the bonus test
     let json = serde_json::to_string(&rules).unwrap();
     save_programme(store, &json, Some(now() - Duration::days(30)), "owner@shop.example", now()).unwrap();
 
@@ -484,5 +485,46 @@ fn a_redemption_announces_its_coupon_to_subscribed_shops_and_mails_the_member() 
     assert_eq!(mail.recipient, "ed@example.com");
     assert!(
         mail.payload.contains(&made.coupon.code) && mail.payload.contains("https://shop.example/member/")
+    );
+}
+
+/// A birthday (set by hand) and the anniversary of the first order pay their bonus once a year,
+/// on the day or within a week after; the nightly run wakes for them.
+#[test]
+fn birthday_and_anniversary_bonuses_are_paid_once_a_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tenure_store::open(&sqlite(&dir), now()).unwrap();
+    let store = store.as_mut();
+    plain_programme(store, RefundPolicy::AllowNegative); // birthday 100, anniversary 50
+    let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 3, 0, 0).unwrap();
+    let c = order(store, "fi", "F1", at(2025, 3, 5), 1_000, 0);
+    earn(store, at(2025, 3, 6));
+    let error =
+        tenure_app::loyalty::set_birthday(store, &mailing(), c, Some("31-12"), at(2025, 3, 6)).unwrap_err();
+    assert!(error.to_string().contains("MM-DD"), "{error}");
+    let account =
+        tenure_app::loyalty::set_birthday(store, &mailing(), c, Some("03-10"), at(2025, 3, 6)).unwrap();
+    assert_eq!(account.summary.next_due_at, Some(Utc.with_ymd_and_hms(2025, 3, 10, 0, 0, 0).unwrap()));
+
+    let balance = |store: &mut dyn Store| store.loyalty_account(c).unwrap().unwrap().summary.balance;
+    let run = |store: &mut dyn Store, when| nightly::run(store, &mailing(), when).unwrap().accounts;
+    assert_eq!(balance(store), 10);
+    assert_eq!(run(store, at(2025, 3, 10)), 1);
+    assert_eq!(balance(store), 110, "the birthday");
+    assert_eq!(run(store, at(2025, 3, 11)), 0, "once");
+    assert_eq!(run(store, at(2026, 3, 5)), 1);
+    assert_eq!(balance(store), 160, "the first order's anniversary");
+    assert_eq!(run(store, at(2026, 3, 12)), 1);
+    assert_eq!(balance(store), 260, "two days late, still paid");
+    assert_eq!(run(store, at(2026, 3, 13)), 0);
+    // A year the server missed by more than a week: woken, but those bonuses lapsed.
+    assert_eq!(run(store, at(2027, 3, 20)), 1);
+    assert_eq!(run(store, at(2027, 3, 21)), 0, "next wakes in 2028");
+    assert_eq!(balance(store), 260);
+    let keys: Vec<String> = store.ledger(c).unwrap().into_iter().map(|row| row.key).collect();
+    assert!(
+        keys.contains(&"bonus:birthday:2025".to_string())
+            && keys.contains(&"bonus:anniversary:2026".to_string()),
+        "{keys:?}"
     );
 }

@@ -9,6 +9,7 @@
 //! in the transaction that held the account. Nothing is decided outside it, so concurrent
 //! requests, retries and replayed jobs can neither overspend nor count twice.
 
+mod bonuses;
 pub mod coupons;
 pub mod demo;
 pub mod earn;
@@ -96,7 +97,8 @@ impl<'a> Held<'a> {
     }
 }
 
-/// Finishes a decision: releases and expires what became due, re-evaluates the tier against the ledger as it will be (up at once,
+/// Finishes a decision: releases and expires what became due, pays birthday and anniversary
+/// bonuses, re-evaluates the tier against the ledger as it will be (up at once,
 /// down at a period's end, the customer told of a change), and computes the kept sums.
 pub(crate) fn settle(
     programme: &ActiveProgramme,
@@ -112,6 +114,7 @@ pub(crate) fn settle(
     held.take(&mut decision, released)?;
     let expired = held.ledger.expire(now);
     held.take(&mut decision, expired)?;
+    let bonus_due_at = bonuses::award(programme, held, &mut decision, now)?;
     let mut rows: Vec<LedgerRow> = held.rows.to_vec();
     let new_rows: Vec<LedgerRow> =
         decision.entries.iter().map(|entry| rows::to_row(entry, Some(programme.stored.version))).collect();
@@ -155,7 +158,8 @@ pub(crate) fn settle(
     // The lowest tier cannot be lost: its period's end is nothing to wake up for.
     let lowest = programme.rules.tiers.levels.first().map(|level| level.name.as_str());
     let tier_due_at = tier.as_ref().filter(|t| Some(t.tier.as_str()) != lowest).map(|t| t.period_end);
-    let summary = rows::summarise(&held.ledger, tier, tier_due_at, noticed);
+    let wake_at = [tier_due_at, bonus_due_at].into_iter().flatten().min();
+    let summary = rows::summarise(&held.ledger, tier, wake_at, noticed);
     Ok(AccountWrite {
         entries: new_rows,
         summary,
@@ -207,4 +211,27 @@ pub fn join(
     store
         .loyalty_account(customer)?
         .ok_or_else(|| AppError::Invalid(format!("customer {}'s account was not opened", customer.0)))
+}
+
+/// Sets (`MM-DD`) or clears a member's birthday, opening their account if needed; the nightly run
+/// then wakes for it.
+pub fn set_birthday(
+    store: &mut dyn Store,
+    mailing: &Mailing,
+    customer: CustomerId,
+    birthday: Option<&str>,
+    now: Timestamp,
+) -> Result<LoyaltyAccount, AppError> {
+    let birthday = birthday.map(str::trim).filter(|text| !text.is_empty());
+    if let Some(text) = birthday
+        && bonuses::parse_birthday(text).is_none()
+    {
+        return Err(AppError::Invalid(format!(
+            "birthday `{text}`: write the month and day as MM-DD, e.g. 04-17"
+        )));
+    }
+    join(store, mailing, customer, now)?;
+    store.set_birthday(customer, birthday, now)?;
+    // Written again so the account's next wake-up counts the birthday.
+    join(store, mailing, customer, now)
 }

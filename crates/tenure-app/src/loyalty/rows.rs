@@ -84,13 +84,13 @@ pub fn next_expiry(ledger: &Ledger) -> Option<(Timestamp, i64)> {
     Some((at, live.filter(|lot| lot.terms.expires_at == Some(at)).map(|lot| lot.remaining).sum()))
 }
 
-/// The sums and dates to keep on an account once its ledger is `ledger`, its tier `tier` (to be
-/// looked at again at `tier_due_at`), and the last expiry its owner was told of
-/// `expiry_noticed_for`.
+/// The sums and dates to keep on an account once its ledger is `ledger` and its tier `tier`; it
+/// must also wake at `wake_at` (a tier period's end, a bonus's day), and its owner was last told
+/// of the expiry `expiry_noticed_for`.
 pub fn summarise(
     ledger: &Ledger,
     tier: Option<TierState>,
-    tier_due_at: Option<Timestamp>,
+    wake_at: Option<Timestamp>,
     expiry_noticed_for: Option<Timestamp>,
 ) -> AccountSummary {
     let next = next_expiry(ledger);
@@ -101,7 +101,7 @@ pub fn summarise(
         next_expiry_at.filter(|_| noticed.is_none()).map(|at| at - Duration::days(EXPIRY_NOTICE_DAYS));
     let release_due =
         ledger.lots().iter().filter(|lot| lot.pending).filter_map(|lot| lot.terms.pending_until).min();
-    let next_due_at = [next_expiry_at, notice_due, release_due, tier_due_at].into_iter().flatten().min();
+    let next_due_at = [next_expiry_at, notice_due, release_due, wake_at].into_iter().flatten().min();
     AccountSummary {
         balance: ledger.balance(),
         available: ledger.available(),

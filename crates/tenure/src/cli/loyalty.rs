@@ -56,6 +56,17 @@ pub enum LoyaltyCommand {
     /// Coupons: export them for the shop, or record one as used.
     #[command(subcommand)]
     Coupons(CouponsCommand),
+    /// Set a member's birthday (MM-DD) for the birthday bonus, or clear it.
+    Birthday {
+        /// The customer's id.
+        customer: i64,
+        /// Month and day, like 04-17.
+        #[arg(required_unless_present = "clear")]
+        birthday: Option<String>,
+        /// Forget it.
+        #[arg(long, conflicts_with = "birthday")]
+        clear: bool,
+    },
     /// A member's signed link to their page (no password; it lapses after 90 days).
     Link {
         /// The customer's id.

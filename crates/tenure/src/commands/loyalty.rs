@@ -166,6 +166,20 @@ pub fn run(
             coupons::mark_used(store, &code, now)?;
             println!("Coupon {} recorded as used.", code.trim());
         }
+        LoyaltyCommand::Birthday { customer, birthday, clear: _ } => {
+            let mailing = mailing(store, delivery)?;
+            tenure_app::loyalty::set_birthday(
+                store,
+                &mailing,
+                CustomerId(customer),
+                birthday.as_deref(),
+                now,
+            )?;
+            match birthday {
+                Some(day) => println!("Birthday of customer {customer} set to {day}."),
+                None => println!("Birthday of customer {customer} cleared."),
+            }
+        }
         LoyaltyCommand::Link { customer } => {
             let key = tenure_app::outbox::links::link_key(store)?;
             store
