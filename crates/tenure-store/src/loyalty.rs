@@ -11,7 +11,7 @@
 
 use tenure_domain::{CustomerId, Timestamp};
 
-use crate::sql::{Conn, Row, Value};
+use crate::sql::{Conn, Param, Row, Texts, Value, insert_rows, placeholders};
 use crate::{
     AccountSummary, AccountWrite, Coupon, LedgerRow, LoyaltyAccount, LoyaltyTotals, Member, MemberQuery,
     NewCoupon, OrderSeen, OrderToEarn, PlanWrite, StoreError, StoredProgramme, TierState, outbox, referrals,
@@ -146,10 +146,14 @@ fn ensure_account(
              VALUES ($1, $2, $3, $3) ON CONFLICT DO NOTHING",
             &[Value::Int(customer.0), Value::from(new_code()), Value::Time(now)],
         )?;
+        if inserted > 0 {
+            return Ok(());
+        }
+        // Nothing inserted: another writer opened it meanwhile, or the code is taken.
         let present = conn
             .query_opt("SELECT 1 FROM loyalty_accounts WHERE customer_id = $1", &[Value::Int(customer.0)])?
             .is_some();
-        if inserted > 0 || present {
+        if present {
             return Ok(());
         }
     }
@@ -200,7 +204,9 @@ pub(crate) fn entries(conn: &mut dyn Conn, customer: CustomerId) -> Result<Vec<L
 }
 
 /// Opens (where needed), holds and plans a write to each account in turn, in the caller's
-/// transaction; returns whether each was written (its plan returned a write).
+/// transaction; returns whether each was written (its plan returned a write). The customers
+/// must be in ascending order, each once. Ledger rows and seen orders are inserted at the end,
+/// many a statement: still inside the transaction, and each account's rows in their order.
 pub(crate) fn write_accounts(
     conn: &mut dyn Conn,
     customers: &[CustomerId],
@@ -208,7 +214,13 @@ pub(crate) fn write_accounts(
     plan: &mut PlanWrite<'_>,
     now: Timestamp,
 ) -> Result<Vec<bool>, StoreError> {
+    if customers.windows(2).any(|pair| pair[0].0 >= pair[1].0) {
+        return Err(StoreError::Invalid(
+            "loyalty writes name customers in ascending order, each once".into(),
+        ));
+    }
     let mut written = Vec::with_capacity(customers.len());
+    let mut writes = Vec::new();
     for &customer in customers {
         ensure_account(conn, customer, new_code, now)?;
         let account = hold_account(conn, customer)?;
@@ -216,30 +228,28 @@ pub(crate) fn write_accounts(
         match plan(&account, &ledger)? {
             Some(write) => {
                 apply(conn, customer, &write, now)?;
+                writes.push((customer, write));
                 written.push(true);
             }
             None => written.push(false),
         }
     }
+    let mut texts = Texts::default();
+    insert_entries(conn, &mut texts, &writes, now)?;
+    note_orders(conn, &mut texts, &writes, now)?;
     Ok(written)
 }
 
-/// Writes one planned change to an account.
+/// Writes one planned change to an account, all but its ledger rows and seen orders.
 fn apply(
     conn: &mut dyn Conn,
     customer: CustomerId,
     write: &AccountWrite,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    for entry in &write.entries {
-        insert_entry(conn, customer, entry, now)?;
-    }
     update_summary(conn, customer, &write.summary, now)?;
     for coupon in &write.coupons {
         insert_coupon(conn, customer, coupon, now)?;
-    }
-    for seen in &write.orders_seen {
-        note_order(conn, customer, seen, now)?;
     }
     for message in &write.messages {
         outbox::enqueue(conn, message, now)?;
@@ -253,39 +263,82 @@ fn apply(
     Ok(())
 }
 
-fn insert_entry(
+const ENTRY_INSERT_COLUMNS: usize = 14;
+
+/// Appends the writes' ledger rows; a row applied before (a key and part the account has) fails
+/// the whole transaction.
+fn insert_entries(
     conn: &mut dyn Conn,
-    customer: CustomerId,
-    entry: &LedgerRow,
+    texts: &mut Texts,
+    writes: &[(CustomerId, AccountWrite)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO loyalty_entries (customer_id, key, part, at, cause_kind, cause, points, lot, opens, expires_at, \
-         pending_until, debt, programme_version, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        &[
-            Value::Int(customer.0),
-            Value::from(entry.key.as_str()),
-            Value::Int(i64::from(entry.part)),
-            Value::Time(entry.at),
-            Value::from(entry.cause_kind.as_str()),
-            Value::from(entry.cause.as_str()),
-            Value::Int(entry.points),
-            Value::from(entry.lot.as_deref()),
-            Value::Bool(entry.opens),
-            Value::from(entry.expires_at),
-            Value::from(entry.pending_until),
-            Value::Int(entry.debt),
-            Value::from(entry.programme_version),
-            Value::Time(now),
-        ],
-    )
+    let mut params = Vec::new();
+    for (customer, write) in writes {
+        for entry in &write.entries {
+            params.extend([
+                Param::Int(customer.0),
+                Param::Text(&entry.key),
+                Param::Int(i64::from(entry.part)),
+                Param::Time(entry.at),
+                Param::Text(&entry.cause_kind),
+                Param::Text(&entry.cause),
+                Param::Int(entry.points),
+                Param::from(entry.lot.as_deref()),
+                Param::Bool(entry.opens),
+                entry.expires_at.map_or(Param::Null, Param::Time),
+                entry.pending_until.map_or(Param::Null, Param::Time),
+                Param::Int(entry.debt),
+                entry.programme_version.map_or(Param::Null, Param::Int),
+                Param::Time(now),
+            ]);
+        }
+    }
+    insert_rows(conn, texts, "loyalty_entries", ENTRY_INSERT_COLUMNS, &params, |rows| {
+        format!(
+            "INSERT INTO loyalty_entries (customer_id, key, part, at, cause_kind, cause, points, lot, opens, \
+             expires_at, pending_until, debt, programme_version, created_at) VALUES {}",
+            placeholders(rows, ENTRY_INSERT_COLUMNS, 0)
+        )
+    })
     .map_err(|error| match error {
-        StoreError::Conflict(_) => StoreError::Conflict(format!(
-            "ledger operation `{}` of customer {} was already applied",
-            entry.key, customer.0
-        )),
+        StoreError::Conflict(_) => StoreError::Conflict(
+            "a loyalty ledger operation was already applied (planned twice at once)".into(),
+        ),
         other => other,
+    })?;
+    Ok(())
+}
+
+const ORDER_SEEN_COLUMNS: usize = 6;
+
+/// Records the orders the writes took into account, with what they saw.
+fn note_orders(
+    conn: &mut dyn Conn,
+    texts: &mut Texts,
+    writes: &[(CustomerId, AccountWrite)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut params = Vec::new();
+    for (customer, write) in writes {
+        for seen in &write.orders_seen {
+            params.extend([
+                Param::Int(seen.order_id),
+                Param::Int(customer.0),
+                Param::Text(&seen.status),
+                Param::Int(seen.refunded_minor),
+                Param::Int(seen.points),
+                Param::Time(now),
+            ]);
+        }
+    }
+    insert_rows(conn, texts, "loyalty_orders", ORDER_SEEN_COLUMNS, &params, |rows| {
+        format!(
+            "INSERT INTO loyalty_orders (order_id, customer_id, status, refunded_minor, points, seen_at) VALUES {} \
+             ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, refunded_minor = excluded.refunded_minor, \
+             points = excluded.points, seen_at = excluded.seen_at",
+            placeholders(rows, ORDER_SEEN_COLUMNS, 0)
+        )
     })?;
     Ok(())
 }
@@ -336,28 +389,6 @@ fn insert_coupon(
             Value::from(coupon.reward_kind.as_str()),
             Value::Int(coupon.points),
             Value::from(coupon.entry_key.as_str()),
-            Value::Time(now),
-        ],
-    )?;
-    Ok(())
-}
-
-fn note_order(
-    conn: &mut dyn Conn,
-    customer: CustomerId,
-    seen: &OrderSeen,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO loyalty_orders (order_id, customer_id, status, refunded_minor, points, seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, \
-         refunded_minor = excluded.refunded_minor, points = excluded.points, seen_at = excluded.seen_at",
-        &[
-            Value::Int(seen.order_id),
-            Value::Int(customer.0),
-            Value::from(seen.status.as_str()),
-            Value::Int(seen.refunded_minor),
-            Value::Int(seen.points),
             Value::Time(now),
         ],
     )?;

@@ -4,7 +4,7 @@
 //!
 //! Every change to an account goes the same way: the store holds the account and hands over its
 //! ledger ([`tenure_store::LoyaltyStore::write_loyalty`]); the operation is planned by
-//! `tenure_loyalty` against exactly that state; [`settle`] then re-evaluates the tier, queues
+//! `tenure_loyalty` against exactly that state; `settle` then re-evaluates the tier, queues
 //! what the customer must be told and computes the sums kept on the account; all of it is written
 //! in the transaction that held the account. Nothing is decided outside it, so concurrent
 //! requests, retries and replayed jobs can neither overspend nor count twice.
@@ -34,7 +34,7 @@ pub use programme::{ActiveProgramme, active_programme, require_programme};
 
 use crate::AppError;
 
-/// What one operation decided for one account, before [`settle`].
+/// What one operation decided for one account, before `settle`.
 #[derive(Debug, Default)]
 pub(crate) struct Decision {
     pub entries: Vec<Entry>,
