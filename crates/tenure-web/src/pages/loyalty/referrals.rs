@@ -181,7 +181,7 @@ fn not_held(referral: &Referral, dates: Dates) -> String {
         (None, _) => String::new(),
     };
     format!(
-        "Referral {} is {}{decided}, no longer held: only held referrals are reviewed.",
+        "Referral {} is {}{decided}, not held: only held referrals are reviewed.",
         referral.id,
         referral.status.as_str()
     )
