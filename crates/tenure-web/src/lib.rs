@@ -49,8 +49,10 @@ struct Shared {
     survey_posts_per_link: limit::RateLimiter,
     feed_requests_per_address: limit::RateLimiter,
     member_posts_per_address: limit::RateLimiter,
+    invitations_per_address: limit::RateLimiter,
     public_url: String,
     shop_name: String,
+    shop_url: Option<String>,
     metrics: metrics::Metrics,
     cache: cache::ReportCache,
     refits: refits::Refits,
@@ -90,6 +92,13 @@ const MEMBER_POSTS_PER_ADDRESS: u32 = 30;
 /// The member pages' rate limit's window.
 const MEMBER_WINDOW: Duration = Duration::from_secs(60);
 
+/// Referral landing pages (`/r/{code}`) opened per client address each minute: a friend opens
+/// one link, a script walking through codes to learn which exist is stopped after a few.
+const INVITATIONS_PER_ADDRESS: u32 = 30;
+
+/// The landing pages' rate limit's window.
+const INVITATION_WINDOW: Duration = Duration::from_secs(60);
+
 /// Who signs customers' e-mails until the server is told the shop's name.
 pub const DEFAULT_SHOP_NAME: &str = "Your shop";
 
@@ -107,6 +116,7 @@ impl AppState {
         let survey_posts_per_link = limit::RateLimiter::new(SURVEY_POSTS_PER_LINK, SURVEY_WINDOW);
         let feed_requests_per_address = limit::RateLimiter::new(FEED_REQUESTS_PER_ADDRESS, FEED_WINDOW);
         let member_posts_per_address = limit::RateLimiter::new(MEMBER_POSTS_PER_ADDRESS, MEMBER_WINDOW);
+        let invitations_per_address = limit::RateLimiter::new(INVITATIONS_PER_ADDRESS, INVITATION_WINDOW);
         AppState {
             inner: Arc::new(Shared {
                 pool,
@@ -118,8 +128,10 @@ impl AppState {
                 survey_posts_per_link,
                 feed_requests_per_address,
                 member_posts_per_address,
+                invitations_per_address,
                 public_url: "http://127.0.0.1:8080".to_string(),
                 shop_name: DEFAULT_SHOP_NAME.to_string(),
+                shop_url: None,
                 metrics: metrics::Metrics::default(),
                 cache: cache::ReportCache::default(),
                 refits: refits::Refits::default(),
@@ -162,6 +174,24 @@ impl AppState {
 
     pub(crate) fn shop_name(&self) -> &str {
         &self.inner.shop_name
+    }
+
+    /// This state with the shop's own address, where a referral's landing page sends the friend
+    /// (without one the page shows the code and no button). Only an `http(s)://` address is
+    /// taken: the page puts it in a link.
+    pub fn with_shop_url(mut self, url: &str) -> Self {
+        let url = url.trim();
+        let web = url.starts_with("https://") || url.starts_with("http://");
+        if let Some(shared) = Arc::get_mut(&mut self.inner)
+            && web
+        {
+            shared.shop_url = Some(url.to_string());
+        }
+        self
+    }
+
+    pub(crate) fn shop_url(&self) -> Option<&str> {
+        self.inner.shop_url.as_deref()
     }
 
     /// The delivery counters this server's worker adds to (shown on `/metrics`).
@@ -207,6 +237,11 @@ impl AppState {
     /// counts it).
     pub(crate) fn allow_member_post(&self, address: &str) -> bool {
         self.inner.member_posts_per_address.allow(address, std::time::Instant::now())
+    }
+
+    /// Whether a referral landing page opened from `address` is within the limit (and counts it).
+    pub(crate) fn allow_invitation(&self, address: &str) -> bool {
+        self.inner.invitations_per_address.allow(address, std::time::Instant::now())
     }
 
     /// Whether a calendar feed fetched from `address` is within the limit (and counts it).

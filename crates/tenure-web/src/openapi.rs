@@ -33,6 +33,8 @@ pub fn document() -> Value {
                 "FollowUpDone": followup_done_schema(),
                 "RedemptionInput": redemption_schema(),
                 "AdjustmentInput": adjustment_schema(),
+                "ReferralInput": referral_schema(),
+                "ReferralReview": review_schema(),
             },
         },
     })
@@ -267,6 +269,27 @@ fn adjustment_schema() -> Value {
     })
 }
 
+fn referral_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["code", "customer"],
+        "properties": {
+            "code": { "type": "string", "minLength": 1,
+                "description": "a member's referral code as the customer typed it (case, spaces and hyphens do not matter)" },
+            "customer": { "type": "integer", "description": "the referred customer's id" },
+            "at": { "type": "string", "format": "date-time",
+                "description": "when the code was used; orders before it do not count (default: now)" },
+        },
+    })
+}
+
+fn review_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["decision"],
+        "properties": { "decision": { "type": "string", "enum": ["approve", "refuse"],
+            "description": "approve: pay both sides; refuse: it never pays" } },
+    })
+}
+
 fn webhook_schema() -> Value {
     json!({
         "description": "By the source's kind: a Shopify REST order (topics orders/create, orders/paid, \
@@ -342,5 +365,8 @@ mod tests {
         use crate::handlers::loyalty::{ADJUSTMENT_FIELDS, REDEMPTION_FIELDS};
         assert_eq!(sorted_keys(&redemption_schema()["properties"]), sorted(REDEMPTION_FIELDS));
         assert_eq!(sorted_keys(&adjustment_schema()["properties"]), sorted(ADJUSTMENT_FIELDS));
+        use crate::handlers::referrals::{RECORD_FIELDS, REVIEW_FIELDS};
+        assert_eq!(sorted_keys(&referral_schema()["properties"]), sorted(RECORD_FIELDS));
+        assert_eq!(sorted_keys(&review_schema()["properties"]), sorted(REVIEW_FIELDS));
     }
 }

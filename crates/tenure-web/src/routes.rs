@@ -156,6 +156,9 @@ pub const PAGES: &[Page] = &[
         access: Access::Public,
         menu: None,
     },
+    // The referral code in the path is public by design (members share it); the page says no more
+    // about a code than its landing needs, one 404 for every other (see pages/loyalty/landing.rs).
+    Page { method: "GET", path: "/r/{code}", example: "/r/x", access: Access::Public, menu: None },
     Page {
         method: "GET",
         path: "/assets/style.css",
@@ -344,6 +347,22 @@ pub const PAGES: &[Page] = &[
         method: "POST",
         path: "/loyalty/members/{id}/adjust",
         example: "/loyalty/members/1/adjust",
+        access: Access::Roles(STAFF),
+        menu: None,
+    },
+    // Staff, like the member pages' adjust form: approving pays fixed points, as an adjustment
+    // would (see pages/loyalty/referrals.rs). In the menu, since agents cannot open `/loyalty`.
+    Page {
+        method: "GET",
+        path: "/loyalty/referrals",
+        example: "/loyalty/referrals?status=all",
+        access: Access::Roles(STAFF),
+        menu: Some("Referrals"),
+    },
+    Page {
+        method: "POST",
+        path: "/loyalty/referrals/{id}/review",
+        example: "/loyalty/referrals/1/review",
         access: Access::Roles(STAFF),
         menu: None,
     },
@@ -860,6 +879,59 @@ pub const ROUTES: &[Route] = &[
         ],
     },
     Route {
+        method: "GET",
+        path: "/api/v1/referrals",
+        example: "/api/v1/referrals?status=held",
+        access: Access::Roles(STAFF),
+        summary: "Referrals, newest first: who referred whom, when the code was used, status, the checks' reasons, who decided",
+        params: &[
+            query("status", false, "waiting, held (for review), paid, refused or all (default)"),
+            query("limit", false, "at most this many, 1 to 500 (default 100)"),
+        ],
+        body: None,
+        responses: &[],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/referrals",
+        example: "/api/v1/referrals",
+        access: Access::Roles(STAFF),
+        summary: "Record that a customer used a member's referral code (at the shop's checkout, say); it is judged after their first paid order",
+        params: &[],
+        body: Some(&REFERRAL_BODY),
+        responses: &[
+            ("201", "Recorded: the referral, waiting"),
+            (
+                "200",
+                "This code was recorded for this customer before: the referral as it stands, Idempotent-Replayed",
+            ),
+            ("404", "No such customer"),
+            ("409", "The customer was already referred, by another member"),
+            (
+                "422",
+                "Not a referral code, no member has it, the member's own code, or a field not acceptable",
+            ),
+        ],
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/referrals/{id}/review",
+        example: "/api/v1/referrals/1/review",
+        access: Access::Roles(STAFF),
+        summary: "Decide a referral held for review: approve pays both sides, refuse means it never pays; the token's name is recorded as the reviewer",
+        params: &[path("id", "referral id")],
+        body: Some(&REVIEW_BODY),
+        responses: &[
+            (
+                "200",
+                "Decided now, or the same decision by the same token before (Idempotent-Replayed): the referral",
+            ),
+            ("404", "No such referral"),
+            ("409", "The referral is not held (the message says what became of it)"),
+            ("422", "`decision` is not approve or refuse"),
+        ],
+    },
+    Route {
         method: "POST",
         path: "/webhooks/{source}",
         example: "/webhooks/webshop",
@@ -968,6 +1040,22 @@ const ADJUSTMENT_BODY: RequestBody = RequestBody {
     example: r#"{"points": -50, "reason": "Goodwill points given twice by mistake"}"#,
 };
 
+/// `POST /api/v1/referrals`.
+const REFERRAL_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "ReferralInput",
+    description: "The code the customer used, the customer, and when (default now)",
+    example: r#"{"code": "K7MQ-4XRT", "customer": 3, "at": "2026-03-02T09:00:00Z"}"#,
+};
+
+/// `POST /api/v1/referrals/{id}/review`.
+const REVIEW_BODY: RequestBody = RequestBody {
+    media_type: "application/json",
+    schema: "ReferralReview",
+    description: "The reviewer's decision",
+    example: r#"{"decision": "refuse"}"#,
+};
+
 /// `POST /webhooks/{source}`.
 const WEBHOOK_BODY: RequestBody = RequestBody {
     media_type: "application/json",
@@ -1012,6 +1100,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/loyalty/members/{id}", get(handlers::loyalty_member))
         .route("/api/v1/loyalty/members/{id}/redemptions", post(handlers::loyalty_redeem))
         .route("/api/v1/loyalty/members/{id}/adjustments", post(handlers::loyalty_adjust))
+        .route("/api/v1/referrals", get(handlers::list_referrals).post(handlers::record_referral))
+        .route("/api/v1/referrals/{id}/review", post(handlers::review_referral))
         .route("/webhooks/{source}", post(handlers::webhook))
         .merge(page_router())
 }
@@ -1030,6 +1120,9 @@ fn page_router() -> Router<AppState> {
         .route("/loyalty/coupons.csv", get(pages::coupons_csv))
         .route("/loyalty/members/{id}", get(pages::staff_member))
         .route("/loyalty/members/{id}/adjust", post(pages::adjust_points))
+        .route("/loyalty/referrals", get(pages::referrals_page))
+        .route("/loyalty/referrals/{id}/review", post(pages::review_referral))
+        .route("/r/{code}", get(pages::referral_landing))
         .route("/surveys", get(pages::surveys))
         .route("/cases", get(pages::cases))
         .route("/testimonials", get(pages::testimonials))

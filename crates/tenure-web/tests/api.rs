@@ -116,6 +116,21 @@ fn loyalty_examples(store: &mut dyn tenure_store::Store, now: tenure_domain::Tim
         key: "test:examples",
     };
     adjust(store, &tenure_app::loyalty::Mailing::default(), &grant, now).unwrap();
+    referral_examples(store, now);
+}
+
+/// What the referral routes' examples name: referral 1, held for review (refused by the example,
+/// and again by every later call: the same decision answers as it stands), and customer 2 as the
+/// member whose code is the example's `K7MQ-4XRT`, which the example records for customer 3.
+fn referral_examples(store: &mut dyn tenure_store::Store, now: tenure_domain::Timestamp) {
+    let held = common::held_referrals(store, now);
+    assert_eq!(held.held[0], 1, "the example's referral");
+    let mut code = || "K7MQ-4XRT".to_string();
+    let written =
+        store.write_loyalty(&[tenure_domain::CustomerId(2)], &mut code, &mut |_, _| Ok(None), now).unwrap();
+    assert_eq!(written, [false], "the account opened, nothing written to it");
+    let member = store.loyalty_account_by_code("K7MQ-4XRT").unwrap().unwrap();
+    assert_eq!(member.customer_id, tenure_domain::CustomerId(2));
 }
 
 /// How a test request to a route presents itself.

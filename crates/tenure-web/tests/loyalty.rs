@@ -1,8 +1,10 @@
 //! The loyalty pages and API in process: the member's signed page (its language, and one and the
 //! same 404 for every bad link), redemptions from it (one coupon however often the form is sent,
 //! refused from another site, 409 with the reason for too few points), the staff pages (roles,
-//! CSRF, an adjustment made once per form), the coupons' CSV (safe for spreadsheets), and the
-//! API's writes (a replayed Idempotency-Key answers the same coupon; 409 and 422 with reasons).
+//! CSRF, an adjustment made once per form), the coupons' CSV (safe for spreadsheets), the API's
+//! writes (a replayed Idempotency-Key answers the same coupon; 409 and 422 with reasons), and
+//! referrals: held ones reviewed once on the page and over the API, the referral link's landing
+//! page (one 404 for every code it does not show), and codes recorded from a shop.
 
 #![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
 
@@ -17,8 +19,11 @@ use tenure_app::loyalty::links::member_token;
 use tenure_app::loyalty::programme::{save_programme, template};
 use tenure_app::loyalty::redeem::{Adjustment, adjust, redeem};
 use tenure_app::outbox::links::link_key;
+use tenure_app::reports::ShopTimeZone;
 use tenure_domain::{Currency, CustomerId, Role};
-use tenure_store::Store;
+use tenure_store::{ReferralStatus, Store};
+use tenure_web::{AppState, StorePool};
+use tower::ServiceExt;
 
 const MEMBER: CustomerId = CustomerId(1);
 
@@ -364,4 +369,256 @@ async fn the_api_redeems_once_per_key_and_says_why_it_refuses() {
     assert_eq!(status, StatusCode::NOT_FOUND, "no account");
     let (status, _) = api(&dashboard, &token, "GET", "/api/v1/loyalty", None, "").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "agents do not read programme-wide numbers");
+}
+
+/// The dashboard with the template programme and Ann's two held referrals.
+fn with_held_referrals() -> (Dashboard, common::HeldReferrals) {
+    let dashboard = dashboard();
+    let mut store = open(&dashboard);
+    save_rules(store.as_mut(), None);
+    let held = common::held_referrals(store.as_mut(), chrono::Utc::now());
+    (dashboard, held)
+}
+
+fn status_of(dashboard: &Dashboard, referral: i64) -> ReferralStatus {
+    open(dashboard).referral(referral).unwrap().status
+}
+
+fn review_path(referral: i64) -> String {
+    format!("/loyalty/referrals/{referral}/review")
+}
+
+#[tokio::test]
+async fn staff_approve_or_refuse_a_held_referral_once_with_the_sessions_csrf_token() {
+    let (dashboard, held) = with_held_referrals();
+    let [twin, namesake] = held.held;
+    let ann = held.referrer;
+    let referrer_points = template(Currency::USD).referral.referrer_points;
+
+    let mut stranger = dashboard.browser();
+    let page = stranger.get("/loyalty/referrals").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().unwrap().starts_with("/login"));
+    let posted = stranger.post_form(&review_path(twin), &[("csrf", "x"), ("decision", "approve")]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "to the sign-in page");
+    assert_eq!(status_of(&dashboard, twin), ReferralStatus::Held, "a stranger decides nothing");
+
+    let mut admin = dashboard.signed_in(Role::Admin).await;
+    let programme = admin.get("/loyalty").await;
+    assert!(
+        programme
+            .body
+            .contains("<a href=\"/loyalty/referrals\">Referrals held for review: <strong>2</strong></a>"),
+        "{}",
+        programme.body
+    );
+
+    let mut agent = dashboard.signed_in(Role::Agent).await;
+    let page = agent.get("/loyalty/referrals").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("<a href=\"/loyalty/referrals\" aria-current=\"page\">Referrals</a>"),
+        "in the menu"
+    );
+    for shown in [
+        "Ann Linde",
+        "annlinde@gmail.com",
+        "A. L.",
+        "Linde, Ann",
+        "<li>same e-mail address</li>",
+        "<li>same name</li>",
+        &format!("href=\"/customers/{}\"", ann.0),
+        &format!("id=\"approve-{twin}\""),
+        &format!("id=\"refuse-{namesake}\""),
+    ] {
+        assert!(page.body.contains(shown), "{shown} in {}", page.body);
+    }
+
+    let before = balance(&dashboard, ann);
+    let forged =
+        agent.post_form(&review_path(twin), &[("csrf", "not the token"), ("decision", "approve")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!((status_of(&dashboard, twin), balance(&dashboard, ann)), (ReferralStatus::Held, before));
+
+    let csrf = agent.token();
+    let approve = [("csrf", csrf.as_str()), ("decision", "approve")];
+    let approved = agent.post_form(&review_path(twin), &approve).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let back = format!("/loyalty/referrals?approved={twin}");
+    assert_eq!(approved.location(), Some(back.as_str()));
+    assert_eq!(balance(&dashboard, ann) - before, referrer_points, "approving pays the referrer");
+    let shown = agent.get(&back).await;
+    assert!(shown.body.contains(&format!("Referral {twin} approved")), "{}", shown.body);
+    assert!(!shown.body.contains(&format!("id=\"approve-{twin}\"")), "no longer held");
+
+    let again = agent.post_form(&review_path(twin), &approve).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.body.contains("id=\"review-problem\""), "{}", again.body);
+    assert!(again.body.contains(&format!("Referral {twin} is paid")), "{}", again.body);
+    assert!(again.body.contains("agent@shop.example"), "who decided");
+    assert_eq!(balance(&dashboard, ann) - before, referrer_points, "paid once");
+
+    let refused = agent.post_form(&review_path(namesake), &[("csrf", &csrf), ("decision", "refuse")]).await;
+    assert_eq!(refused.location(), Some(format!("/loyalty/referrals?refused={namesake}").as_str()));
+    let decided = open(&dashboard).referral(namesake).unwrap();
+    assert_eq!(
+        (decided.status, decided.decided_by.as_deref()),
+        (ReferralStatus::Refused, Some("agent@shop.example"))
+    );
+    let all = agent.get("/loyalty/referrals?status=all").await;
+    assert!(all.body.contains("<li>refused by agent@shop.example</li>"), "{}", all.body);
+    assert_eq!(balance(&dashboard, ann) - before, referrer_points, "refusing pays nothing");
+
+    let odd = agent.post_form(&review_path(namesake), &[("csrf", &csrf), ("decision", "maybe")]).await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+    let unknown = agent.post_form(&review_path(999_999), &approve).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(agent.get("/loyalty/referrals?status=lost").await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_referral_link_greets_by_first_name_and_every_other_code_gets_the_same_404() {
+    let (dashboard, held) = with_held_referrals();
+    let page = get(&dashboard, &format!("/r/{}", held.code), &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Ann invited you to Your shop."), "{}", page.body);
+    assert!(page.body.contains(&format!("<code id=\"referral-code\">{}</code>", held.code)));
+    assert!(page.body.contains("you and your friend both get points once your first order is kept"));
+    assert!(!page.body.contains("Linde") && !page.body.contains("gmail"), "no surname, no e-mail");
+    assert!(!page.body.contains("id=\"to-shop\""), "no shop address configured, no button");
+
+    let typed = held.code.to_lowercase().replace('-', " ");
+    let loose = get(&dashboard, &format!("/r/{}", common::encode(&typed)), &[]).await;
+    assert!(loose.body.contains(&format!("<code id=\"referral-code\">{}</code>", held.code)), "canonical");
+
+    let german =
+        get(&dashboard, &format!("/r/{}", held.code), &[("accept-language", "de-DE,de;q=0.9")]).await;
+    assert!(german.body.contains("<html lang=\"de\">"), "{}", german.body);
+    assert!(german.body.contains("Ann hat Sie zu Your shop eingeladen."), "{}", german.body);
+
+    // A server told the shop's name and address: the button, and each address's limit.
+    let shop =
+        AppState::new(StorePool::open(&dashboard.url, 1, chrono::Utc::now()).unwrap(), ShopTimeZone::UTC)
+            .with_shop_name("Juniper & Pine")
+            .with_shop_url("https://shop.example/");
+    let open_landing = || async {
+        let request = Request::get(format!("/r/{}", held.code)).body(Body::empty()).unwrap();
+        let response = tenure_web::router(shop.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    };
+    let (status, body) = open_landing().await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Ann invited you to Juniper &#38; Pine."), "{body}");
+    assert!(body.contains("<a class=\"button\" id=\"to-shop\" href=\"https://shop.example/\">"), "{body}");
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        statuses.push(open_landing().await.0);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 29, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "the 31st in a minute");
+
+    // Unknown, malformed, too long: one answer, which says nothing about any code.
+    let unused = if held.code == "K7MQ-4XRT" { "K7MQ-4XRV" } else { "K7MQ-4XRT" };
+    let mut bodies = Vec::new();
+    for bad in [unused, "K7MQ-4XR", "ILO0-1111", "x", &"K".repeat(300)] {
+        let answer = get(&dashboard, &format!("/r/{bad}"), &[]).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{bad}");
+        assert!(answer.body.contains("This invitation does not work"), "{}", answer.body);
+        bodies.push(answer.body);
+    }
+    assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]), "one answer for every code not shown");
+}
+
+#[tokio::test]
+async fn the_api_lists_reviews_and_records_referrals_and_a_retry_changes_nothing() {
+    let (dashboard, held) = with_held_referrals();
+    let [twin, namesake] = held.held;
+    let ann = held.referrer;
+    let (token, cleo, eve_code) = {
+        let mut store = open(&dashboard);
+        let now = chrono::Utc::now();
+        let token =
+            tenure_app::access::create_token(store.as_mut(), Role::Agent, "shop-sync", now).unwrap().token;
+        let cleo = common::customer_with_order(
+            store.as_mut(),
+            "cleo",
+            ("cleo@example.com", "Cleo Moss"),
+            now,
+            2_500,
+        );
+        let eve =
+            common::customer_with_order(store.as_mut(), "eve", ("eve@example.com", "Eve Hart"), now, 2_500);
+        let eve_code =
+            tenure_app::loyalty::join(store.as_mut(), &Mailing::default(), eve, now).unwrap().referral_code;
+        (token, cleo, eve_code)
+    };
+
+    let (status, _) = api(&dashboard, "tenure_not-a-token", "GET", "/api/v1/referrals", None, "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, list) = api(&dashboard, &token, "GET", "/api/v1/referrals?status=held", None, "").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let listed = list["referrals"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{list}");
+    let twin_json = listed.iter().find(|r| r["id"] == twin).unwrap();
+    assert_eq!(twin_json["status"], "held");
+    assert_eq!(twin_json["reasons"][0]["reason"], "same_email", "{twin_json}");
+    assert_eq!(twin_json["referrer"]["name"], "Ann Linde");
+    let (status, _) = api(&dashboard, &token, "GET", "/api/v1/referrals?status=lost", None, "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let before = balance(&dashboard, ann);
+    let review = |id: i64| format!("/api/v1/referrals/{id}/review");
+    let approve = r#"{"decision": "approve"}"#;
+    let (status, approved) = api(&dashboard, &token, "POST", &review(twin), None, approve).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(
+        (approved["status"].as_str(), approved["decided_by"].as_str()),
+        (Some("paid"), Some("api token shop-sync"))
+    );
+    let paid = template(Currency::USD).referral.referrer_points;
+    assert_eq!(balance(&dashboard, ann) - before, paid);
+    let (status, retried) = api(&dashboard, &token, "POST", &review(twin), None, approve).await;
+    assert_eq!((status, retried["status"].as_str()), (StatusCode::OK, Some("paid")), "a retry: as it stands");
+    let (status, changed) =
+        api(&dashboard, &token, "POST", &review(twin), None, r#"{"decision": "refuse"}"#).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{changed}");
+    assert!(changed["error"]["message"].as_str().unwrap().contains("is paid"), "{changed}");
+    assert_eq!(balance(&dashboard, ann) - before, paid, "paid once");
+    let (status, _) =
+        api(&dashboard, &token, "POST", &review(namesake), None, r#"{"decision": "maybe"}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = api(&dashboard, &token, "POST", &review(999_999), None, approve).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status_of(&dashboard, namesake), ReferralStatus::Held, "refusals decided nothing");
+
+    // A code used at a shop's checkout, typed loosely; sent again, the same referral.
+    let body =
+        format!(r#"{{"code": "{}", "customer": {}}}"#, held.code.to_lowercase().replace('-', " "), cleo.0);
+    let (status, recorded) = api(&dashboard, &token, "POST", "/api/v1/referrals", None, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    assert_eq!(
+        (recorded["status"].as_str(), recorded["referrer"]["id"].as_i64()),
+        (Some("waiting"), Some(ann.0))
+    );
+    let (status, again) = api(&dashboard, &token, "POST", "/api/v1/referrals", None, &body).await;
+    assert_eq!((status, &again["id"]), (StatusCode::OK, &recorded["id"]), "{again}");
+    let other = format!(r#"{{"code": "{eve_code}", "customer": {}}}"#, cleo.0);
+    let (status, conflict) = api(&dashboard, &token, "POST", "/api/v1/referrals", None, &other).await;
+    assert_eq!(status, StatusCode::CONFLICT, "referred once: {conflict}");
+    let unused = if held.code == "K7MQ-4XRT" { "K7MQ-4XRV" } else { "K7MQ-4XRT" };
+    for (body, why) in [
+        (format!(r#"{{"code": "{}", "customer": {}}}"#, held.code, ann.0), "herself"),
+        (format!(r#"{{"code": "{unused}", "customer": {}}}"#, cleo.0), "nobody's code"),
+        (format!(r#"{{"code": "x", "customer": {}}}"#, cleo.0), "not a code"),
+        (format!(r#"{{"code": "{eve_code}", "customer": {}, "at": "yesterday"}}"#, cleo.0), "not a time"),
+        (format!(r#"{{"code": "{eve_code}"}}"#), "no customer"),
+    ] {
+        let (status, answer) = api(&dashboard, &token, "POST", "/api/v1/referrals", None, &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {answer}");
+    }
+    let nobody = format!(r#"{{"code": "{eve_code}", "customer": 999999}}"#);
+    let (status, _) = api(&dashboard, &token, "POST", "/api/v1/referrals", None, &nobody).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -2,7 +2,9 @@
 //! admin reads the programme's liability on /loyalty; a member opens their signed link, sees their
 //! balance, redeems a reward and gets a `TEN-…` coupon code on the page (also at a phone's width);
 //! back on /loyalty the liability has dropped by exactly the reward's value at the catalogue's
-//! rate — computed here from the programme's rules, not taken from the server.
+//! rate — computed here from the programme's rules, not taken from the server. Then a referral
+//! the fraud checks held (Ann's namesake) is approved with a click on /loyalty/referrals, and Ann
+//! is paid the programme's referrer points.
 
 #![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test, with its message.
 
@@ -18,6 +20,7 @@ use tenure_app::loyalty::Mailing;
 use tenure_app::loyalty::links::member_token;
 use tenure_app::loyalty::programme::{save_programme, template};
 use tenure_app::loyalty::redeem::{Adjustment, adjust};
+use tenure_app::loyalty::referrals;
 use tenure_domain::{Currency, CustomerId};
 use tenure_loyalty::{Programme, RewardKind};
 
@@ -26,15 +29,18 @@ const PASSWORD: &str = "the owner's password";
 /// The reward the member redeems.
 const REWARD: &str = "free-shipping";
 
-/// Imports one order each of Ann and Ben; returns their customer ids by e-mail.
-fn customers(dir: &Path, db: &str) -> (CustomerId, CustomerId) {
+/// Imports one order each of Ann, Ben and Ann's namesake (who bought three days ago); returns
+/// the ids of Ann and Ben, and of the namesake, by e-mail.
+fn customers(dir: &Path, db: &str) -> (CustomerId, CustomerId, CustomerId) {
     let csv = dir.join("orders.csv");
     let when = (Utc::now() - Duration::days(20)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let recent = (Utc::now() - Duration::days(3)).to_rfc3339_opts(SecondsFormat::Secs, true);
     std::fs::write(
         &csv,
         format!(
             "Order,Buyer,Email,Name,Date,Total\nA-1,b-1,ann@example.com,Ann Linde,{when},24.50\n\
-             A-2,b-2,ben@example.com,Ben Ott,{when},61.00\n"
+             A-2,b-2,ben@example.com,Ben Ott,{when},61.00\n\
+             A-3,b-3,al@elsewhere.example,\"Linde, Ann\",{recent},40.00\n"
         ),
     )
     .unwrap();
@@ -47,7 +53,17 @@ fn customers(dir: &Path, db: &str) -> (CustomerId, CustomerId) {
         let found = listed.as_array().unwrap().iter().find(|c| c["email"] == email).unwrap();
         CustomerId(found["id"].as_i64().unwrap())
     };
-    (id_of("ann@example.com"), id_of("ben@example.com"))
+    (id_of("ann@example.com"), id_of("ben@example.com"), id_of("al@elsewhere.example"))
+}
+
+/// Ann's namesake used her code a week ago and has bought since: the checks hold the referral
+/// (same name). Its id.
+fn held_referral(store: &mut dyn tenure_store::Store, ann: CustomerId, namesake: CustomerId) -> i64 {
+    let code = store.loyalty_account(ann).unwrap().unwrap().referral_code;
+    let referral = referrals::record(store, &code, namesake, Utc::now() - Duration::days(7)).unwrap();
+    referrals::judge_waiting(store, &Mailing::default(), Utc::now()).unwrap();
+    assert_eq!(store.referral(referral.id).unwrap().status, tenure_store::ReferralStatus::Held);
+    referral.id
 }
 
 /// The template programme with points available at once, saved.
@@ -94,14 +110,15 @@ fn a_member_redeems_on_their_signed_page_and_the_liability_drops_by_the_rewards_
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_url(&dir);
     common::add_admin(&db, ADMIN, PASSWORD);
-    let (ann, ben) = customers(dir.path(), &db);
-    let (rules, token) = {
+    let (ann, ben, namesake) = customers(dir.path(), &db);
+    let (rules, token, referral) = {
         let mut store = tenure_store::open(&db, Utc::now()).unwrap();
         let rules = start_programme(store.as_mut());
         give(store.as_mut(), ann, 1_000);
         give(store.as_mut(), ben, 250);
+        let referral = held_referral(store.as_mut(), ann, namesake);
         let key = tenure_app::outbox::links::link_key(store.as_mut()).unwrap();
-        (rules, member_token(&key, ann, Utc::now()))
+        (rules, member_token(&key, ann, Utc::now()), referral)
     };
     let cost = rules.rewards.iter().find(|r| r.id == REWARD).unwrap().cost;
     let server = common::serve(&db);
@@ -151,4 +168,13 @@ fn a_member_redeems_on_their_signed_page_and_the_liability_drops_by_the_rewards_
     assert_eq!(after, expected_value(&rules, 1_250 - cost), "{shown}");
     assert_eq!(before - after, expected_value(&rules, 1_250) - expected_value(&rules, 1_250 - cost));
     assert!(before > after, "the liability dropped: {before} → {after}");
+
+    // The held referral, approved with a click: Ann is paid the referrer's points.
+    session.open(&format!("{base}/loyalty/referrals"));
+    assert!(session.find(&format!("#referral-{referral}")).text().contains("same name"));
+    session.find(&format!("#approve-{referral}")).click();
+    assert!(session.find("#notice").text().contains(&format!("Referral {referral} approved")));
+    let mut store = tenure_store::open(&db, Utc::now()).unwrap();
+    let balance = store.loyalty_account(ann).unwrap().unwrap().summary.balance;
+    assert_eq!(balance, 1_000 - cost + rules.referral.referrer_points, "paid by the approval");
 }

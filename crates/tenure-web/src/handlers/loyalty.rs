@@ -36,7 +36,7 @@ pub(crate) const ADJUSTMENT_FIELDS: &[&str] = &["points", "reason"];
 
 /// A refusal by the use case: too few points is 409 as it says; anything the request got wrong,
 /// 422 with the reason; the rest as every route maps it.
-fn refused(error: AppError) -> ApiError {
+pub(super) fn refused(error: AppError) -> ApiError {
     match error {
         AppError::Invalid(message) | AppError::Store(StoreError::Invalid(message)) => {
             ApiError::unprocessable(message)
@@ -121,7 +121,7 @@ fn required_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// The body's object: 400 when it is not one, 422 naming a field the route does not read.
-fn object(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, ApiError> {
+pub(super) fn object(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, ApiError> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
     let Value::Object(object) = value else {
@@ -137,7 +137,7 @@ fn object(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, ApiError> 
 }
 
 /// A non-empty text field.
-fn text(object: &Map<String, Value>, field: &str, what: &str) -> Result<String, ApiError> {
+pub(super) fn text(object: &Map<String, Value>, field: &str, what: &str) -> Result<String, ApiError> {
     match object.get(field) {
         Some(Value::String(text)) if !text.trim().is_empty() => Ok(text.trim().to_string()),
         _ => Err(ApiError::unprocessable(format!("`{field}`: required, {what}"))),
@@ -188,7 +188,7 @@ fn redemption_json(customer: CustomerId, redeemed: &Redeemed) -> Value {
 }
 
 /// 201 for a write made now; 200 with `Idempotent-Replayed: true` for one made before.
-fn keyed(replayed: bool, body: Value) -> Response {
+pub(super) fn keyed(replayed: bool, body: Value) -> Response {
     if replayed {
         let mut response = Json(body).into_response();
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));

@@ -6,6 +6,7 @@ mod customers;
 pub(crate) mod loyalty;
 mod metrics;
 mod predictions;
+pub(crate) mod referrals;
 mod surveys;
 mod writes;
 
@@ -20,6 +21,7 @@ pub(crate) use customers::{customer, customers, stats};
 pub(crate) use loyalty::{loyalty_adjust, loyalty_liability, loyalty_member, loyalty_redeem};
 pub(crate) use metrics::{cohorts, lifecycle, retention, segments};
 pub(crate) use predictions::predictions;
+pub(crate) use referrals::{list_referrals, record_referral, review_referral};
 pub(crate) use surveys::{list_surveys, record_response, survey, survey_analysis};
 pub use writes::MAX_BODY_BYTES;
 pub(crate) use writes::{create_order, webhook};

@@ -46,7 +46,8 @@ pub(crate) use gone_quiet::{add_rule, gone_quiet, log_contact, plan_follow_up, r
 pub(crate) use import::{IMPORT_LIMIT_BYTES, import, import_form};
 pub(crate) use login::{login_form, logout, sign_in};
 pub(crate) use loyalty::{
-    adjust_points, coupons_csv, liability_figure, loyalty_page, member_page, member_redeem, staff_member,
+    adjust_points, coupons_csv, liability_figure, loyalty_page, member_page, member_redeem, referral_landing,
+    referrals_page, review_referral, staff_member,
 };
 pub(crate) use overview::overview;
 pub(crate) use params::optional;

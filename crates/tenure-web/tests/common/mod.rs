@@ -4,8 +4,11 @@
 
 #![allow(dead_code)] // Each test file uses part of this.
 
+mod referrals;
 mod signing;
 
+#[allow(unused_imports)] // Only the loyalty tests refer.
+pub use referrals::*;
 #[allow(unused_imports)] // Only the webhook tests sign.
 pub use signing::*;
 

@@ -259,7 +259,7 @@ fn respond(
     }
 }
 
-fn message(lang: Lang, status: StatusCode, heading: &'static str, text: &'static str) -> Response {
+pub(super) fn message(lang: Lang, status: StatusCode, heading: &'static str, text: &'static str) -> Response {
     let mut response = render(&MessagePage { lang: lang.code(), heading, message: text });
     *response.status_mut() = status;
     response

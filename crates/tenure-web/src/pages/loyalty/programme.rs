@@ -1,8 +1,9 @@
 //! `GET /loyalty`: the programme at a glance for analysts and admins — what it owes (the value of
 //! the outstanding points, the points outstanding, pending and owed back), members per tier, the
 //! rewards catalogue, the members with the largest balances (paged), the latest coupons and the
-//! coupons' CSV export (`GET /loyalty/coupons.csv`, every cell safe for spreadsheets). Without a
-//! programme the page says how to start one.
+//! coupons' CSV export (`GET /loyalty/coupons.csv`, every cell safe for spreadsheets), and how many
+//! referrals wait for a reviewer (linking to them). Without a programme the page says how to start
+//! one.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -15,7 +16,7 @@ use tenure_app::loyalty::messages::describe;
 use tenure_app::loyalty::view::{Liability, liability};
 use tenure_app::loyalty::{ActiveProgramme, active_programme};
 use tenure_domain::Timestamp;
-use tenure_store::{Coupon, Member, MemberQuery};
+use tenure_store::{Coupon, Member, MemberQuery, ReferralStatus};
 
 use super::super::Layout;
 use super::super::params::{optional, parsed};
@@ -29,6 +30,9 @@ const MEMBERS_PER_PAGE: usize = 50;
 
 /// Latest coupons shown.
 const RECENT_COUPONS: usize = 20;
+
+/// Held referrals counted at most (past it the page says "999+"): the store lists, not counts.
+const HELD_COUNTED: usize = 999;
 
 #[derive(Template)]
 #[template(path = "loyalty/programme.html")]
@@ -57,6 +61,7 @@ struct ProgrammeView {
     more: bool,
     first_rank: usize,
     coupons: Vec<CouponLine>,
+    held_referrals: String,
 }
 
 struct RewardLine {
@@ -97,6 +102,7 @@ struct Loaded {
     liability: Liability,
     members: Vec<Member>,
     coupons: Vec<Coupon>,
+    held_referrals: usize,
 }
 
 /// `GET /loyalty?page=N`.
@@ -125,7 +131,8 @@ fn load(store: &mut dyn tenure_store::Store, page: usize) -> Result<Option<Loade
     };
     let members = store.members(&query)?;
     let coupons = store.coupons(None, None, RECENT_COUPONS)?;
-    Ok(Some(Loaded { programme, liability, members, coupons }))
+    let held_referrals = store.referrals(Some(ReferralStatus::Held), HELD_COUNTED + 1)?.len();
+    Ok(Some(Loaded { programme, liability, members, coupons, held_referrals }))
 }
 
 fn view(loaded: &Loaded, page: usize) -> ProgrammeView {
@@ -168,6 +175,11 @@ fn view(loaded: &Loaded, page: usize) -> ProgrammeView {
         more: loaded.members.len() > MEMBERS_PER_PAGE,
         first_rank: (page - 1) * MEMBERS_PER_PAGE + 1,
         coupons: loaded.coupons.iter().map(coupon_line).collect(),
+        held_referrals: if loaded.held_referrals > HELD_COUNTED {
+            format!("{HELD_COUNTED}+")
+        } else {
+            loaded.held_referrals.to_string()
+        },
     }
 }
 

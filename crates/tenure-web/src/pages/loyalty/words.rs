@@ -1,6 +1,7 @@
 //! Every fixed word of the loyalty pages, in English and German, in one place: the member's page
-//! speaks the member's language (`Accept-Language`), the staff pages English. Dates are written
-//! here too, with the month's name in the page's language.
+//! and a referral's landing page speak the visitor's language (`Accept-Language`), the staff
+//! pages English. Dates are written here too, with the month's name in the page's language, and
+//! the reasons a referral was held or refused.
 
 use axum::http::{HeaderMap, header};
 use chrono::{Datelike, NaiveDate};
@@ -110,6 +111,19 @@ pub(crate) struct Words {
     pub foreign_title: &'static str,
     pub foreign: &'static str,
     pub stale_form: &'static str,
+    pub invitation_title: &'static str,
+    pub use_code: &'static str,
+    pub use_code_after: &'static str,
+    pub to_shop: &'static str,
+    pub no_invitation_title: &'static str,
+    pub no_invitation: &'static str,
+    pub same_email: &'static str,
+    pub same_name: &'static str,
+    pub same_address: &'static str,
+    pub same_payment: &'static str,
+    pub same_customer: &'static str,
+    pub not_new: &'static str,
+    pub refunded: &'static str,
     months: [&'static str; 12],
     lang: Lang,
 }
@@ -132,6 +146,64 @@ impl Words {
         } else {
             format!("{reward} costs {cost} points; you have {available} points available now.")
         }
+    }
+
+    /// The landing page's first line: who invited the visitor to which shop (`None`: a friend
+    /// whose name we do not have).
+    pub(crate) fn invited(&self, first_name: Option<&str>, shop: &str) -> String {
+        match (self.lang, first_name) {
+            (Lang::German, Some(name)) => format!("{name} hat Sie zu {shop} eingeladen."),
+            (Lang::German, None) => format!("Jemand aus Ihrem Freundeskreis hat Sie zu {shop} eingeladen."),
+            (Lang::English, Some(name)) => format!("{name} invited you to {shop}."),
+            (Lang::English, None) => format!("A friend invited you to {shop}."),
+        }
+    }
+
+    /// A loop of referrals, by customer number: `a loop: 3 → 7 → 3`.
+    pub(crate) fn referral_loop(&self, cycle: &[String]) -> String {
+        let label = if self.lang == Lang::German { "ein Kreis" } else { "a loop" };
+        format!("{label}: {}", cycle.join(" → "))
+    }
+
+    /// More referral rewards in the period than the programme allows.
+    pub(crate) fn burst(&self, rewards: u64, max: u64) -> String {
+        if self.lang == Lang::German {
+            format!("bereits {rewards} Prämien in diesem Zeitraum (Grenze {max})")
+        } else {
+            format!("{rewards} rewards already this period (limit {max})")
+        }
+    }
+
+    /// A first order under the programme's minimum (amounts already written as money).
+    pub(crate) fn below_minimum(&self, amount: &str, minimum: &str) -> String {
+        if self.lang == Lang::German {
+            format!("erste Bestellung {amount} unter dem Mindestwert {minimum}")
+        } else {
+            format!("first order {amount} under the minimum {minimum}")
+        }
+    }
+
+    /// A first order paid in a currency the programme does not count.
+    pub(crate) fn other_currency(&self, currency: &str) -> String {
+        if self.lang == Lang::German {
+            format!("erste Bestellung in {currency}, nicht in der Währung des Programms")
+        } else {
+            format!("first order in {currency}, not the programme's currency")
+        }
+    }
+
+    /// The referred customer was someone else's referral first.
+    pub(crate) fn already_referred(&self, by: &str) -> String {
+        if self.lang == Lang::German {
+            format!("schon von Kunde {by} empfohlen")
+        } else {
+            format!("already referred by customer {by}")
+        }
+    }
+
+    /// A reviewer refused the reward.
+    pub(crate) fn refused_by(&self, by: &str) -> String {
+        if self.lang == Lang::German { format!("abgelehnt von {by}") } else { format!("refused by {by}") }
     }
 }
 
@@ -184,6 +256,19 @@ pub(crate) static ENGLISH: Words = Words {
     foreign_title: "Not sent from your page",
     foreign: "This form can only be sent from your points page. Open the link from our e-mail and try again.",
     stale_form: "The form lacks its key: reload the page and try again.",
+    invitation_title: "You are invited",
+    use_code: "Use code",
+    use_code_after: "at checkout: you and your friend both get points once your first order is kept.",
+    to_shop: "To the shop",
+    no_invitation_title: "This invitation does not work",
+    no_invitation: "The code in this link is not valid. Ask your friend to send you their link again.",
+    same_email: "same e-mail address",
+    same_name: "same name",
+    same_address: "same postal address",
+    same_payment: "same payment details",
+    same_customer: "referred themselves",
+    not_new: "bought before being referred",
+    refunded: "first order refunded",
     months: [
         "January",
         "February",
@@ -250,6 +335,19 @@ pub(crate) static GERMAN: Words = Words {
     foreign_title: "Nicht von Ihrer Seite gesendet",
     foreign: "Dieses Formular kann nur von Ihrer Punkteseite gesendet werden. Öffnen Sie den Link aus unserer E-Mail und versuchen Sie es erneut.",
     stale_form: "Dem Formular fehlt sein Schlüssel: Laden Sie die Seite neu und versuchen Sie es erneut.",
+    invitation_title: "Sie sind eingeladen",
+    use_code: "Geben Sie an der Kasse den Code",
+    use_code_after: "ein: Sie und Ihre Freundin oder Ihr Freund erhalten beide Punkte, sobald Sie Ihre erste Bestellung behalten.",
+    to_shop: "Zum Shop",
+    no_invitation_title: "Diese Einladung funktioniert nicht",
+    no_invitation: "Der Code in diesem Link ist ungültig. Bitten Sie Ihre Freundin oder Ihren Freund, Ihnen den Link noch einmal zu schicken.",
+    same_email: "gleiche E-Mail-Adresse",
+    same_name: "gleicher Name",
+    same_address: "gleiche Postanschrift",
+    same_payment: "gleiche Zahlungsdaten",
+    same_customer: "hat sich selbst empfohlen",
+    not_new: "hat schon vor der Empfehlung gekauft",
+    refunded: "erste Bestellung erstattet",
     months: [
         "Januar",
         "Februar",
