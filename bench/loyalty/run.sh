@@ -6,13 +6,16 @@
 #    orders per customer) is imported once; its database is copied, the template programme is
 #    saved (12-month expiry, 30-day return window, three tiers, history counting), and
 #    `tenure loyalty run --now 2026-12-01T04:00:00Z --json` earns every order (one account held,
-#    folded and written per customer). Ledger rows written ÷ wall time is the rate; beside it, in
+#    folded and written per customer). The same run again finds nothing new: its time is what
+#    the ten-minutely earning job costs when no order changed (it looks at every order since the
+#    programme's `earn_from` for new ones and changed ones). Ledger rows written ÷ wall time is the rate; beside it, in
 #    the same run, the floor for writing as many rows at all: sqlite3's `.import --csv` of the
 #    same rows (exported from the ledger) into an empty table with the ledger's unique key, and
 #    psql's `\copy` on PostgreSQL.
-# 2. The nightly job. `tenure loyalty run --nightly --now T --json` on the next night (an
-#    ordinary night: lots released after their return window, lapsed points expired, expiry
-#    warnings), then on 1 January (tier periods of the calendar year end: every member above
+# 2. The nightly job. `tenure loyalty run --nightly --now T --json` on the next two nights (the
+#    first also sends the warnings for every lot lapsing within 30 days, which the earning run
+#    leaves to it; the second is an ordinary night: lots released after their return window,
+#    lapsed points expired, a day's warnings, birthdays and anniversaries), then on 1 January (tier periods of the calendar year end: every member above
 #    the lowest tier is looked at). Each is timed with the number of accounts it had to do.
 #
 # Usage: bench/loyalty/run.sh
@@ -93,6 +96,7 @@ fi
 
 EARN_AT=2026-12-01T04:00:00Z
 NIGHT_AT=2026-12-02T03:00:00Z
+NIGHT2_AT=2026-12-03T03:00:00Z
 YEAR_END_AT=2027-01-01T03:00:00Z
 
 # run_engine NAME URL: programme, earning, two nights.
@@ -100,7 +104,9 @@ run_engine() {
     local name=$1 url=$2
     "$TENURE" --db "$url" loyalty programme set "$RUN/programme.json" --earn-from 2024-01-01 >/dev/null
     measure "$name-earn" "$TENURE" --db "$url" loyalty run --now "$EARN_AT" --json
+    measure "$name-rerun" "$TENURE" --db "$url" loyalty run --now "$EARN_AT" --json
     measure "$name-night" "$TENURE" --db "$url" loyalty run --nightly --now "$NIGHT_AT" --json
+    measure "$name-night2" "$TENURE" --db "$url" loyalty run --nightly --now "$NIGHT2_AT" --json
     measure "$name-year-end" "$TENURE" --db "$url" loyalty run --nightly --now "$YEAR_END_AT" --json
 }
 
@@ -137,19 +143,23 @@ fi
         entries=$ENTRIES
         [ "$engine" = postgres ] && entries=$PG_ENTRIES
         python3 - "$RUN" "$engine" "$entries" "$(wall "$engine-earn")" "$(wall "$engine-floor")" \
-            "$(wall "$engine-night")" "$(wall "$engine-year-end")" <<'PY'
+            "$(wall "$engine-night")" "$(wall "$engine-year-end")" "$(wall "$engine-rerun")" "$(wall "$engine-night2")" <<'PY'
 import json, sys
-run, engine, entries, earn, floor, night, year_end = sys.argv[1:]
-entries, earn, floor, night, year_end = int(entries), float(earn), float(floor), float(night), float(year_end)
+run, engine, entries, earn, floor, night, year_end, rerun, night2 = sys.argv[1:]
+entries, earn, floor, night, year_end, rerun, night2 = int(entries), float(earn), float(floor), float(night), float(year_end), float(rerun), float(night2)
 report = json.load(open(f"{run}/{engine}-earn.out"))["earn"]
 n1 = json.load(open(f"{run}/{engine}-night.out"))["nightly"]
 n2 = json.load(open(f"{run}/{engine}-year-end.out"))["nightly"]
+n3 = json.load(open(f"{run}/{engine}-night2.out"))["nightly"]
 print(f"  {engine}: earning {report['orders']:,} orders wrote {entries:,} ledger rows in {earn:.1f} s = "
       f"{entries / earn:,.0f} rows/s (bare load of the same rows: {floor:.1f} s, {entries / floor:,.0f} rows/s; "
-      f"{earn / floor:.1f}x)")
-print(f"  {engine}: next night {night:.2f} s ({n1['accounts']:,} accounts due: {n1['released']:,} released, "
-      f"{n1['expired']:,} points expired, {n1['notices']:,} warnings); 1 January {year_end:.2f} s "
-      f"({n2['accounts']:,} accounts due, {n2['tier_changes']:,} tier changes)")
+      f"{earn / floor:.1f}x); the same run again, nothing new: {rerun:.2f} s")
+def night_text(label, seconds, n):
+    return (f"{label} {seconds:.2f} s ({n['accounts']:,} accounts due: {n['released']:,} lots released, "
+            f"{n['expired']:,} points expired, {n['notices']:,} warnings, {n['tier_changes']:,} tier changes)")
+print(f"  {engine}: " + night_text("first night", night, n1))
+print(f"  {engine}: " + night_text("second night", night2, n3))
+print(f"  {engine}: " + night_text("1 January", year_end, n2))
 PY
     done
 } | tee "$RUN/summary.txt"

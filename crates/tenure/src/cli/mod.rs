@@ -170,4 +170,8 @@ pub struct ServeArgs {
     /// machine; each link keeps its own limit).
     #[arg(long, env = "TENURE_SURVEY_POSTS_PER_MINUTE", default_value_t = tenure_web::SURVEY_POSTS_PER_ADDRESS)]
     pub survey_posts_per_minute: u32,
+    /// The shop's own address (`https://shop.example`): the referral link's landing page
+    /// (`/r/CODE`) has a button to it. Without it the page shows the code alone.
+    #[arg(long, env = "TENURE_SHOP_URL", value_name = "URL")]
+    pub shop_url: Option<String>,
 }

@@ -44,6 +44,7 @@ pub fn run(args: &DemoArgs, delivery: &DeliveryArgs, timezone: &str) -> anyhow::
         log: "error".into(),
         refit_minutes: 10,
         survey_posts_per_minute: tenure_web::SURVEY_POSTS_PER_ADDRESS,
+        shop_url: None,
     };
     super::serve::serve(&url, timezone, &delivery, &serve_args, |address| {
         println!("Tenure demo dashboard: http://{address}/");

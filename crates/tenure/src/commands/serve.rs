@@ -39,7 +39,8 @@ pub fn serve(
     let state = AppState::with_cookies(pool, time_zone, args.secure_cookies)
         .with_survey_posts_per_address(args.survey_posts_per_minute)
         .with_public_url(&delivery.public_url)
-        .with_shop_name(&super::delivery::shop_name(delivery));
+        .with_shop_name(&super::delivery::shop_name(delivery))
+        .with_shop_url(args.shop_url.as_deref().unwrap_or(""));
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server")?;
     // lettre's SMTP pool lives on the runtime: the worker is made (and dropped) inside it.
