@@ -507,6 +507,9 @@ pub(crate) fn totals(conn: &mut dyn Conn) -> Result<LoyaltyTotals, StoreError> {
         tiers,
         coupons_issued: coupons.int(0)?,
         coupons_used: coupons.int(1)?,
+        held_referrals: conn
+            .query_one("SELECT COUNT(*) FROM referrals WHERE status = 'held'", &[])?
+            .int(0)?,
     })
 }
 

@@ -240,6 +240,8 @@ pub struct LoyaltyTotals {
     pub coupons_issued: i64,
     /// Coupons the shop reported used.
     pub coupons_used: i64,
+    /// Referrals held for review.
+    pub held_referrals: i64,
 }
 
 /// Where a referral stands.

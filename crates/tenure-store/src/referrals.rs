@@ -70,6 +70,17 @@ pub(crate) fn find(conn: &mut dyn Conn, id: i64) -> Result<Referral, StoreError>
     from_row(&row)
 }
 
+/// The referral of `referred`, if someone referred them.
+pub(crate) fn of_referred(conn: &mut dyn Conn, referred: CustomerId) -> Result<Option<Referral>, StoreError> {
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM {FROM} WHERE r.referred_id = $1"),
+        &[Value::Int(referred.0)],
+    )?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
 /// Referrals, newest first, of one status or all.
 pub(crate) fn list(
     conn: &mut dyn Conn,

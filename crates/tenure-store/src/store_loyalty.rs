@@ -77,6 +77,8 @@ pub trait LoyaltyStore {
     ) -> Result<Referral, StoreError>;
     /// One referral.
     fn referral(&mut self, id: i64) -> Result<Referral, StoreError>;
+    /// The referral of a referred customer, if someone referred them.
+    fn referral_of(&mut self, referred: CustomerId) -> Result<Option<Referral>, StoreError>;
     /// Referrals, newest first, of one status or all.
     fn referrals(
         &mut self,
@@ -190,6 +192,10 @@ impl<B: Backend> LoyaltyStore for Engine<B> {
 
     fn referral(&mut self, id: i64) -> Result<Referral, StoreError> {
         referrals::find(&mut self.checked_read()?, id)
+    }
+
+    fn referral_of(&mut self, referred: CustomerId) -> Result<Option<Referral>, StoreError> {
+        referrals::of_referred(&mut self.checked_read()?, referred)
     }
 
     fn referrals(

@@ -184,9 +184,5 @@ fn recorded_before(
 ) -> Result<Option<Referral>, AppError> {
     let Ok(canonical) = tenure_loyalty::parse_referral_code(code) else { return Ok(None) };
     let Some(referrer) = store.loyalty_account_by_code(&canonical)? else { return Ok(None) };
-    // The pairs first (two numbers a referral): the full list is read only for a real retry.
-    if !store.referral_links()?.contains(&(referrer.customer_id, customer)) {
-        return Ok(None);
-    }
-    Ok(store.referrals(None, usize::MAX >> 1)?.into_iter().find(|r| r.referred.id == customer))
+    Ok(store.referral_of(customer)?.filter(|referral| referral.referrer.id == referrer.customer_id))
 }

@@ -16,7 +16,7 @@ use tenure_app::loyalty::messages::describe;
 use tenure_app::loyalty::view::{Liability, liability};
 use tenure_app::loyalty::{ActiveProgramme, active_programme};
 use tenure_domain::Timestamp;
-use tenure_store::{Coupon, Member, MemberQuery, ReferralStatus};
+use tenure_store::{Coupon, Member, MemberQuery};
 
 use super::super::Layout;
 use super::super::params::{optional, parsed};
@@ -30,9 +30,6 @@ const MEMBERS_PER_PAGE: usize = 50;
 
 /// Latest coupons shown.
 const RECENT_COUPONS: usize = 20;
-
-/// Held referrals counted at most (past it the page says "999+"): the store lists, not counts.
-const HELD_COUNTED: usize = 999;
 
 #[derive(Template)]
 #[template(path = "loyalty/programme.html")]
@@ -102,7 +99,6 @@ struct Loaded {
     liability: Liability,
     members: Vec<Member>,
     coupons: Vec<Coupon>,
-    held_referrals: usize,
 }
 
 /// `GET /loyalty?page=N`.
@@ -131,8 +127,7 @@ fn load(store: &mut dyn tenure_store::Store, page: usize) -> Result<Option<Loade
     };
     let members = store.members(&query)?;
     let coupons = store.coupons(None, None, RECENT_COUPONS)?;
-    let held_referrals = store.referrals(Some(ReferralStatus::Held), HELD_COUNTED + 1)?.len();
-    Ok(Some(Loaded { programme, liability, members, coupons, held_referrals }))
+    Ok(Some(Loaded { programme, liability, members, coupons }))
 }
 
 fn view(loaded: &Loaded, page: usize) -> ProgrammeView {
@@ -175,11 +170,7 @@ fn view(loaded: &Loaded, page: usize) -> ProgrammeView {
         more: loaded.members.len() > MEMBERS_PER_PAGE,
         first_rank: (page - 1) * MEMBERS_PER_PAGE + 1,
         coupons: loaded.coupons.iter().map(coupon_line).collect(),
-        held_referrals: if loaded.held_referrals > HELD_COUNTED {
-            format!("{HELD_COUNTED}+")
-        } else {
-            loaded.held_referrals.to_string()
-        },
+        held_referrals: count(totals.held_referrals.unsigned_abs()),
     }
 }
 
