@@ -375,10 +375,11 @@ fn the_worker_runs_a_due_model_refit_job_and_the_run_log_shows_it() {
     assert!(store.scores(&query).unwrap().is_empty(), "imported without fitting");
     drop(store);
     let drained = run(worker(&db, "log:", true).stderr(Stdio::null()));
-    // The refit, and what every worker schedules: the survey dispatch, the follow-up reminders
-    // and the cadence check.
+    // The refit, and what every worker schedules: the survey dispatch, the follow-up reminders,
+    // the cadence check, and the loyalty earning and nightly runs (due at once when first
+    // scheduled; without a programme they do nothing).
     assert!(
-        String::from_utf8_lossy(&drained.stdout).contains("4 jobs run"),
+        String::from_utf8_lossy(&drained.stdout).contains("6 jobs run"),
         "{}",
         String::from_utf8_lossy(&drained.stdout)
     );
