@@ -219,6 +219,8 @@ pub(crate) fn write_accounts(
             "loyalty writes name customers in ascending order, each once".into(),
         ));
     }
+    // The ledger and the accounts grow while the earning run fills them, within one session.
+    conn.plan_for_current_sizes()?;
     let mut written = Vec::with_capacity(customers.len());
     let mut writes = Vec::new();
     for &customer in customers {

@@ -192,6 +192,10 @@ impl Conn for PgTx<'_> {
         " FOR UPDATE SKIP LOCKED"
     }
 
+    fn plan_for_current_sizes(&mut self) -> Result<(), StoreError> {
+        self.execute_batch("SET LOCAL plan_cache_mode = force_custom_plan")
+    }
+
     fn lock_key(&mut self, class: i32, key: i64) -> Result<(), StoreError> {
         // `execute`: the function returns `void`, which no row decoder reads.
         self.execute(

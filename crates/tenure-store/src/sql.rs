@@ -255,6 +255,14 @@ pub trait Conn {
     fn skip_locked(&self) -> &'static str {
         ""
     }
+    /// Plans every statement of this transaction for its own parameters and the tables' sizes
+    /// now (PostgreSQL's `plan_cache_mode = force_custom_plan`, for this transaction only); a
+    /// no-op on SQLite. For work that fills tables it also reads: a plan cached while a table
+    /// was empty (a sequential scan) would otherwise be kept as the table grows to millions of
+    /// rows, and every lookup would read all of them.
+    fn plan_for_current_sizes(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Holds a lock on `(class, key)` until the transaction ends, so that transactions deciding
     /// about the same key take turns (PostgreSQL's advisory locks); a no-op where writers queue
     /// anyway (SQLite). Keys are folded into 31 bits: two keys that share a lock only wait more.
