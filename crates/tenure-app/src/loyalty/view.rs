@@ -34,8 +34,8 @@ pub struct TierView {
     pub name: String,
     /// Its purchase multiplier in percent.
     pub multiplier_percent: u32,
-    /// Kept at least until then.
-    pub period_end: Timestamp,
+    /// Kept at least until then; `None` for the lowest tier, which cannot be lost.
+    pub period_end: Option<Timestamp>,
     /// What counts toward tiers over the rolling 12 months (points, or minor units spent).
     pub qualifying: i64,
     /// Whether `qualifying` counts points (else money spent, in minor units).
@@ -123,7 +123,7 @@ fn tier_view(
     TierView {
         name: tier.to_string(),
         multiplier_percent: programme.rules.multiplier_percent(tier),
-        period_end,
+        period_end: (index > 0).then_some(period_end),
         qualifying,
         by_points: rules.basis == tenure_loyalty::TierBasis::PointsEarned,
         next: rules.levels.get(index + 1).map(|level| (level.name.clone(), level.threshold)),

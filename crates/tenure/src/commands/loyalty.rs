@@ -332,10 +332,10 @@ fn print_member(view: &MemberView) {
         rows.push((
             "tier",
             format!(
-                "{} (×{}%) until {}{next}",
+                "{} (×{}%){}{next}",
                 tier.name,
                 tier.multiplier_percent,
-                output::time(Some(tier.period_end))
+                tier.period_end.map_or_else(String::new, |end| format!(" until {}", output::time(Some(end))))
             ),
         ));
     }

@@ -53,7 +53,7 @@ pub(crate) struct LotLine {
 /// The tier and the way to the next.
 pub(crate) struct TierLine {
     pub name: String,
-    pub kept_until: String,
+    pub kept_until: Option<String>,
     pub next: Option<Progress>,
 }
 
@@ -151,7 +151,7 @@ fn tier_line(tier: &TierView, currency: Currency, dates: Dates) -> TierLine {
     };
     TierLine {
         name: tier.name.clone(),
-        kept_until: dates.of(tier.period_end),
+        kept_until: tier.period_end.map(|at| dates.of(at)),
         next: tier.next.as_ref().map(|(next, threshold)| Progress {
             next: next.clone(),
             reached: amount(tier.qualifying),
