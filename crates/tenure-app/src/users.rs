@@ -51,9 +51,20 @@ pub fn set_password(
     password: &str,
     now: Timestamp,
 ) -> Result<(), AppError> {
-    let email = user_email(email)?;
     let password_hash = hash_password(password)?;
-    Ok(store.set_password(email.as_str(), &password_hash, now)?)
+    store_password_hash(store, email, &password_hash, now)
+}
+
+/// Keeps `password_hash` (made by [`hash_password`]) as a user's password; every session of
+/// theirs ends. The server hashes off its database connections, then stores with one.
+pub fn store_password_hash(
+    store: &mut dyn Store,
+    email: &str,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let email = user_email(email)?;
+    Ok(store.set_password(email.as_str(), password_hash, now)?)
 }
 
 /// Changes the password of a signed-in user who proves they know the current one; every session
@@ -65,15 +76,18 @@ pub fn change_password(
     new: &str,
     now: Timestamp,
 ) -> Result<(), AppError> {
-    let email = user_email(email)?;
-    let Some((_, stored_hash)) = store.user_by_email(email.as_str())? else {
+    let stored = stored_password(store, email)?;
+    if stored.user().is_none() {
         return Err(AppError::Invalid("there is no such user".into()));
-    };
-    if !verify_password(current, &stored_hash) {
-        return Err(AppError::Invalid("the current password is not right".into()));
     }
-    set_password(store, email.as_str(), new, now)
+    if !stored.matches(current) {
+        return Err(AppError::Invalid(WRONG_CURRENT_PASSWORD.into()));
+    }
+    set_password(store, email, new, now)
 }
+
+/// What [`change_password`] says when the current password is wrong.
+pub const WRONG_CURRENT_PASSWORD: &str = "the current password is not right";
 
 /// Removes a user; every session of theirs ends and their calendar feed goes. Their follow-ups,
 /// customers, cadence rules and alerts pass to the user `reassign_to`; without one, a user who
@@ -118,23 +132,70 @@ pub fn sign_in(
     password: &str,
     now: Timestamp,
 ) -> Result<Option<NewSession>, AppError> {
+    let stored = stored_password(store, email)?;
+    if !stored.matches(password) {
+        return Ok(None);
+    }
+    match stored.into_user() {
+        Some(user) => start_session(store, user, now).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The password a sign-in is checked against, read from the store; [`StoredPassword::matches`]
+/// then checks it without a connection (argon2 takes tens of milliseconds of CPU, which a server
+/// spends off its database connections).
+#[derive(Clone)]
+pub struct StoredPassword {
+    user: Option<UserInfo>,
+    hash: String,
+}
+
+impl std::fmt::Debug for StoredPassword {
+    /// The account only: a hash has no business in a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredPassword").field("user", &self.user).finish_non_exhaustive()
+    }
+}
+
+impl StoredPassword {
+    /// The account, `None` for an e-mail no account has.
+    pub fn user(&self) -> Option<&UserInfo> {
+        self.user.as_ref()
+    }
+
+    /// The account, `None` for an e-mail no account has.
+    pub fn into_user(self) -> Option<UserInfo> {
+        self.user
+    }
+
+    /// Whether `password` is the account's: one argon2 run, for an unknown e-mail too (against a
+    /// hash of a password nobody knows), so the answer's timing does not tell which.
+    pub fn matches(&self, password: &str) -> bool {
+        verify_password(password, &self.hash) && self.user.is_some()
+    }
+}
+
+/// The stored password of the account `email` names (any spelling of it), or a stand-in that
+/// matches nothing.
+pub fn stored_password(store: &mut dyn Store, email: &str) -> Result<StoredPassword, AppError> {
     let found = match Email::parse(email) {
         Ok(email) => store.user_by_email(email.as_str())?,
         Err(_) => None,
     };
-    let Some((user, stored_hash)) = found else {
-        // Spend the time a real check takes, so unknown e-mails are not told apart.
-        let _ = verify_password(password, DUMMY_HASH);
-        return Ok(None);
-    };
-    if !verify_password(password, &stored_hash) {
-        return Ok(None);
-    }
+    Ok(match found {
+        Some((user, hash)) => StoredPassword { user: Some(user), hash },
+        None => StoredPassword { user: None, hash: DUMMY_HASH.to_string() },
+    })
+}
+
+/// Starts a session for `user`, whose password was just checked.
+pub fn start_session(store: &mut dyn Store, user: UserInfo, now: Timestamp) -> Result<NewSession, AppError> {
     let secret = random_hex();
     let csrf_token = random_hex();
     let expires_at = now + Duration::hours(SESSION_HOURS);
     store.create_session(user.id, &token_hash(&secret), &csrf_token, now, expires_at)?;
-    Ok(Some(NewSession { secret, session: SessionInfo { user, csrf_token, expires_at } }))
+    Ok(NewSession { secret, session: SessionInfo { user, csrf_token, expires_at } })
 }
 
 /// The live session whose cookie is `secret`.
@@ -168,7 +229,9 @@ fn user_email(raw: &str) -> Result<Email, AppError> {
     Email::parse(raw).map_err(|e| AppError::Invalid(e.to_string()))
 }
 
-fn hash_password(password: &str) -> Result<String, AppError> {
+/// An argon2id hash of a new `password`, after checking its length (`Invalid` when too short or
+/// too long). CPU work only: a server runs it off its database connections.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(AppError::Invalid(format!("a password is at least {MIN_PASSWORD_CHARS} characters")));

@@ -1,8 +1,8 @@
 //! HTML answers: rendering a template, the one mapping from a page failure to a response, and
-//! the headers every page carries (no caching of customer data, a strict content policy).
+//! where a sign-in may send the browser next (the security headers are `headers.rs`).
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use tenure_app::AppError;
 use tenure_store::StoreError;
@@ -87,9 +87,14 @@ pub(crate) fn login_url(next: &str) -> String {
     }
 }
 
-/// True for a path on this server: `/x`, never `//host` or `/\host`, which browsers follow off-site.
+/// True for a path on this server: `/x`, never `//host` or `/\\host`, which browsers follow
+/// off-site. Browsers also drop tabs and line breaks anywhere in a URL (`/\t/evil` becomes
+/// `//evil`) and read `\\` as `/`, so a path with a control character or a backslash is refused
+/// whole; so is one with bytes a `Location` header cannot carry (non-ASCII), which our own links
+/// never have (their paths are percent-encoded).
 pub(crate) fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")
+    let plain = path.bytes().all(|byte| (b' '..=b'~').contains(&byte) && byte != b'\\');
+    plain && path.starts_with('/') && !path.starts_with("//")
 }
 
 /// Percent-encodes what a query value may not hold literally.
@@ -120,35 +125,6 @@ pub(crate) fn render(template: &impl Template) -> Response {
     }
 }
 
-/// Adds the headers every HTML page carries: the policy allows only this server's own styles
-/// and images (no script at all, inline SVG is markup), no framing, no caching of customer data.
-pub(crate) async fn page_headers(mut response: Response) -> Response {
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("text/csv"));
-    if is_html {
-        let headers = response.headers_mut();
-        // A page that may be framed by named origins (a survey) sets its own policy; every other
-        // page may be framed by nobody.
-        if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-                     frame-ancestors 'none'; base-uri 'none'",
-                ),
-            );
-            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        }
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    }
-    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +137,13 @@ mod tests {
         assert_eq!(login_url("/\\evil.example"), "/login");
         assert_eq!(login_url("https://evil.example"), "/login");
         assert_eq!(login_url("/"), "/login");
+    }
+
+    #[test]
+    fn paths_browsers_would_follow_off_site_are_not_local() {
+        for path in ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\\/evil.example", "/x\\y", "/\u{0}/x", "/é"] {
+            assert!(!is_local_path(path), "{path:?}");
+        }
+        assert!(is_local_path("/at-risk?sort=clv&x=a b"));
     }
 }

@@ -9,9 +9,11 @@
 mod auth;
 mod cache;
 mod charts;
+mod client;
 mod error;
 mod format;
 mod handlers;
+mod headers;
 mod html;
 mod limit;
 pub mod log;
@@ -19,17 +21,23 @@ mod loyalty;
 mod metrics;
 pub mod openapi;
 mod pages;
+mod passwords;
 mod pool;
 mod refits;
 pub mod routes;
+mod server;
 mod session;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode};
+pub use client::TrustedProxies;
 pub use error::ApiError;
 pub use handlers::MAX_BODY_BYTES;
+pub use limit::Footprint;
 pub use pool::StorePool;
 use tenure_app::reports::ShopTimeZone;
 
@@ -43,8 +51,12 @@ struct Shared {
     pool: StorePool,
     time_zone: ShopTimeZone,
     secure_cookies: bool,
-    logins_per_address: limit::RateLimiter,
-    logins_per_email: limit::RateLimiter,
+    hsts_max_age_seconds: u64,
+    trusted_proxies: TrustedProxies,
+    limits: ServerLimits,
+    sign_ins: limit::SignInLimits,
+    password_changes_per_user: limit::RateLimiter,
+    password_work: passwords::PasswordWork,
     survey_posts_per_address: limit::RateLimiter,
     survey_posts_per_link: limit::RateLimiter,
     feed_requests_per_address: limit::RateLimiter,
@@ -59,14 +71,60 @@ struct Shared {
     deliveries: Arc<tenure_app::outbox::worker::DeliveryCounters>,
 }
 
-/// Sign-in attempts allowed per e-mail in each window: a handful of typos, not a guessing run.
-const LOGINS_PER_EMAIL: u32 = 10;
+/// Password changes a user may try in each window: a typo or two of the current password, not a
+/// guessing run from a session left open.
+const PASSWORD_CHANGES_PER_USER: u32 = 5;
 
-/// Sign-in attempts allowed per client address in each window (an office shares one address).
-const LOGINS_PER_ADDRESS: u32 = 50;
+/// The password change's rate limit's window.
+const PASSWORD_CHANGE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// The sign-in rate limit's window.
-const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// `Strict-Transport-Security`'s max-age by default (a year), sent only with secure cookies.
+pub const HSTS_MAX_AGE_SECONDS: u64 = 365 * 86_400;
+
+/// The largest body of a page's form (a survey page's or a contact's free text, percent-encoded,
+/// with room): sign-in floods with huge e-mails are refused before they are read.
+pub const PAGE_BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// How long an upload (`POST /import`) may take, its import included: up to 64 MiB over a slow
+/// line, then the import itself.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// What a server takes from its clients at most. A slow client is cut off by the timeouts; a
+/// crowd is refused by the limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// A request's headers must arrive within this, and a keep-alive connection that sends no
+    /// next request is closed after it; a body that stalls this long between two parts is cut off.
+    pub header_read_timeout: Duration,
+    /// A request must be answered within this (503 otherwise); uploads have half an hour.
+    pub request_timeout: Duration,
+    /// Requests handled at once; past it the server answers 503 at once instead of queueing.
+    pub max_requests: usize,
+    /// Connections open at once; past it new ones wait in the kernel's backlog.
+    pub max_connections: usize,
+}
+
+impl ServerLimits {
+    /// Header-read timeout by default.
+    pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Whole-request timeout by default.
+    pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Requests in flight at most by default.
+    pub const MAX_REQUESTS: usize = 512;
+    /// Open connections at most by default.
+    pub const MAX_CONNECTIONS: usize = 2048;
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_read_timeout: ServerLimits::HEADER_READ_TIMEOUT,
+            request_timeout: ServerLimits::REQUEST_TIMEOUT,
+            max_requests: ServerLimits::MAX_REQUESTS,
+            max_connections: ServerLimits::MAX_CONNECTIONS,
+        }
+    }
+}
 
 /// Survey pages posted per client address each minute (a shop's customers rarely share one; a
 /// load test from one address turns it up with `serve --survey-posts-per-minute`).
@@ -110,8 +168,8 @@ impl AppState {
 
     /// State whose cookies are `Secure` when `secure_cookies` (the server sits behind TLS).
     pub fn with_cookies(pool: StorePool, time_zone: ShopTimeZone, secure_cookies: bool) -> Self {
-        let logins_per_address = limit::RateLimiter::new(LOGINS_PER_ADDRESS, LOGIN_WINDOW);
-        let logins_per_email = limit::RateLimiter::new(LOGINS_PER_EMAIL, LOGIN_WINDOW);
+        let password_changes_per_user =
+            limit::RateLimiter::new(PASSWORD_CHANGES_PER_USER, PASSWORD_CHANGE_WINDOW);
         let survey_posts_per_address = limit::RateLimiter::new(SURVEY_POSTS_PER_ADDRESS, SURVEY_WINDOW);
         let survey_posts_per_link = limit::RateLimiter::new(SURVEY_POSTS_PER_LINK, SURVEY_WINDOW);
         let feed_requests_per_address = limit::RateLimiter::new(FEED_REQUESTS_PER_ADDRESS, FEED_WINDOW);
@@ -122,8 +180,12 @@ impl AppState {
                 pool,
                 time_zone,
                 secure_cookies,
-                logins_per_address,
-                logins_per_email,
+                hsts_max_age_seconds: HSTS_MAX_AGE_SECONDS,
+                trusted_proxies: TrustedProxies::none(),
+                limits: ServerLimits::default(),
+                sign_ins: limit::SignInLimits::default(),
+                password_changes_per_user,
+                password_work: passwords::PasswordWork::default(),
                 survey_posts_per_address,
                 survey_posts_per_link,
                 feed_requests_per_address,
@@ -148,6 +210,51 @@ impl AppState {
             shared.survey_posts_per_address = limit::RateLimiter::new(limit, SURVEY_WINDOW);
         }
         self
+    }
+
+    /// This state believing `X-Forwarded-For` from `proxies` (the TLS proxy in front): the rate
+    /// limits then count each client, not the proxy.
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.inner) {
+            shared.trusted_proxies = proxies;
+        }
+        self
+    }
+
+    pub(crate) fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.inner.trusted_proxies
+    }
+
+    /// This state with the timeouts and limits `limits` for its server.
+    pub fn with_limits(mut self, limits: ServerLimits) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.inner) {
+            shared.limits = limits;
+        }
+        self
+    }
+
+    /// This state sending `Strict-Transport-Security: max-age=SECONDS` with secure cookies (0:
+    /// never; without secure cookies it is never sent, since the server is then reached over
+    /// plain HTTP).
+    pub fn with_hsts_max_age(mut self, seconds: u64) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.inner) {
+            shared.hsts_max_age_seconds = seconds;
+        }
+        self
+    }
+
+    /// The `Strict-Transport-Security` value this server sends, if any.
+    pub(crate) fn strict_transport_security(&self) -> Option<HeaderValue> {
+        let seconds = self.inner.hsts_max_age_seconds;
+        (self.inner.secure_cookies && seconds > 0)
+            .then(|| HeaderValue::from_str(&format!("max-age={seconds}")).ok())
+            .flatten()
+    }
+
+    /// What the sign-in rate limits hold in memory (bounded whatever is sent; for tests and
+    /// monitoring).
+    pub fn sign_in_limits_footprint(&self) -> Footprint {
+        self.inner.sign_ins.footprint()
     }
 
     /// This state with the address customers and staff reach the server at (links in alerts).
@@ -215,13 +322,17 @@ impl AppState {
         self.inner.secure_cookies
     }
 
-    /// Whether a sign-in attempt from `address` for `email` is within the limits (and counts it).
-    pub(crate) fn allow_login(&self, address: &str, email: &str) -> bool {
-        let now = std::time::Instant::now();
-        // Both are counted, so neither limit can be dodged by varying the other key.
-        let by_address = self.inner.logins_per_address.allow(address, now);
-        let by_email = self.inner.logins_per_email.allow(email, now);
-        by_address && by_email
+    pub(crate) fn sign_ins(&self) -> &limit::SignInLimits {
+        &self.inner.sign_ins
+    }
+
+    pub(crate) fn password_work(&self) -> &passwords::PasswordWork {
+        &self.inner.password_work
+    }
+
+    /// Whether user `user_id` may try another password change now (and counts it).
+    pub(crate) fn allow_password_change(&self, user_id: i64) -> bool {
+        self.inner.password_changes_per_user.allow(user_id, std::time::Instant::now())
     }
 
     /// Whether a survey page posted from `address` with `link` (a token or visitor key) is within
@@ -258,21 +369,51 @@ impl AppState {
     }
 }
 
-/// The application's routes with their state.
+/// The application's routes with their state, behind the layers every request passes: the
+/// security headers, the metrics, the limit on requests in flight, the client's address, and per
+/// kind of route a body limit and a timeout (the API's JSON up to [`MAX_BODY_BYTES`], pages' forms
+/// up to [`PAGE_BODY_LIMIT_BYTES`], uploads up to 64 MiB and half an hour).
 pub fn router(state: AppState) -> axum::Router {
-    // `Router::layer` wraps each route, so the middleware sees the matched route pattern.
-    routes::router()
+    let limits = state.inner.limits;
+    let timeout =
+        |duration| tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, duration);
+    // The API's handlers read raw bodies up to MAX_BODY_BYTES themselves (and answer 413 in the
+    // API's envelope); its JSON extractors take the same limit.
+    let api = routes::api_router().layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(timeout(limits.request_timeout));
+    let pages = routes::page_router()
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(PAGE_BODY_LIMIT_BYTES))
+        .layer(timeout(limits.request_timeout));
+    let uploads = routes::upload_router()
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(pages::IMPORT_LIMIT_BYTES))
+        .layer(timeout(UPLOAD_TIMEOUT.max(limits.request_timeout)));
+    // `Router::layer` wraps each route, so the middleware sees the matched route pattern; the
+    // concurrency limit's semaphore is one for all routes (a global limit).
+    let in_flight = tower::ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async { overloaded() }))
+        .layer(tower::load_shed::LoadShedLayer::new())
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(limits.max_requests.max(1)));
+    api.merge(pages)
+        .merge(uploads)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.header_read_timeout))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client::resolve))
+        .layer(in_flight)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::map_response_with_state(state.clone(), headers::security_headers))
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, finishing requests in flight.
+/// The answer when the server handles as many requests as it may.
+fn overloaded() -> (StatusCode, [(axum::http::HeaderName, &'static str); 1], &'static str) {
+    (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "1")], "The server is busy: try again.\n")
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, finishing requests in flight, with
+/// the state's [`ServerLimits`] (a header-read timeout, a cap on open connections).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The peer address feeds the sign-in rate limit.
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let limits = state.inner.limits;
+    server::serve(listener, router(state), limits, shutdown).await
 }

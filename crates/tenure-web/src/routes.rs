@@ -1067,7 +1067,8 @@ const WEBHOOK_BODY: RequestBody = RequestBody {
 };
 
 /// The routes of [`ROUTES`], each with its handler.
-pub(crate) fn router() -> Router<AppState> {
+/// The API's routes (and health, metrics, webhooks): JSON bodies, checked by token or signature.
+pub(crate) fn api_router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
@@ -1103,11 +1104,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/referrals", get(handlers::list_referrals).post(handlers::record_referral))
         .route("/api/v1/referrals/{id}/review", post(handlers::review_referral))
         .route("/webhooks/{source}", post(handlers::webhook))
-        .merge(page_router())
 }
 
-/// The pages of [`PAGES`], each with its handler, and the headers every page carries.
-fn page_router() -> Router<AppState> {
+/// The pages of [`PAGES`], each with its handler, but uploads: small form bodies.
+pub(crate) fn page_router() -> Router<AppState> {
     Router::new()
         .route("/login", get(pages::login_form).post(pages::sign_in))
         .route("/logout", post(pages::logout))
@@ -1156,16 +1156,17 @@ fn page_router() -> Router<AppState> {
         .route("/customers/{id}/followups", post(pages::plan_followup))
         .route("/customers/{id}/cadence", post(pages::set_cadence))
         .route("/interactions/{id}/delete", post(pages::delete_interaction))
-        // Uploads are the one large body the server takes: the limit is raised here only.
-        .route(
-            "/import",
-            get(pages::import_form)
-                .post(pages::import)
-                .layer(DefaultBodyLimit::max(pages::IMPORT_LIMIT_BYTES)),
-        )
         .route("/deliveries", get(pages::deliveries))
         .route("/deliveries/{id}/retry", post(pages::retry_delivery))
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
-        .layer(axum::middleware::map_response(crate::html::page_headers))
+}
+
+/// The pages that take uploads: the one large body the server takes (its limits are set where
+/// the routers are put together, in `lib.rs`).
+pub(crate) fn upload_router() -> Router<AppState> {
+    Router::new().route(
+        "/import",
+        get(pages::import_form).post(pages::import).layer(DefaultBodyLimit::max(pages::IMPORT_LIMIT_BYTES)),
+    )
 }

@@ -1,20 +1,24 @@
 //! Signing in and out: `GET /login`, `POST /login` (rate-limited, CSRF by double-submit
-//! cookie), `POST /logout`.
+//! cookie, the password checked off the database pool), `POST /logout`.
 
-use std::net::SocketAddr;
+use std::time::Instant;
 
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{Extensions, HeaderMap, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tenure_app::users;
+use tenure_app::{AppError, users};
 use tenure_domain::Role;
+use tenure_store::UserInfo;
 
+use super::client_address;
 use crate::AppState;
 use crate::html::{PageError, is_local_path, render};
+use crate::limit::SignInAttempt;
+use crate::passwords::{Busy, Lane};
 use crate::routes::STAFF;
 use crate::session::{self, CsrfForm, LOGIN_COOKIE, SESSION_COOKIE, constant_time_eq, set_cookie};
 
@@ -66,8 +70,9 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
-/// `POST /login`: checks the form's token, the rate limits (per client address and per
-/// e-mail), then the password; on success sets the session cookie and goes on to `next` (or the
+/// `POST /login`: checks the form's token, the rate limits (failures per e-mail and address
+/// pair, per address, per e-mail: see `limit.rs`), then the password — read with a pooled
+/// connection, checked off it; on success sets the session cookie and goes on to `next` (or the
 /// role's home page).
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
@@ -80,39 +85,82 @@ pub(crate) async fn sign_in(
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), form.csrf.as_bytes()) {
         return login_page(&state, next, form.email, Some(STALE), StatusCode::FORBIDDEN);
     }
-    let client = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |ConnectInfo(address)| address.ip().to_string());
-    if !state.allow_login(&client, &form.email.trim().to_lowercase()) {
+    let Some(attempt) = state.sign_ins().begin(&form.email, &client_address(&extensions), Instant::now()) else {
         return login_page(&state, next, form.email, Some(TOO_MANY), StatusCode::TOO_MANY_REQUESTS);
-    }
-    let (email, password) = (form.email.clone(), form.password);
-    let outcome =
-        state.pool().run(move |store| users::sign_in(store, &email, &password, chrono::Utc::now())).await;
-    match outcome {
-        Ok(Some(new)) => {
-            let home = if next.is_empty() { home_of(new.session.user.role).to_string() } else { next };
-            let max_age = users::SESSION_HOURS * 3600;
-            let mut response = Redirect::to(&home).into_response();
-            let cookies = response.headers_mut();
-            cookies.append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &new.secret, "Lax", max_age, state.secure_cookies()),
-            );
-            cookies.append(
-                header::SET_COOKIE,
-                set_cookie(LOGIN_COOKIE, "", "Strict", 0, state.secure_cookies()),
-            );
-            response
+    };
+    match check_password(&state, &form.email, form.password, &attempt).await {
+        Ok(Some(user)) => signed_in(&state, &attempt, user, next).await,
+        Ok(None) => sign_in_failed(&state, next, form.email),
+        Err(unchecked) => {
+            // Nothing was checked: the attempt counts for nothing.
+            state.sign_ins().abandoned(&attempt, Instant::now());
+            match unchecked {
+                Unchecked::Busy => busy(&state, next, form.email),
+                Unchecked::Failed(error) => PageError::App(error).into_response(),
+            }
         }
-        Ok(None) => login_page(&state, next, form.email, Some(WRONG), StatusCode::UNAUTHORIZED),
-        Err(error) => PageError::App(error).into_response(),
     }
+}
+
+/// Why a password was not checked.
+enum Unchecked {
+    /// The password checks' queue is full.
+    Busy,
+    /// Reading the account failed.
+    Failed(AppError),
+}
+
+/// The account whose password `password` is, if `email` names one: its stored hash is read with a
+/// pooled connection, which goes back to the pool before argon2 runs on a thread of its own.
+async fn check_password(
+    state: &AppState,
+    email: &str,
+    password: String,
+    attempt: &SignInAttempt,
+) -> Result<Option<UserInfo>, Unchecked> {
+    let email = email.to_string();
+    let stored =
+        state.pool().run(move |store| users::stored_password(store, &email)).await.map_err(Unchecked::Failed)?;
+    let lane = if attempt.is_known_pair() { Lane::Known } else { Lane::Common };
+    let check = move || if stored.matches(&password) { stored.into_user() } else { None };
+    state.password_work().run(lane, check).await.map_err(|Busy| Unchecked::Busy)
+}
+
+/// Everything a successful sign-in does, in one place: the attempt is not a failure, a session
+/// starts, the browser gets its cookie and goes on to `next` (or the role's home page).
+async fn signed_in(state: &AppState, attempt: &SignInAttempt, user: UserInfo, next: String) -> Response {
+    state.sign_ins().succeeded(attempt, Instant::now());
+    let started = state.pool().run(move |store| users::start_session(store, user, chrono::Utc::now())).await;
+    let new = match started {
+        Ok(new) => new,
+        Err(error) => return PageError::App(error).into_response(),
+    };
+    let home = if next.is_empty() { home_of(new.session.user.role).to_string() } else { next };
+    let max_age = users::SESSION_HOURS * 3600;
+    let mut response = Redirect::to(&home).into_response();
+    let cookies = response.headers_mut();
+    cookies.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &new.secret, "Lax", max_age, state.secure_cookies()));
+    cookies.append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, "", "Strict", 0, state.secure_cookies()));
+    response
+}
+
+/// Everything a failed sign-in does, in one place (the limits counted it when it was let in):
+/// the form again, saying the e-mail and password do not match.
+fn sign_in_failed(state: &AppState, next: String, email: String) -> Response {
+    login_page(state, next, email, Some(WRONG), StatusCode::UNAUTHORIZED)
+}
+
+/// The form again when the password checks are all taken (a flood of sign-ins): 503, try again.
+fn busy(state: &AppState, next: String, email: String) -> Response {
+    let mut response = login_page(state, next, email, Some(BUSY), StatusCode::SERVICE_UNAVAILABLE);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
 }
 
 const STALE: &str = "The form had expired. Please sign in again.";
 const TOO_MANY: &str = "Too many sign-in attempts. Wait a few minutes and try again.";
 const WRONG: &str = "That e-mail and password do not match an account.";
+const BUSY: &str = "The server is busy checking sign-ins. Try again in a few seconds.";
 
 /// Where a role lands after signing in: shop-wide numbers for those who read them, the
 /// customers to follow up for agents.

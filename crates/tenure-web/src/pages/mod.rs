@@ -114,11 +114,10 @@ impl Layout {
     }
 }
 
-/// The client's address (a rate limit's key); "unknown" where the server did not record it.
+/// The client's address as a rate limit's key (behind trusted proxies, the client's own; see
+/// `client.rs`); "unknown" where the server did not record it.
 pub(crate) fn client_address(extensions: &axum::http::Extensions) -> String {
-    extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |axum::extract::ConnectInfo(a)| a.ip().to_string())
+    extensions.get::<crate::client::ClientAddress>().map_or_else(|| "unknown".to_string(), |a| a.bucket())
 }
 
 /// `GET /assets/style.css`: the style sheet, compiled into the binary.
