@@ -59,6 +59,12 @@ struct ServeSection {
     secure_cookies: Option<bool>,
     log: Option<String>,
     refit_minutes: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
+    hsts_max_age: Option<u64>,
+    header_read_timeout: Option<u64>,
+    request_timeout: Option<u64>,
+    max_requests: Option<usize>,
+    max_connections: Option<usize>,
 }
 
 /// The command line's matches, with the config file's values as defaults.
@@ -119,18 +125,28 @@ fn with_file_defaults(command: Command, file: &ConfigFile) -> Command {
         }
     }
     if let Some(serve) = &file.serve {
-        let settings: [(&str, Option<String>); 5] = [
+        let settings: [(&str, Option<String>); 10] = [
             ("bind", serve.bind.clone()),
             ("connections", serve.connections.map(|n| n.to_string())),
             ("secure_cookies", serve.secure_cookies.map(|b| b.to_string())),
             ("log", serve.log.clone()),
             ("refit_minutes", serve.refit_minutes.map(|n| n.to_string())),
+            ("hsts_max_age", serve.hsts_max_age.map(|n| n.to_string())),
+            ("header_read_timeout", serve.header_read_timeout.map(|n| n.to_string())),
+            ("request_timeout", serve.request_timeout.map(|n| n.to_string())),
+            ("max_requests", serve.max_requests.map(|n| n.to_string())),
+            ("max_connections", serve.max_connections.map(|n| n.to_string())),
         ];
+        let proxies = serve.trusted_proxies.clone();
         command = command.mut_subcommand("serve", |mut serve_command| {
             for (name, value) in settings.into_iter() {
                 if let Some(value) = value {
                     serve_command = serve_command.mut_arg(name, |a| a.default_value(value));
                 }
+            }
+            // A list: the file's entries are the flag's defaults, all of them.
+            if let Some(proxies) = proxies {
+                serve_command = serve_command.mut_arg("trusted_proxies", |a| a.default_values(proxies));
             }
             serve_command
         });

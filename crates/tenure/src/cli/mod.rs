@@ -34,7 +34,8 @@ pub struct Cli {
     pub db: String,
 
     /// Settings file (TOML: database_url, timezone, public_url; `[serve]`: bind, connections,
-    /// secure_cookies, log, refit_minutes; `[smtp]`: url, mail_from; `[outbox]`: max_attempts,
+    /// secure_cookies, log, refit_minutes, trusted_proxies, hsts_max_age, header_read_timeout,
+    /// request_timeout, max_requests, max_connections; `[smtp]`: url, mail_from; `[outbox]`: max_attempts,
     /// retry_base_seconds, retry_max_seconds, frequency_cap_days, webhook_timeout_seconds); default `tenure.toml` in the working directory when
     /// there is one. The environment and flags override it.
     #[arg(long, global = true, env = "TENURE_CONFIG", value_name = "PATH")]
@@ -174,4 +175,53 @@ pub struct ServeArgs {
     /// (`/r/CODE`) has a button to it. Without it the page shows the code alone.
     #[arg(long, env = "TENURE_SHOP_URL", value_name = "URL")]
     pub shop_url: Option<String>,
+    /// Trusted proxies, timeouts and limits.
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
+}
+
+/// What `tenure serve` takes from its clients at most, and whom it believes about their address.
+#[derive(Debug, Clone, Args)]
+pub struct ProtectionArgs {
+    /// A proxy in front of Tenure (an address or a CIDR range; repeat the flag for several, or
+    /// separate them with commas): the client of a request from it is the right-most address of
+    /// its X-Forwarded-For that is not a trusted proxy. Without it, every client behind a proxy
+    /// shares the proxy's address, and with it the rate limits.
+    #[arg(long = "trusted-proxy", env = "TENURE_TRUSTED_PROXIES", value_name = "CIDR_OR_IP", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+    /// Strict-Transport-Security's max-age, sent with --secure-cookies only (0: never).
+    #[arg(long, env = "TENURE_HSTS_MAX_AGE", value_name = "SECONDS", default_value_t = tenure_web::HSTS_MAX_AGE_SECONDS)]
+    pub hsts_max_age: u64,
+    /// Time a client has to send a request's headers; an idle keep-alive connection is closed,
+    /// and a body that stalls is cut off, after as long.
+    #[arg(long, env = "TENURE_HEADER_READ_TIMEOUT", value_name = "SECONDS",
+          default_value_t = tenure_web::ServerLimits::HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+    /// Time a request may take before it is answered 503 (uploads to /import: 30 minutes).
+    #[arg(long, env = "TENURE_REQUEST_TIMEOUT", value_name = "SECONDS",
+          default_value_t = tenure_web::ServerLimits::REQUEST_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Requests handled at once; past it the server answers 503 at once.
+    #[arg(long, env = "TENURE_MAX_REQUESTS", default_value_t = tenure_web::ServerLimits::MAX_REQUESTS)]
+    pub max_requests: usize,
+    /// Connections open at once; past it new ones wait to be accepted.
+    #[arg(long, env = "TENURE_MAX_CONNECTIONS", default_value_t = tenure_web::ServerLimits::MAX_CONNECTIONS)]
+    pub max_connections: usize,
+}
+
+impl Default for ProtectionArgs {
+    /// The flags' defaults (the demo serves with them).
+    fn default() -> Self {
+        let limits = tenure_web::ServerLimits::default();
+        ProtectionArgs {
+            trusted_proxies: Vec::new(),
+            hsts_max_age: tenure_web::HSTS_MAX_AGE_SECONDS,
+            header_read_timeout: limits.header_read_timeout.as_secs(),
+            request_timeout: limits.request_timeout.as_secs(),
+            max_requests: limits.max_requests,
+            max_connections: limits.max_connections,
+        }
+    }
 }

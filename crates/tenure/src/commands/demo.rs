@@ -11,7 +11,7 @@ use tenure_domain::Role;
 use tenure_import::{Format, ImportOptions, Input};
 use tenure_store::{CustomerQuery, Store};
 
-use crate::cli::{DeliveryArgs, DemoArgs, ServeArgs};
+use crate::cli::{DeliveryArgs, DemoArgs, ProtectionArgs, ServeArgs};
 use crate::output;
 
 /// CDNOW's 69,659 purchases of 23,570 customers, 1997-01 to 1998-06 (see data/README.md).
@@ -45,6 +45,7 @@ pub fn run(args: &DemoArgs, delivery: &DeliveryArgs, timezone: &str) -> anyhow::
         refit_minutes: 10,
         survey_posts_per_minute: tenure_web::SURVEY_POSTS_PER_ADDRESS,
         shop_url: None,
+        protection: ProtectionArgs::default(),
     };
     super::serve::serve(&url, timezone, &delivery, &serve_args, |address| {
         println!("Tenure demo dashboard: http://{address}/");

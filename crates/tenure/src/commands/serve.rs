@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tenure_app::reports::ShopTimeZone;
-use tenure_web::{AppState, StorePool};
+use tenure_web::{AppState, ServerLimits, StorePool, TrustedProxies};
 
-use crate::cli::{DeliveryArgs, ServeArgs};
+use crate::cli::{DeliveryArgs, ProtectionArgs, ServeArgs};
 
 /// Serves the API and the dashboard on `args.bind`, and delivers the outbox.
 pub fn run(url: &str, timezone: &str, delivery: &DeliveryArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -36,7 +36,12 @@ pub fn serve(
     let now = chrono::Utc::now();
     super::open_store(url)?.migrate(now).context("migrating the database")?;
     let pool = StorePool::open(url, args.connections, now).context("opening database connections")?;
+    let proxies = TrustedProxies::parse(&args.protection.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("--trusted-proxy: {e}"))?;
     let state = AppState::with_cookies(pool, time_zone, args.secure_cookies)
+        .with_trusted_proxies(proxies)
+        .with_limits(server_limits(&args.protection))
+        .with_hsts_max_age(args.protection.hsts_max_age)
         .with_survey_posts_per_address(args.survey_posts_per_minute)
         .with_public_url(&delivery.public_url)
         .with_shop_name(&super::delivery::shop_name(delivery))
@@ -72,6 +77,16 @@ pub fn serve(
         let _ = running_jobs.await;
         served
     })
+}
+
+/// The server's timeouts and limits as the flags set them.
+fn server_limits(args: &ProtectionArgs) -> ServerLimits {
+    ServerLimits {
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+        request_timeout: std::time::Duration::from_secs(args.request_timeout),
+        max_requests: args.max_requests,
+        max_connections: args.max_connections,
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.
