@@ -96,7 +96,9 @@ impl ClientAddress {
     pub(crate) fn bucket(&self) -> String {
         match self.0 {
             IpAddr::V4(v4) => v4.to_string(),
-            IpAddr::V6(v6) => IpNet::new(IpAddr::V6(v6), 64).map_or_else(|_| v6.to_string(), |n| n.trunc().to_string()),
+            IpAddr::V6(v6) => {
+                IpNet::new(IpAddr::V6(v6), 64).map_or_else(|_| v6.to_string(), |n| n.trunc().to_string())
+            }
         }
     }
 }
@@ -143,7 +145,10 @@ mod tests {
         let headers = forwarded(&["6.6.6.6, 198.51.100.7", "10.1.2.3"]);
         assert_eq!(proxies.client(ip("10.0.0.1"), &headers), ip("198.51.100.7"));
         assert_eq!(proxies.client(ip("::1"), &forwarded(&["198.51.100.7:5000"])), ip("198.51.100.7"));
-        assert_eq!(proxies.client(ip("::ffff:10.0.0.1"), &forwarded(&["[2001:db8::7]:443"])), ip("2001:db8::7"));
+        assert_eq!(
+            proxies.client(ip("::ffff:10.0.0.1"), &forwarded(&["[2001:db8::7]:443"])),
+            ip("2001:db8::7")
+        );
     }
 
     #[test]
@@ -156,7 +161,10 @@ mod tests {
 
     #[test]
     fn entries_that_are_no_address_are_refused_by_name() {
-        assert_eq!(TrustedProxies::parse(&["10.0.0.0/33"]).unwrap_err(), "`10.0.0.0/33` is neither an IP address nor a CIDR range");
+        assert_eq!(
+            TrustedProxies::parse(&["10.0.0.0/33"]).unwrap_err(),
+            "`10.0.0.0/33` is neither an IP address nor a CIDR range"
+        );
         assert!(TrustedProxies::parse(&["proxy.example"]).is_err());
     }
 

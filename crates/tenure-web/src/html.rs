@@ -141,7 +141,15 @@ mod tests {
 
     #[test]
     fn paths_browsers_would_follow_off_site_are_not_local() {
-        for path in ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\\/evil.example", "/x\\y", "/\u{0}/x", "/é"] {
+        for path in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\\/evil.example",
+            "/x\\y",
+            "/\u{0}/x",
+            "/é",
+        ] {
             assert!(!is_local_path(path), "{path:?}");
         }
         assert!(is_local_path("/at-risk?sort=clv&x=a b"));

@@ -375,11 +375,14 @@ impl AppState {
 /// up to [`PAGE_BODY_LIMIT_BYTES`], uploads up to 64 MiB and half an hour).
 pub fn router(state: AppState) -> axum::Router {
     let limits = state.inner.limits;
-    let timeout =
-        |duration| tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, duration);
+    let timeout = |duration| {
+        tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, duration)
+    };
     // The API's handlers read raw bodies up to MAX_BODY_BYTES themselves (and answer 413 in the
     // API's envelope); its JSON extractors take the same limit.
-    let api = routes::api_router().layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(timeout(limits.request_timeout));
+    let api = routes::api_router()
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(timeout(limits.request_timeout));
     let pages = routes::page_router()
         .layer(tower_http::limit::RequestBodyLimitLayer::new(PAGE_BODY_LIMIT_BYTES))
         .layer(timeout(limits.request_timeout));
@@ -404,7 +407,11 @@ pub fn router(state: AppState) -> axum::Router {
 
 /// The answer when the server handles as many requests as it may.
 fn overloaded() -> (StatusCode, [(axum::http::HeaderName, &'static str); 1], &'static str) {
-    (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "1")], "The server is busy: try again.\n")
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "1")],
+        "The server is busy: try again.\n",
+    )
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, finishing requests in flight, with

@@ -258,7 +258,8 @@ impl SignInLimits {
         let pair = (email.as_str(), address);
         let known = self.known_pairs.is_exhausted(pair, now);
         let refused = self.per_pair.is_exhausted(pair, now)
-            || (!known && (self.per_address.is_exhausted(address, now) || self.per_email.is_exhausted(&email, now)));
+            || (!known
+                && (self.per_address.is_exhausted(address, now) || self.per_email.is_exhausted(&email, now)));
         if refused {
             return None;
         }
@@ -388,7 +389,8 @@ mod tests {
     fn a_junk_e_mail_flood_locks_out_no_one_at_another_address() {
         let limits = SignInLimits::default();
         let now = Instant::now();
-        let let_in = (0..100_000).filter(|i| limits.begin(&format!("junk{i}@x.example"), "203.0.113.9", now).is_some());
+        let let_in = (0..100_000)
+            .filter(|i| limits.begin(&format!("junk{i}@x.example"), "203.0.113.9", now).is_some());
         assert_eq!(let_in.count(), FAILURES_PER_ADDRESS as usize, "the spraying address is cut off");
         assert!(limits.begin("owner@shop.example", "198.51.100.7", now).is_some());
         for i in 0..100_000u32 {

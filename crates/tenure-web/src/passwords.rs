@@ -73,7 +73,10 @@ struct Queue {
 
 impl Queue {
     fn new(running: usize, waiting: usize) -> Queue {
-        Queue { admitted: Arc::new(Semaphore::new(running + waiting)), running: Arc::new(Semaphore::new(running)) }
+        Queue {
+            admitted: Arc::new(Semaphore::new(running + waiting)),
+            running: Arc::new(Semaphore::new(running)),
+        }
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {

@@ -99,7 +99,10 @@ on_both_engines!(
     password_changes_are_limited_per_user,
 );
 
-fn run_on<F: std::future::Future<Output = ()>>((shop, database): (Shop, Database), test: impl FnOnce(Shop) -> F) {
+fn run_on<F: std::future::Future<Output = ()>>(
+    (shop, database): (Shop, Database),
+    test: impl FnOnce(Shop) -> F,
+) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(test(shop));
     drop(runtime);
@@ -210,7 +213,11 @@ async fn successful_sign_ins_are_not_counted(shop: Shop) {
     for _ in 0..9 {
         assert_eq!(sign_in(&shop.state, OWNER_AT, OWNER, WRONG).await, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(sign_in(&shop.state, OWNER_AT, OWNER, PASSWORD).await, StatusCode::SEE_OTHER, "9 typos are not 10");
+    assert_eq!(
+        sign_in(&shop.state, OWNER_AT, OWNER, PASSWORD).await,
+        StatusCode::SEE_OTHER,
+        "9 typos are not 10"
+    );
 }
 
 /// argon2 ran while holding one of the pool's connections, so a sign-in flood stalled every page.
@@ -242,17 +249,23 @@ async fn password_checks_hold_no_database_connection(shop: Shop) {
 
 /// A session left open was unlimited ground for guessing the current password.
 async fn password_changes_are_limited_per_user(shop: Shop) {
-    let signed_in = send(&shop.state, login_request(OWNER_AT, None, &[("email", OWNER), ("password", PASSWORD)])).await;
+    let signed_in =
+        send(&shop.state, login_request(OWNER_AT, None, &[("email", OWNER), ("password", PASSWORD)])).await;
     let cookie = signed_in.headers.get_all(header::SET_COOKIE).iter().find_map(|v| {
         let text = v.to_str().unwrap();
         text.starts_with("tenure_session=").then(|| text.split(';').next().unwrap().to_string())
     });
     let cookie = cookie.expect("a session cookie");
-    let page = send(&shop.state, Request::get("/account").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    let page = send(
+        &shop.state,
+        Request::get("/account").header(header::COOKIE, &cookie).body(Body::empty()).unwrap(),
+    )
+    .await;
     let at = page.body.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
     let csrf = &page.body[at..at + page.body[at..].find('"').unwrap()];
     let change = |current: &str| {
-        let body = format!("csrf={csrf}&current={}&new={}", encode(current), encode("a new password for the owner"));
+        let body =
+            format!("csrf={csrf}&current={}&new={}", encode(current), encode("a new password for the owner"));
         Request::post("/account/password")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, &cookie)
@@ -285,7 +298,11 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
     }
     let spoofed = format!("{OWNER_AT}, {STRANGER_AT}, 10.1.1.1");
     let refused = send(&state, from_proxy(&spoofed, "junk@x.example", WRONG)).await;
-    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "the hop the proxy saw counts, not the client's words");
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the hop the proxy saw counts, not the client's words"
+    );
     let owner = send(&state, from_proxy(OWNER_AT, OWNER, PASSWORD)).await;
     assert_eq!(owner.status, StatusCode::SEE_OTHER, "another client behind the same proxy");
 }
@@ -313,12 +330,23 @@ async fn an_untrusted_peers_forwarded_for_is_ignored() {
 #[tokio::test]
 async fn next_paths_that_browsers_follow_off_site_are_refused() {
     let (shop, _database) = Shop::sqlite();
-    for next in ["/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "/\\/evil.example", "/\\evil.example", "/é"] {
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "/\\/evil.example",
+        "/\\evil.example",
+        "/é",
+    ] {
         let fields = [("email", OWNER), ("password", PASSWORD), ("next", next)];
         let answer = send(&shop.state, login_request(OWNER_AT, None, &fields)).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{next:?}");
         assert_eq!(answer.headers[header::LOCATION], "/", "{next:?} is not followed");
-        let form = send(&shop.state, Request::get(format!("/login?next={}", encode(next))).body(Body::empty()).unwrap()).await;
+        let form = send(
+            &shop.state,
+            Request::get(format!("/login?next={}", encode(next))).body(Body::empty()).unwrap(),
+        )
+        .await;
         assert_eq!(form.status, StatusCode::OK);
         assert!(!form.body.contains("evil.example"), "{next:?} is not carried by the form");
     }
@@ -335,7 +363,9 @@ async fn every_answer_carries_the_security_headers_api_included() {
     let (shop, _database) = Shop::sqlite();
     let token = {
         let mut store = tenure_store::open(&shop.url, chrono::Utc::now()).unwrap();
-        tenure_app::access::create_token(store.as_mut(), Role::Analyst, "test", chrono::Utc::now()).unwrap().token
+        tenure_app::access::create_token(store.as_mut(), Role::Analyst, "test", chrono::Utc::now())
+            .unwrap()
+            .token
     };
     let get = |uri: &str, token: Option<&str>| {
         let mut request = Request::get(uri);
@@ -346,7 +376,11 @@ async fn every_answer_carries_the_security_headers_api_included() {
     };
     let answers = [
         ("the API", send(&shop.state, get("/api/v1/stats", Some(&token))).await, StatusCode::OK),
-        ("the API without a token", send(&shop.state, get("/api/v1/stats", None)).await, StatusCode::UNAUTHORIZED),
+        (
+            "the API without a token",
+            send(&shop.state, get("/api/v1/stats", None)).await,
+            StatusCode::UNAUTHORIZED,
+        ),
         ("health", send(&shop.state, get("/healthz", None)).await, StatusCode::OK),
         ("a page", send(&shop.state, get("/login", None)).await, StatusCode::OK),
         ("nothing", send(&shop.state, get("/no/such/thing", None)).await, StatusCode::NOT_FOUND),
@@ -357,7 +391,12 @@ async fn every_answer_carries_the_security_headers_api_included() {
         assert_eq!(answer.headers[header::CACHE_CONTROL], "no-store", "{what}");
         assert_eq!(answer.headers[header::REFERRER_POLICY], "same-origin", "{what}");
         assert_eq!(answer.headers[header::X_FRAME_OPTIONS], "DENY", "{what}");
-        assert!(answer.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(
+            answer.headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
         assert!(!answer.headers.contains_key(header::STRICT_TRANSPORT_SECURITY), "plain HTTP: {what}");
     }
     let style = send(&shop.state, get("/assets/style.css", None)).await;
@@ -375,10 +414,17 @@ async fn a_survey_names_who_may_frame_it() {
             frame_ancestors: "https://shop.example".to_string(),
             ..tenure_store::SurveySettings::default()
         };
-        let created = tenure_app::surveys::create(store.as_mut(), "embedded", &definition, settings, chrono::Utc::now());
+        let created = tenure_app::surveys::create(
+            store.as_mut(),
+            "embedded",
+            &definition,
+            settings,
+            chrono::Utc::now(),
+        );
         created.unwrap().info.public_token
     };
-    let page = send(&shop.state, Request::get(format!("/s/p/{token}?embed=1")).body(Body::empty()).unwrap()).await;
+    let page =
+        send(&shop.state, Request::get(format!("/s/p/{token}?embed=1")).body(Body::empty()).unwrap()).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let policy = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(policy.contains("frame-ancestors https://shop.example"), "{policy}");
@@ -409,7 +455,8 @@ async fn hsts_is_sent_only_with_secure_cookies() {
 async fn start(limits: ServerLimits) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("tenure.db").display());
-    let state = AppState::new(StorePool::open(&url, 2, chrono::Utc::now()).unwrap(), ShopTimeZone::UTC).with_limits(limits);
+    let state = AppState::new(StorePool::open(&url, 2, chrono::Utc::now()).unwrap(), ShopTimeZone::UTC)
+        .with_limits(limits);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -447,7 +494,11 @@ async fn get_status(address: SocketAddr, path: &str) -> Option<u16> {
     status_of(&read_until_closed(&mut stream, Duration::from_secs(10)).await.0)
 }
 
-fn limits_with(header_read_timeout: Duration, request_timeout: Duration, max_requests: usize) -> ServerLimits {
+fn limits_with(
+    header_read_timeout: Duration,
+    request_timeout: Duration,
+    max_requests: usize,
+) -> ServerLimits {
     ServerLimits { header_read_timeout, request_timeout, max_requests, ..ServerLimits::default() }
 }
 
@@ -481,7 +532,8 @@ async fn a_client_sending_headers_one_byte_a_second_is_cut_off() {
 /// An idle keep-alive connection stayed open for ever.
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed() {
-    let (address, _stop, _dir) = start(limits_with(Duration::from_secs(1), Duration::from_secs(60), 16)).await;
+    let (address, _stop, _dir) =
+        start(limits_with(Duration::from_secs(1), Duration::from_secs(60), 16)).await;
     let mut stream = TcpStream::connect(address).await.unwrap();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: tenure.test\r\n\r\n").await.unwrap();
     let (answer, closed) = read_until_closed(&mut stream, Duration::from_secs(15)).await;
@@ -493,7 +545,8 @@ async fn an_idle_keep_alive_connection_is_closed() {
 /// A body that never comes is cut off too (the body timeout), answered and closed.
 #[tokio::test]
 async fn a_body_that_stalls_is_cut_off() {
-    let (address, _stop, _dir) = start(limits_with(Duration::from_secs(1), Duration::from_secs(60), 16)).await;
+    let (address, _stop, _dir) =
+        start(limits_with(Duration::from_secs(1), Duration::from_secs(60), 16)).await;
     let mut stream = TcpStream::connect(address).await.unwrap();
     let head = "POST /login HTTP/1.1\r\nHost: tenure.test\r\nContent-Type: application/x-www-form-urlencoded\r\n\
                 Cookie: tenure_login=t\r\nContent-Length: 100\r\n\r\ncsrf=t";

@@ -83,7 +83,9 @@ pub(crate) async fn change_password(
     };
     let email = signed_in.session.user.email.clone();
     let now = chrono::Utc::now();
-    if let Err(error) = state.pool().run(move |store| users::store_password_hash(store, &email, &hash, now)).await {
+    if let Err(error) =
+        state.pool().run(move |store| users::store_password_hash(store, &email, &hash, now)).await
+    {
         return failed(&signed_in, error);
     }
     let mut response = Redirect::to("/login").into_response();

@@ -85,7 +85,8 @@ pub(crate) async fn sign_in(
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), form.csrf.as_bytes()) {
         return login_page(&state, next, form.email, Some(STALE), StatusCode::FORBIDDEN);
     }
-    let Some(attempt) = state.sign_ins().begin(&form.email, &client_address(&extensions), Instant::now()) else {
+    let Some(attempt) = state.sign_ins().begin(&form.email, &client_address(&extensions), Instant::now())
+    else {
         return login_page(&state, next, form.email, Some(TOO_MANY), StatusCode::TOO_MANY_REQUESTS);
     };
     match check_password(&state, &form.email, form.password, &attempt).await {
@@ -119,8 +120,11 @@ async fn check_password(
     attempt: &SignInAttempt,
 ) -> Result<Option<UserInfo>, Unchecked> {
     let email = email.to_string();
-    let stored =
-        state.pool().run(move |store| users::stored_password(store, &email)).await.map_err(Unchecked::Failed)?;
+    let stored = state
+        .pool()
+        .run(move |store| users::stored_password(store, &email))
+        .await
+        .map_err(Unchecked::Failed)?;
     let lane = if attempt.is_known_pair() { Lane::Known } else { Lane::Common };
     let check = move || if stored.matches(&password) { stored.into_user() } else { None };
     state.password_work().run(lane, check).await.map_err(|Busy| Unchecked::Busy)
@@ -139,7 +143,10 @@ async fn signed_in(state: &AppState, attempt: &SignInAttempt, user: UserInfo, ne
     let max_age = users::SESSION_HOURS * 3600;
     let mut response = Redirect::to(&home).into_response();
     let cookies = response.headers_mut();
-    cookies.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &new.secret, "Lax", max_age, state.secure_cookies()));
+    cookies.append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &new.secret, "Lax", max_age, state.secure_cookies()),
+    );
     cookies.append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, "", "Strict", 0, state.secure_cookies()));
     response
 }

@@ -187,7 +187,12 @@ pub struct ProtectionArgs {
     /// separate them with commas): the client of a request from it is the right-most address of
     /// its X-Forwarded-For that is not a trusted proxy. Without it, every client behind a proxy
     /// shares the proxy's address, and with it the rate limits.
-    #[arg(long = "trusted-proxy", env = "TENURE_TRUSTED_PROXIES", value_name = "CIDR_OR_IP", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "TENURE_TRUSTED_PROXIES",
+        value_name = "CIDR_OR_IP",
+        value_delimiter = ','
+    )]
     pub trusted_proxies: Vec<String>,
     /// Strict-Transport-Security's max-age, sent with --secure-cookies only (0: never).
     #[arg(long, env = "TENURE_HSTS_MAX_AGE", value_name = "SECONDS", default_value_t = tenure_web::HSTS_MAX_AGE_SECONDS)]
