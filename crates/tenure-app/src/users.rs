@@ -335,6 +335,20 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_password_is_checked_without_the_store_and_shows_no_hash() {
+        let mut store = store();
+        let now = chrono::Utc::now();
+        add_user(store.as_mut(), "a@b.example", None, Role::Agent, "long enough pw", now).unwrap();
+        let stored = stored_password(store.as_mut(), " A@B.example").unwrap();
+        assert!(!format!("{stored:?}").contains("argon2"), "{stored:?}");
+        assert!(stored.matches("long enough pw") && !stored.matches("long enough PW"));
+        let unknown = stored_password(store.as_mut(), "nobody@b.example").unwrap();
+        assert!(unknown.user().is_none() && !unknown.matches("long enough pw"));
+        let new = start_session(store.as_mut(), stored.into_user().unwrap(), now).unwrap();
+        assert!(session(store.as_mut(), &new.secret, now).unwrap().is_some());
+    }
+
+    #[test]
     fn the_dummy_hash_parses_so_unknown_e_mails_cost_a_real_check() {
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
     }
