@@ -67,6 +67,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0012_calendar.sql"),
     },
     Migration { version: 13, name: "loyalty", sql: include_str!("../migrations/postgres/0013_loyalty.sql") },
+    Migration {
+        version: 15,
+        name: "privacy_audit",
+        sql: include_str!("../migrations/postgres/0015_privacy_audit.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").
@@ -109,6 +114,19 @@ impl Backend for Postgres {
 
     fn lock_schema(tx: &mut PgTx<'_>) -> Result<(), StoreError> {
         tx.tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK_KEY]).map_err(driver)?;
+        Ok(())
+    }
+
+    const SCHEMA_COLUMNS: &'static str = "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) \
+         FROM information_schema.columns WHERE table_schema = ANY (current_schemas(false)) ORDER BY 1, 2";
+
+    fn overwrite_freed(&mut self, tables: &[&str]) -> Result<(), StoreError> {
+        // An UPDATE leaves the old row version in the table until VACUUM removes it; without
+        // this an erased address would stay readable in the data files until autovacuum came
+        // by (or forever, where it is off). The names are the privacy catalogue's own.
+        for table in tables {
+            self.client.batch_execute(&format!("VACUUM {table}")).map_err(driver)?;
+        }
         Ok(())
     }
 }

@@ -15,7 +15,12 @@ use crate::{
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
 pub trait Store:
-    crate::OutboxStore + crate::SurveyStore + crate::CalendarStore + crate::LoyaltyStore + Send
+    crate::OutboxStore
+    + crate::SurveyStore
+    + crate::CalendarStore
+    + crate::LoyaltyStore
+    + crate::PrivacyStore
+    + Send
 {
     /// Which engine this is.
     fn engine(&self) -> EngineKind;
@@ -226,6 +231,12 @@ pub(crate) trait Backend: Send {
     fn read(&mut self) -> Result<Self::Tx<'_>, StoreError>;
     /// Serialises schema changes among processes (a no-op where the write lock already does).
     fn lock_schema(tx: &mut Self::Tx<'_>) -> Result<(), StoreError>;
+    /// Every `(table, column)` of the schema: two text columns, one row per column.
+    const SCHEMA_COLUMNS: &'static str;
+    /// After an erasure has committed: makes the engine drop what the old values of `tables`
+    /// left behind, outside any transaction (SQLite: the write-ahead log emptied, freed space
+    /// being zeroed already; PostgreSQL: the tables vacuumed, their dead rows' space reclaimed).
+    fn overwrite_freed(&mut self, tables: &[&str]) -> Result<(), StoreError>;
 }
 
 pub(crate) struct Engine<B> {
