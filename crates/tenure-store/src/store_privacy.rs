@@ -98,8 +98,8 @@ impl<B: Backend> PrivacyStore for Engine<B> {
     ) -> Result<Vec<CustomerId>, StoreError> {
         let mut tx = self.checked_read()?;
         let sql = format!(
-            "SELECT c.id FROM customers c WHERE c.id > $2 AND c.erased_at IS NULL \
-             AND (c.created_at < $1 OR EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)) \
+            "SELECT c.id FROM customers c WHERE (c.created_at < $1 OR EXISTS \
+             (SELECT 1 FROM orders o WHERE o.customer_id = c.id)) AND c.id > $2 AND c.erased_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.placed_at >= $1) \
              AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.customer_id = c.id AND i.occurred_at >= $1) \
              ORDER BY c.id LIMIT {}",
