@@ -13,7 +13,7 @@ use crate::sql::{Conn, IdTable, MAX_ROWS, Param, PerKey, Row, SkipStored, Value}
 use crate::store::{Backend, Transaction, redact};
 use crate::{EngineKind, StoreError};
 
-const MIGRATIONS: &[Migration] = &[
+pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "customer_file",
@@ -71,6 +71,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 15,
         name: "privacy_audit",
         sql: include_str!("../migrations/postgres/0015_privacy_audit.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "migration_checksums",
+        sql: include_str!("../migrations/postgres/0016_migration_checksums.sql"),
     },
 ];
 

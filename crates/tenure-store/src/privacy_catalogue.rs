@@ -171,6 +171,7 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     ),
     no_customer("schema_migrations", &[keep("version"), keep("name"), time("applied_at")]),
+    no_customer("schema_checksums", &[keep("version"), keep("sha256")]),
     no_customer("store_revision", &[keep("id"), keep("revision")]),
     // Staff, their sessions and tokens: people of the shop, not its customers.
     no_customer(

@@ -180,7 +180,9 @@ pub fn open(url: &str, now: Timestamp) -> Result<Box<dyn Store>, StoreError> {
         store.migrate(now)?;
         Ok(Box::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(Engine { backend: postgres_engine::Postgres::connect(url)? }))
+        let mut store = Engine { backend: postgres_engine::Postgres::connect(url)? };
+        store.verify_migrations()?;
+        Ok(Box::new(store))
     } else {
         Err(StoreError::Invalid(format!(
             "unsupported database URL `{}`: use sqlite:PATH or postgres://USER@HOST/DB",
@@ -294,6 +296,16 @@ impl<B: Backend> Engine<B> {
                 outcome => return outcome,
             }
         }
+    }
+
+    /// Refuses this binary when a migration the database has applied differs from its copy
+    /// (SQLite checks this on every migration at open; PostgreSQL here, at connecting).
+    fn verify_migrations(&mut self) -> Result<(), StoreError> {
+        let mut tx = self.backend.read()?;
+        if tx.query_one(B::BOOKKEEPING_EXISTS, &[])?.int(0)? == 0 {
+            return Ok(());
+        }
+        migrate::verify_checksums(&mut tx, B::MIGRATIONS)
     }
 
     pub(crate) fn checked_read(&mut self) -> Result<B::Tx<'_>, StoreError> {
