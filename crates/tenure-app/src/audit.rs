@@ -106,6 +106,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("customers.unmerge", "a merge was undone"),
     ("settings.change", "a setting was changed"),
     ("retention.run", "the retention job erased inactive customers"),
+    ("backup", "a backup of the database was written"),
+    ("restore", "the database was restored from a backup"),
 ];
 
 /// Appends `action` by `actor` at `now`.

@@ -7,6 +7,7 @@
 //! templates or files.
 
 mod audit;
+mod backup;
 mod cadence;
 mod calendar_types;
 mod created_identities;
@@ -53,6 +54,7 @@ mod write_types;
 mod writes;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery, AuditRecord, AuditView};
+pub use backup::{BackupReport, backup_sqlite, restore_sqlite};
 pub use calendar_types::*;
 pub use error::StoreError;
 pub use interactions::InteractionTrigger;

@@ -1,6 +1,7 @@
 //! One function per command: open what it needs, call the use case, print the result.
 
 mod audit;
+mod backup;
 mod calendar;
 mod customers;
 mod delivery;
@@ -61,6 +62,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Loyalty(command) => loyalty::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Referrals(command) => loyalty::referrals(&cli.db, &cli.delivery, command),
         Command::Audit(command) => audit::run(&cli.db, command),
+        Command::Backup(args) => backup::backup(&cli.db, &args),
+        Command::Restore(args) => backup::restore(&cli.db, &args),
         Command::Worker(args) => mail::worker(&cli.db, &cli.timezone, &cli.delivery, &args),
     }
 }
