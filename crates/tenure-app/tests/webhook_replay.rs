@@ -163,7 +163,8 @@ fn orders_without_a_version_are_written_as_before(store: &mut dyn Store) {
 
 /// A Standard Webhooks delivery signed at `timestamp` (Unix seconds).
 fn standard(store: &mut dyn Store, timestamp: i64) -> Result<Received, ReceiveError> {
-    let body = br#"{"type": "order.created", "timestamp": "2026-03-02T12:00:00Z", "data": {"external_id": "E-1",
+    let body =
+        br#"{"type": "order.created", "timestamp": "2026-03-02T12:00:00Z", "data": {"external_id": "E-1",
         "placed_at": "2026-03-01T10:00:00Z", "status": "paid", "currency": "EUR", "total": "9.00",
         "customer": {"external_id": "c-1", "email": "cy@example.com"}}}"#;
     let key = STANDARD.decode(STANDARD_SECRET.trim_start_matches("whsec_")).unwrap();

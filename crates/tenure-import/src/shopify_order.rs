@@ -13,12 +13,12 @@
 use serde_json::Value;
 use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderItem, OrderRecord};
 
+use crate::ShopOrder;
 use crate::dates::with_offset;
 use crate::error::RowError;
 use crate::fields::{At, full_name};
 use crate::json_fields::{self, Fields};
 use crate::shopify::{customer_key, order_status};
-use crate::ShopOrder;
 
 /// One order object, with its version (`updated_at`).
 pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<ShopOrder, RowError> {
@@ -139,7 +139,8 @@ mod tests {
 
     #[test]
     fn the_version_is_updated_at_and_may_be_missing() {
-        let versioned = ORDER.replace(r#""cancelled_at": null"#, r#""updated_at": "2008-01-10T12:30:00-05:00""#);
+        let versioned =
+            ORDER.replace(r#""cancelled_at": null"#, r#""updated_at": "2008-01-10T12:30:00-05:00""#);
         let order = parse_order(At { file: "body", line: 1 }, versioned.as_bytes()).unwrap();
         assert_eq!(order.modified_at.unwrap().to_rfc3339(), "2008-01-10T17:30:00+00:00");
         assert_eq!(order.record, parse(ORDER).unwrap());

@@ -8,13 +8,13 @@ use serde_json::Value;
 use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
 
 use crate::Input;
+use crate::ShopOrder;
 use crate::dates::naive_utc;
 use crate::error::{ImportError, RowError};
 use crate::fields::{At, full_name, refund_status};
 use crate::json_array::JsonArray;
 use crate::json_fields::{self, Fields};
 use crate::records::{RecordSource, Summary};
-use crate::ShopOrder;
 
 /// Reads one WooCommerce JSON export.
 pub(crate) struct WooSource {
@@ -208,8 +208,8 @@ mod tests {
         );
         let order = parse_version(at, gmt.as_bytes()).unwrap().unwrap();
         assert_eq!(order.modified_at.unwrap().to_rfc3339(), "2024-01-02T13:00:00+00:00");
-        let local =
-            ORDER.replace(r#""customer_id": 0,"#, r#""customer_id": 0, "date_modified": "2024-01-02T14:00:00","#);
+        let local = ORDER
+            .replace(r#""customer_id": 0,"#, r#""customer_id": 0, "date_modified": "2024-01-02T14:00:00","#);
         let order = parse_version(at, local.as_bytes()).unwrap().unwrap();
         assert_eq!(order.modified_at.unwrap().to_rfc3339(), "2024-01-02T14:00:00+00:00");
         assert_eq!(parse_version(at, ORDER.as_bytes()).unwrap().unwrap().modified_at, None);

@@ -47,7 +47,10 @@ mod tests {
 
     #[test]
     fn a_unique_violation_names_the_rule_and_no_value() {
-        assert_eq!(unique_violation(Some("users")), StoreError::Conflict("that e-mail is already taken".into()));
+        assert_eq!(
+            unique_violation(Some("users")),
+            StoreError::Conflict("that e-mail is already taken".into())
+        );
         let StoreError::Conflict(other) = unique_violation(Some("orders")) else { panic!("a conflict") };
         assert!(other.contains("try again"), "{other}");
     }

@@ -474,7 +474,9 @@ fn driver(error: rusqlite::Error) -> StoreError {
     match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::ConstraintViolation) => match unique_table(&error.to_string()) {
             Some(table) => crate::error::unique_violation(Some(table)),
-            None => StoreError::Conflict("the change does not fit the stored data (it may have changed meanwhile)".into()),
+            None => StoreError::Conflict(
+                "the change does not fit the stored data (it may have changed meanwhile)".into(),
+            ),
         },
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             StoreError::Conflict(

@@ -41,10 +41,20 @@ fn order(status: OrderStatus, refunded_minor: i64) -> ImportRecord {
     }
 }
 
-fn deliver(store: &mut dyn Store, id: &str, record: &ImportRecord, version: DateTime<Utc>) -> DeliveryOutcome {
+fn deliver(
+    store: &mut dyn Store,
+    id: &str,
+    record: &ImportRecord,
+    version: DateTime<Utc>,
+) -> DeliveryOutcome {
     let source = SourceName::parse("shop").unwrap();
-    let delivery =
-        Delivery { source: &source, delivery_id: id, topic: "orders/updated", record, modified_at: Some(version) };
+    let delivery = Delivery {
+        source: &source,
+        delivery_id: id,
+        topic: "orders/updated",
+        record,
+        modified_at: Some(version),
+    };
     store.receive_delivery(&delivery, now()).unwrap()
 }
 
@@ -56,7 +66,10 @@ type Query = Box<dyn FnMut(&str) -> Option<String>>;
 fn an_older_delivery_writes_nothing_and_the_delivery_log_says_why(store: &mut dyn Store, mut query: Query) {
     let source = SourceName::parse("shop").unwrap();
     store.add_webhook(&source, WebhookKind::Shopify, &WebhookSecret::new("s"), now()).unwrap();
-    assert!(matches!(deliver(store, "d-1", &order(OrderStatus::Paid, 0), at_hour(10)), DeliveryOutcome::Written(_)));
+    assert!(matches!(
+        deliver(store, "d-1", &order(OrderStatus::Paid, 0), at_hour(10)),
+        DeliveryOutcome::Written(_)
+    ));
     let refunded = order(OrderStatus::Refunded, 2000);
     assert!(matches!(deliver(store, "d-2", &refunded, at_hour(15)), DeliveryOutcome::Written(_)));
     let replay = deliver(store, "d-forged", &order(OrderStatus::Paid, 0), at_hour(10));
@@ -74,7 +87,10 @@ fn a_unique_conflict_says_no_stored_value(store: &mut dyn Store, _query: Query) 
     store.create_token("first", Role::Analyst, hash, now()).unwrap();
     let error = store.create_token("second", Role::Analyst, hash, now()).unwrap_err();
     let StoreError::Conflict(message) = &error else { panic!("a conflict, got {error:?}") };
-    assert!(!message.contains(hash) && !message.contains("Key (") && !message.contains("token_sha256"), "{message}");
+    assert!(
+        !message.contains(hash) && !message.contains("Key (") && !message.contains("token_sha256"),
+        "{message}"
+    );
 }
 
 macro_rules! both_engines {
@@ -114,4 +130,7 @@ macro_rules! both_engines {
     };
 }
 
-both_engines!(an_older_delivery_writes_nothing_and_the_delivery_log_says_why, a_unique_conflict_says_no_stored_value);
+both_engines!(
+    an_older_delivery_writes_nothing_and_the_delivery_log_says_why,
+    a_unique_conflict_says_no_stored_value
+);

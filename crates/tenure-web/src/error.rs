@@ -118,7 +118,8 @@ pub(crate) fn failure(error: AppError) -> Failure {
             let message = format!("the server cannot do this now; try again shortly (incident {id})");
             shown(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
         }
-        internal @ (AppError::Internal(_) | AppError::File { .. } | AppError::Store(StoreError::Other(_))) => {
+        internal
+        @ (AppError::Internal(_) | AppError::File { .. } | AppError::Store(StoreError::Other(_))) => {
             internal_failure(&internal.to_string())
         }
     }
@@ -188,16 +189,34 @@ mod tests {
     fn every_kind() -> Vec<(fn() -> AppError, StatusCode)> {
         vec![
             (|| AppError::Invalid("limit must be 1 to 500".into()), StatusCode::BAD_REQUEST),
-            (|| AppError::Store(StoreError::Invalid("customer 1 cannot refer themselves".into())), StatusCode::BAD_REQUEST),
-            (|| AppError::Import(ImportError::BadMapping("no order id column".into())), StatusCode::BAD_REQUEST),
+            (
+                || AppError::Store(StoreError::Invalid("customer 1 cannot refer themselves".into())),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                || AppError::Import(ImportError::BadMapping("no order id column".into())),
+                StatusCode::BAD_REQUEST,
+            ),
             (|| AppError::Store(StoreError::NotFound("customer 7".into())), StatusCode::NOT_FOUND),
-            (|| AppError::Store(StoreError::Conflict("that e-mail is already taken".into())), StatusCode::CONFLICT),
+            (
+                || AppError::Store(StoreError::Conflict("that e-mail is already taken".into())),
+                StatusCode::CONFLICT,
+            ),
             (|| AppError::Unavailable("the server is stopping".into()), StatusCode::SERVICE_UNAVAILABLE),
-            (|| AppError::Store(StoreError::Unavailable(DRIVER_DETAIL.into())), StatusCode::SERVICE_UNAVAILABLE),
-            (|| AppError::Internal(format!("the work panicked: {DRIVER_DETAIL}")), StatusCode::INTERNAL_SERVER_ERROR),
+            (
+                || AppError::Store(StoreError::Unavailable(DRIVER_DETAIL.into())),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                || AppError::Internal(format!("the work panicked: {DRIVER_DETAIL}")),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
             (|| AppError::Store(StoreError::Other(DRIVER_DETAIL.into())), StatusCode::INTERNAL_SERVER_ERROR),
             (
-                || AppError::File { path: "/srv/secret/x".into(), source: std::io::Error::other(DRIVER_DETAIL) },
+                || AppError::File {
+                    path: "/srv/secret/x".into(),
+                    source: std::io::Error::other(DRIVER_DETAIL),
+                },
                 StatusCode::INTERNAL_SERVER_ERROR,
             ),
         ]
@@ -217,7 +236,10 @@ mod tests {
             assert_eq!((api_status, page_status), (status, status), "{}: {api} / {page}", make());
             if status.is_server_error() {
                 for body in [&api, &page] {
-                    assert!(!body.contains("ann@x") && !body.contains("Key (") && !body.contains("/srv"), "{body}");
+                    assert!(
+                        !body.contains("ann@x") && !body.contains("Key (") && !body.contains("/srv"),
+                        "{body}"
+                    );
                     assert!(body.contains("incident "), "an id to quote: {body}");
                 }
             }
@@ -226,7 +248,8 @@ mod tests {
 
     #[tokio::test]
     async fn each_server_failure_gets_its_own_short_incident_id() {
-        let id = |message: String| message.rsplit("incident ").next().unwrap().trim_end_matches(')').to_string();
+        let id =
+            |message: String| message.rsplit("incident ").next().unwrap().trim_end_matches(')').to_string();
         let first = id(failure(AppError::Internal("x".into())).message);
         let second = id(failure(AppError::Internal("x".into())).message);
         assert_eq!(first.len(), 8, "{first}");

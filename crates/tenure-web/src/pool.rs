@@ -98,9 +98,10 @@ impl StorePool {
         let shared = Arc::clone(&self.shared);
         match tokio::task::spawn_blocking(move || shared.lend(work)).await {
             Ok(result) => result,
-            Err(error) if error.is_panic() => {
-                Err(AppError::Internal(format!("lending a connection panicked: {}", panic_text(error.into_panic()))))
-            }
+            Err(error) if error.is_panic() => Err(AppError::Internal(format!(
+                "lending a connection panicked: {}",
+                panic_text(error.into_panic())
+            ))),
             // The runtime is shutting down and dropped the task.
             Err(_) => Err(stopping()),
         }
@@ -169,6 +170,8 @@ fn stopping() -> AppError {
 pub(crate) fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
     match panic.downcast::<String>() {
         Ok(text) => *text,
-        Err(panic) => panic.downcast_ref::<&str>().map_or("a panic without a message", |text| text).to_string(),
+        Err(panic) => {
+            panic.downcast_ref::<&str>().map_or("a panic without a message", |text| text).to_string()
+        }
     }
 }
