@@ -17,7 +17,7 @@ use tenure_domain::{CustomerRecord, ImportRecord, OrderRecord, Timestamp};
 use crate::identities::{self, Remembered};
 use crate::order_batch::{self, PendingOrder, StoredReads};
 use crate::sql::{Conn, MAX_ROWS, Texts, Value};
-use crate::{ImportCounts, StoreError};
+use crate::{ImportCounts, StoreError, privacy};
 
 /// Finds or creates the source's id, by name.
 pub(crate) fn source_id(conn: &mut dyn Conn, name: &str, now: Timestamp) -> Result<i64, StoreError> {
@@ -79,6 +79,8 @@ pub(crate) struct IngestState {
     stored_reads: StoredReads,
     /// Orders left unwritten because the stored version is newer.
     older: u64,
+    /// The erasure key, once read (`Some(None)`: nobody was ever erased).
+    erasure_key: Option<Option<Vec<u8>>>,
 }
 
 impl IngestState {
@@ -100,6 +102,7 @@ impl IngestState {
 
     /// Resolves the queued records' customers, then writes their orders.
     fn flush(&mut self, conn: &mut dyn Conn, source_id: i64, now: Timestamp) -> Result<(), StoreError> {
+        self.drop_erased(conn, source_id)?;
         if self.orders.is_empty() {
             return Ok(());
         }
@@ -130,6 +133,59 @@ impl IngestState {
         self.keys.clear();
         Ok(())
     }
+}
+
+impl IngestState {
+    /// Leaves out the queued records whose customer was erased: the source's id for them is on
+    /// file as its keyed hash. Costs nothing until someone has been erased.
+    fn drop_erased(&mut self, conn: &mut dyn Conn, source_id: i64) -> Result<(), StoreError> {
+        if self.customers.is_empty() {
+            return Ok(());
+        }
+        if self.erasure_key.is_none() {
+            self.erasure_key = Some(privacy::stored_key(conn)?);
+        }
+        let Some(Some(key)) = &self.erasure_key else {
+            return Ok(());
+        };
+        let pseudonyms: Vec<String> = self
+            .customers
+            .iter()
+            .map(|customer| privacy::identity_pseudonym(key, source_id, &customer.external_id))
+            .collect();
+        let erased = erased_among(conn, source_id, &pseudonyms)?;
+        if erased.is_empty() {
+            return Ok(());
+        }
+        let mut keep = pseudonyms.iter().map(|p| !erased.contains(p.as_str()));
+        let mut keep_order = keep.clone();
+        self.customers.retain(|_| keep.next().unwrap_or(true));
+        self.orders.retain(|_| keep_order.next().unwrap_or(true));
+        self.counts.records_of_erased += (pseudonyms.len() - self.customers.len()) as u64;
+        Ok(())
+    }
+}
+
+/// Which of `pseudonyms` stand for identities of `source_id` on file.
+fn erased_among(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    pseudonyms: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in pseudonyms.chunks(MAX_ROWS) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT external_id FROM identities WHERE source_id = $1 AND external_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut params = vec![Value::Int(source_id)];
+        params.extend(chunk.iter().map(|p| Value::from(p.as_str())));
+        for row in conn.query(&sql, &params)? {
+            found.insert(row.text(0)?);
+        }
+    }
+    Ok(found)
 }
 
 /// A hash of an order key, to notice a repeat within a batch without keeping the key twice.

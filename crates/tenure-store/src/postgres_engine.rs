@@ -13,7 +13,7 @@ use crate::sql::{Conn, IdTable, MAX_ROWS, Param, PerKey, Row, SkipStored, Value}
 use crate::store::{Backend, Transaction, redact};
 use crate::{EngineKind, StoreError};
 
-const MIGRATIONS: &[Migration] = &[
+pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "customer_file",
@@ -72,6 +72,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "order_versions",
         sql: include_str!("../migrations/postgres/0014_order_versions.sql"),
     },
+    Migration {
+        version: 15,
+        name: "privacy_audit",
+        sql: include_str!("../migrations/postgres/0015_privacy_audit.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "migration_checksums",
+        sql: include_str!("../migrations/postgres/0016_migration_checksums.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").
@@ -124,6 +134,19 @@ impl Backend for Postgres {
 
     fn connection_lost(&self) -> bool {
         self.client.is_closed()
+    }
+
+    const SCHEMA_COLUMNS: &'static str = "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) \
+         FROM information_schema.columns WHERE table_schema = ANY (current_schemas(false)) ORDER BY 1, 2";
+
+    fn overwrite_freed(&mut self, tables: &[&str]) -> Result<(), StoreError> {
+        // An UPDATE leaves the old row version in the table until VACUUM removes it; without
+        // this an erased address would stay readable in the data files until autovacuum came
+        // by (or forever, where it is off). The names are the privacy catalogue's own.
+        for table in tables {
+            self.client.batch_execute(&format!("VACUUM {table}")).map_err(driver)?;
+        }
+        Ok(())
     }
 }
 

@@ -15,7 +15,12 @@ use crate::{
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
 pub trait Store:
-    crate::OutboxStore + crate::SurveyStore + crate::CalendarStore + crate::LoyaltyStore + Send
+    crate::OutboxStore
+    + crate::SurveyStore
+    + crate::CalendarStore
+    + crate::LoyaltyStore
+    + crate::PrivacyStore
+    + Send
 {
     /// Which engine this is.
     fn engine(&self) -> EngineKind;
@@ -180,7 +185,9 @@ pub fn open(url: &str, now: Timestamp) -> Result<Box<dyn Store>, StoreError> {
         store.migrate(now)?;
         Ok(Box::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(Engine { backend: postgres_engine::Postgres::connect(url)? }))
+        let mut store = Engine { backend: postgres_engine::Postgres::connect(url)? };
+        store.verify_migrations()?;
+        Ok(Box::new(store))
     } else {
         Err(StoreError::Invalid(format!(
             "unsupported database URL `{}`: use sqlite:PATH or postgres://USER@HOST/DB",
@@ -235,6 +242,12 @@ pub(crate) trait Backend: Send {
     fn connection_lost(&self) -> bool {
         false
     }
+    /// Every `(table, column)` of the schema: two text columns, one row per column.
+    const SCHEMA_COLUMNS: &'static str;
+    /// After an erasure has committed: makes the engine drop what the old values of `tables`
+    /// left behind, outside any transaction (SQLite: the write-ahead log emptied, freed space
+    /// being zeroed already; PostgreSQL: the tables vacuumed, their dead rows' space reclaimed).
+    fn overwrite_freed(&mut self, tables: &[&str]) -> Result<(), StoreError>;
 }
 
 pub(crate) struct Engine<B> {
@@ -292,6 +305,16 @@ impl<B: Backend> Engine<B> {
                 outcome => return outcome,
             }
         }
+    }
+
+    /// Refuses this binary when a migration the database has applied differs from its copy
+    /// (SQLite checks this on every migration at open; PostgreSQL here, at connecting).
+    fn verify_migrations(&mut self) -> Result<(), StoreError> {
+        let mut tx = self.backend.read()?;
+        if tx.query_one(B::BOOKKEEPING_EXISTS, &[])?.int(0)? == 0 {
+            return Ok(());
+        }
+        migrate::verify_checksums(&mut tx, B::MIGRATIONS)
     }
 
     pub(crate) fn checked_read(&mut self) -> Result<B::Tx<'_>, StoreError> {

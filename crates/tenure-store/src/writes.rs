@@ -113,10 +113,10 @@ fn older(
     order_id: i64,
 ) -> Result<DeliveryOutcome, StoreError> {
     let version = delivery.modified_at.map_or_else(String::new, |time| time.to_rfc3339());
-    let note = format!(
-        "not written: the shop changed order {} at {version}, before the version already stored",
-        delivery.record.order.external_id
-    );
+    // Names no one: the row's `order_id` says which order (the shop's own order number would
+    // outlive an erasure of its customer here).
+    let note =
+        format!("not written: the shop changed this order at {version}, before the version already stored");
     log_delivery(conn, source_id, delivery, order_id, Some(&note))?;
     Ok(DeliveryOutcome::Older { order_id })
 }

@@ -6,6 +6,7 @@
 //! route has an explicit access rule in [`routes::ROUTES`] or [`routes::PAGES`]; a test walks
 //! every route with every role and with none.
 
+mod audit;
 mod auth;
 mod cache;
 mod charts;

@@ -123,6 +123,10 @@ pub enum Command {
     /// Referrals: who brought whom, rewards paid, held for review or refused.
     #[command(subcommand)]
     Referrals(ReferralsCommand),
+    /// The audit log: sign-ins, user and token changes, imports, exports, customers viewed,
+    /// merges, erasures, settings.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// `tenure demo`.
