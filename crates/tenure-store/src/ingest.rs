@@ -41,13 +41,26 @@ pub(crate) fn ingest(
     record: ImportRecord,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    ingest_version(conn, source_id, state, record, None, now)
+}
+
+/// [`ingest`] for a record that comes with the shop's own time of its order's last change
+/// (`modified_at`): an older version than the stored one is left unwritten (see `order_batch`).
+pub(crate) fn ingest_version(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    state: &mut IngestState,
+    record: ImportRecord,
+    modified_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let key = key_hash(&record.order.external_id);
     // A hash collision only writes a batch early.
     if state.orders.len() >= MAX_ROWS || state.keys.contains(&key) {
         state.flush(conn, source_id, now)?;
     }
     state.keys.insert(key);
-    state.orders.push(pending_order(record.order)?);
+    state.orders.push(pending_order(record.order, modified_at)?);
     state.customers.push(record.customer);
     Ok(())
 }
@@ -64,6 +77,8 @@ pub(crate) struct IngestState {
     texts: Texts,
     /// What earlier batches showed about reading stored orders (see [`order_batch::write`]).
     stored_reads: StoredReads,
+    /// Orders left unwritten because the stored version is newer.
+    older: u64,
     /// The erasure key, once read (`Some(None)`: nobody was ever erased).
     erasure_key: Option<Option<Vec<u8>>>,
 }
@@ -78,6 +93,11 @@ impl IngestState {
     ) -> Result<ImportCounts, StoreError> {
         self.flush(conn, source_id, now)?;
         Ok(self.counts)
+    }
+
+    /// How many orders were left unwritten because the stored version is newer.
+    pub(crate) fn older_orders(&self) -> u64 {
+        self.older
     }
 
     /// Resolves the queued records' customers, then writes their orders.
@@ -99,7 +119,7 @@ impl IngestState {
             order.identity_id = resolved.identity_id;
             order.customer_id = resolved.customer_id;
         }
-        order_batch::write(
+        self.older += order_batch::write(
             conn,
             source_id,
             &self.orders,
@@ -174,7 +194,7 @@ fn key_hash(external_id: &str) -> u64 {
 }
 
 /// The order of `record` as it will be written, its customer not resolved yet.
-fn pending_order(order: OrderRecord) -> Result<PendingOrder, StoreError> {
+fn pending_order(order: OrderRecord, modified_at: Option<Timestamp>) -> Result<PendingOrder, StoreError> {
     Ok(PendingOrder {
         identity_id: 0,
         customer_id: 0,
@@ -186,5 +206,7 @@ fn pending_order(order: OrderRecord) -> Result<PendingOrder, StoreError> {
         refunded_minor: order.refunded_minor,
         items: serde_json::to_string(&order.items).map_err(|e| StoreError::Other(e.to_string()))?,
         external_id: order.external_id,
+        // Compared with the stored one, which has second precision on every engine.
+        modified_at: modified_at.map(|time| time.trunc_subsecs(0)),
     })
 }

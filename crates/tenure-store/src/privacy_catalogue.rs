@@ -127,6 +127,8 @@ pub(crate) const TABLES: &[Table] = &[
             // Products bought, not who bought them: what reports of products need.
             keep("items"),
             time("imported_at"),
+            // The shop's time of the order's last change (its version): an instant, no one's name.
+            time("source_modified_at"),
         ],
     ),
     customer_rows(
@@ -236,6 +238,8 @@ pub(crate) const TABLES: &[Table] = &[
             keep("topic"),
             keep("order_id"),
             time("received_at"),
+            // Why an older delivery wrote nothing: a time, never the order's or customer's ids.
+            keep("note"),
         ],
     ),
     Table {

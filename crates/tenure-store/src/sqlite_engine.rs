@@ -62,6 +62,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 12, name: "calendar", sql: include_str!("../migrations/sqlite/0012_calendar.sql") },
     Migration { version: 13, name: "loyalty", sql: include_str!("../migrations/sqlite/0013_loyalty.sql") },
     Migration {
+        version: 14,
+        name: "order_versions",
+        sql: include_str!("../migrations/sqlite/0014_order_versions.sql"),
+    },
+    Migration {
         version: 15,
         name: "privacy_audit",
         sql: include_str!("../migrations/sqlite/0015_privacy_audit.sql"),
@@ -489,10 +494,17 @@ fn decode(value: ValueRef<'_>) -> Result<Value, StoreError> {
     }
 }
 
-/// Turns a driver error into a store error; constraint violations are conflicts.
+/// Turns a driver error into a store error; constraint violations are conflicts, in words for
+/// people (see [`crate::error::unique_violation`]: the engine's text names columns, for the log
+/// only); the rest is [`StoreError::Other`] with the engine's text.
 fn driver(error: rusqlite::Error) -> StoreError {
     match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(error.to_string()),
+        Some(rusqlite::ErrorCode::ConstraintViolation) => match unique_table(&error.to_string()) {
+            Some(table) => crate::error::unique_violation(Some(table)),
+            None => StoreError::Conflict(
+                "the change does not fit the stored data (it may have changed meanwhile)".into(),
+            ),
+        },
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             StoreError::Conflict(
                 "the database is busy: another import or change is writing to it; try again when it is done"
@@ -501,6 +513,16 @@ fn driver(error: rusqlite::Error) -> StoreError {
         }
         _ => StoreError::Other(error.to_string()),
     }
+}
+
+/// The table of SQLite's `UNIQUE constraint failed: users.email` (the first one named); `None`
+/// for another kind of constraint.
+fn unique_table(message: &str) -> Option<&str> {
+    let columns = message
+        .split_once("UNIQUE constraint failed: ")
+        .or_else(|| message.split_once("PRIMARY KEY constraint failed: "))?
+        .1;
+    columns.split_once('.').map(|(table, _)| table.trim())
 }
 
 #[cfg(test)]

@@ -24,6 +24,11 @@ pub trait Store:
 {
     /// Which engine this is.
     fn engine(&self) -> EngineKind;
+    /// Whether the connection is known to be gone (a call on it failed with a closed
+    /// connection): nothing more will work on it. Costs nothing: no round trip.
+    fn connection_lost(&self) -> bool;
+    /// A round trip to the database (`SELECT 1`): `Ok` when the connection works now.
+    fn ping(&mut self) -> Result<(), StoreError>;
     /// Applies pending migrations (idempotent; safe when several processes do it at once).
     fn migrate(&mut self, now: Timestamp) -> Result<SchemaStatus, StoreError>;
     /// Where the schema stands, without changing it.
@@ -233,6 +238,10 @@ pub(crate) trait Backend: Send {
     fn read(&mut self) -> Result<Self::Tx<'_>, StoreError>;
     /// Serialises schema changes among processes (a no-op where the write lock already does).
     fn lock_schema(tx: &mut Self::Tx<'_>) -> Result<(), StoreError>;
+    /// Whether the connection is known to be gone (an embedded database never is).
+    fn connection_lost(&self) -> bool {
+        false
+    }
     /// Every `(table, column)` of the schema: two text columns, one row per column.
     const SCHEMA_COLUMNS: &'static str;
     /// After an erasure has committed: makes the engine drop what the old values of `tables`
@@ -340,6 +349,16 @@ fn current_version_readonly<B: Backend>(conn: &mut dyn Conn) -> Result<i64, Stor
 impl<B: Backend> Store for Engine<B> {
     fn engine(&self) -> EngineKind {
         B::KIND
+    }
+
+    fn connection_lost(&self) -> bool {
+        self.backend.connection_lost()
+    }
+
+    fn ping(&mut self) -> Result<(), StoreError> {
+        let mut tx = self.backend.read()?;
+        tx.query_one("SELECT 1", &[])?;
+        Ok(())
     }
 
     fn migrate(&mut self, now: Timestamp) -> Result<SchemaStatus, StoreError> {

@@ -263,6 +263,8 @@ impl AppState {
 pub fn router(state: AppState) -> axum::Router {
     // `Router::layer` wraps each route, so the middleware sees the matched route pattern.
     routes::router()
+        // A panicking handler answers 500 with an incident id (inside the metrics, which count it).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }
