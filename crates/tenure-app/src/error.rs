@@ -1,4 +1,6 @@
-//! Errors of the use cases: which input, which step.
+//! Errors of the use cases: which input, which step. Faces map them to answers in one place
+//! each (the web face: `tenure-web`'s `error.rs`); [`AppError::Internal`] and
+//! [`AppError::Unavailable`] carry text for the log, never for the person asking.
 
 use std::path::PathBuf;
 
@@ -26,4 +28,12 @@ pub enum AppError {
     /// The request does not make sense (bad option values).
     #[error("{0}")]
     Invalid(String),
+    /// The work cannot be done now, through no fault of the request: the server is stopping, or
+    /// no database connection can be had. Trying again later may work.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// The work failed inside the server (it panicked, a worker was lost): nothing the caller can
+    /// fix. The text says what happened, for the log.
+    #[error("internal failure: {0}")]
+    Internal(String),
 }

@@ -126,6 +126,8 @@ pub struct ImportReport {
     pub customers_merged: u64,
     /// Abandoned checkouts seen (counted, never stored).
     pub abandoned_checkouts: u64,
+    /// Rows of customers whose data was erased: left out, so they are not brought back.
+    pub records_of_erased: u64,
     /// Every bad row.
     pub rejected: Vec<Rejected>,
     /// True when the import was written; false when it was refused because of bad rows.
@@ -286,6 +288,7 @@ fn import_watched(
         report.orders_updated = counts.orders_updated;
         report.customers_added = counts.customers_added;
         report.customers_merged = counts.customers_merged;
+        report.records_of_erased = counts.records_of_erased;
     } else {
         // Dropping the session rolls the transaction back: a refused import adds nothing.
         drop(session);

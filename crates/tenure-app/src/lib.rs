@@ -2,6 +2,7 @@
 //! store interface and the importers, knowing neither SQL nor HTTP nor the terminal.
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
 mod error;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod loyalty;
 pub mod models;
 pub mod orders;
 pub mod outbox;
+pub mod privacy;
 pub mod reports;
 pub mod sources;
 pub mod surveys;

@@ -3,7 +3,7 @@
 //! (`billing.email`, `refunds[0].total`). Shared by the JSON formats.
 
 use serde_json::Value;
-use tenure_domain::Currency;
+use tenure_domain::{Currency, Timestamp};
 
 use crate::error::RowError;
 use crate::fields::At;
@@ -35,6 +35,20 @@ impl Fields<'_> {
             Some(Value::String(text)) => Ok(text),
             Some(other) => Err(self.at.error(&self.name(key), format!("`{other}` is not a text"))),
             None => Err(self.at.error(&self.name(key), "is missing")),
+        }
+    }
+
+    /// A time field that may be missing or null (`None`), else must read with `parse`.
+    pub fn optional_time(
+        &self,
+        key: &str,
+        parse: impl Fn(&str) -> Option<Timestamp>,
+        expected: &str,
+    ) -> Result<Option<Timestamp>, RowError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+            Some(_) => self.at.time(&self.name(key), self.text(key)?, parse, expected).map(Some),
         }
     }
 

@@ -127,19 +127,30 @@ pub fn records(format: Format, inputs: Vec<Input>, options: &ImportOptions) -> R
     Ok(Records::new(sources, vec![]))
 }
 
+/// An order a shop sent as a webhook body: the record its export gives, and the shop's own time
+/// of the order's last change — its version, which tells a replayed old state from a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopOrder {
+    /// The order and its customer, as the platform's export gives them.
+    pub record: tenure_domain::ImportRecord,
+    /// Shopify's `updated_at`, WooCommerce's `date_modified_gmt` (else `date_modified`); `None`
+    /// when the body has none.
+    pub modified_at: Option<tenure_domain::Timestamp>,
+}
+
 /// One Shopify REST order object — the body of an `orders/create`, `orders/paid` or
 /// `orders/updated` webhook — read into the record the orders export gives for that order (order
-/// id `name`, customer by e-mail, the export's status mapping). `input` names it in errors, which
-/// name the bad field by its JSON path.
-pub fn shopify_order(input: &str, json: &[u8]) -> Result<tenure_domain::ImportRecord, RowError> {
+/// id `name`, customer by e-mail, the export's status mapping), with `updated_at` as its version.
+/// `input` names it in errors, which name the bad field by its JSON path.
+pub fn shopify_order(input: &str, json: &[u8]) -> Result<ShopOrder, RowError> {
     shopify_order::parse_order(fields::At { file: input, line: 1 }, json)
 }
 
 /// One WooCommerce REST order object — the body of an `order.created` or `order.updated`
-/// webhook — read exactly as an order of a WooCommerce export is read; `Ok(None)` for a checkout
-/// draft (an abandoned checkout, never stored).
-pub fn woocommerce_order(input: &str, json: &[u8]) -> Result<Option<tenure_domain::ImportRecord>, RowError> {
-    woocommerce::parse_order(fields::At { file: input, line: 1 }, json)
+/// webhook — read exactly as an order of a WooCommerce export is read, with `date_modified_gmt`
+/// as its version; `Ok(None)` for a checkout draft (an abandoned checkout, never stored).
+pub fn woocommerce_order(input: &str, json: &[u8]) -> Result<Option<ShopOrder>, RowError> {
+    woocommerce::parse_version(fields::At { file: input, line: 1 }, json)
 }
 
 /// Opens one input of `format` on its own (an Etsy orders file without items).

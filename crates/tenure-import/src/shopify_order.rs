@@ -7,20 +7,30 @@
 //!
 //! Refunded = the successful refund transactions (`refunds[].transactions[]` with
 //! `kind: "refund"`, `status: "success"`); lines = `line_items[]`, price × quantity − discount.
+//! The order's version is its `updated_at` (Shopify signs the body only, not a time of sending:
+//! this is what tells a replayed old state from a new one).
 
 use serde_json::Value;
 use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderItem, OrderRecord};
 
+use crate::ShopOrder;
 use crate::dates::with_offset;
 use crate::error::RowError;
 use crate::fields::{At, full_name};
 use crate::json_fields::{self, Fields};
 use crate::shopify::{customer_key, order_status};
 
-/// One order object.
-pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<ImportRecord, RowError> {
+/// One order object, with its version (`updated_at`).
+pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<ShopOrder, RowError> {
     let value = json_fields::object(at, bytes)?;
     let order = Fields { at, value: &value, path: "" };
+    let modified_at = order.optional_time("updated_at", with_offset, "an RFC 3339 time")?;
+    Ok(ShopOrder { record: record(&order)?, modified_at })
+}
+
+/// The record of one order object.
+fn record(order: &Fields<'_>) -> Result<ImportRecord, RowError> {
+    let at = order.at;
     let name = match order.text_or_empty("name").trim() {
         "" => order.id("id")?,
         name => name.to_string(),
@@ -28,7 +38,7 @@ pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<ImportRecord, RowE
     let placed_at = at.time("created_at", order.text("created_at")?, with_offset, "an RFC 3339 time")?;
     let currency = at.currency("currency", order.text("currency")?)?;
     let total_minor = order.money("total_price", currency)?;
-    let refunded = refunds(&order, currency)?;
+    let refunded = refunds(order, currency)?;
     let cancelled = order.get("cancelled_at").is_some();
     let financial = order.text("financial_status")?;
     let (status, refunded_minor) = order_status(financial, cancelled, total_minor, refunded, "refunds")
@@ -40,9 +50,9 @@ pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<ImportRecord, RowE
         currency,
         total_minor,
         refunded_minor,
-        items: items(&order, currency)?,
+        items: items(order, currency)?,
     };
-    Ok(ImportRecord { line: at.line, customer: customer(&order, &name)?, order: record })
+    Ok(ImportRecord { line: at.line, customer: customer(order, &name)?, order: record })
 }
 
 /// Sum of the successful refund transactions.
@@ -124,7 +134,21 @@ mod tests {
     use super::*;
 
     fn parse(json: &str) -> Result<ImportRecord, RowError> {
-        parse_order(At { file: "body", line: 1 }, json.as_bytes())
+        parse_order(At { file: "body", line: 1 }, json.as_bytes()).map(|order| order.record)
+    }
+
+    #[test]
+    fn the_version_is_updated_at_and_may_be_missing() {
+        let versioned =
+            ORDER.replace(r#""cancelled_at": null"#, r#""updated_at": "2008-01-10T12:30:00-05:00""#);
+        let order = parse_order(At { file: "body", line: 1 }, versioned.as_bytes()).unwrap();
+        assert_eq!(order.modified_at.unwrap().to_rfc3339(), "2008-01-10T17:30:00+00:00");
+        assert_eq!(order.record, parse(ORDER).unwrap());
+        let unversioned = parse_order(At { file: "body", line: 1 }, ORDER.as_bytes()).unwrap();
+        assert_eq!(unversioned.modified_at, None);
+        let bad = ORDER.replace(r#""cancelled_at": null"#, r#""updated_at": "yesterday""#);
+        let error = parse_order(At { file: "body", line: 1 }, bad.as_bytes()).unwrap_err();
+        assert_eq!(error.column, "updated_at");
     }
 
     /// Shaped like the example order of Shopify's REST reference (`GET /orders/{id}.json`).

@@ -8,6 +8,7 @@ use serde_json::Value;
 use tenure_domain::{Currency, CustomerRecord, ImportRecord, OrderItem, OrderRecord, OrderStatus};
 
 use crate::Input;
+use crate::ShopOrder;
 use crate::dates::naive_utc;
 use crate::error::{ImportError, RowError};
 use crate::fields::{At, full_name, refund_status};
@@ -61,8 +62,27 @@ impl RecordSource for WooSource {
 
 /// One order object; `Ok(None)` for a checkout draft (an abandoned checkout).
 pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<Option<ImportRecord>, RowError> {
+    Ok(parse_version(at, bytes)?.map(|order| order.record))
+}
+
+/// One order object with its version: `date_modified_gmt` (UTC by name), else `date_modified`
+/// (the site's local time, read as UTC: compared only with the same site's other versions).
+/// WooCommerce signs the body only, not a time of sending.
+pub(crate) fn parse_version(at: At<'_>, bytes: &[u8]) -> Result<Option<ShopOrder>, RowError> {
     let value = json_fields::object(at, bytes)?;
     let order = Fields { at, value: &value, path: "" };
+    let Some(record) = record(&order)? else { return Ok(None) };
+    let expected = "YYYY-MM-DDTHH:MM:SS";
+    let modified_at = match order.optional_time("date_modified_gmt", naive_utc, expected)? {
+        Some(time) => Some(time),
+        None => order.optional_time("date_modified", naive_utc, expected)?,
+    };
+    Ok(Some(ShopOrder { record, modified_at }))
+}
+
+/// The record of one order object; `None` for a checkout draft.
+fn record(order: &Fields<'_>) -> Result<Option<ImportRecord>, RowError> {
+    let at = order.at;
     let status_text = order.text("status")?;
     let Some(status) = order_status(status_text) else {
         let reason = format!(
@@ -76,7 +96,7 @@ pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<Option<ImportRecor
     }
     let currency = at.currency("currency", order.text("currency")?)?;
     let total_minor = order.money("total", currency)?;
-    let refunds = refunds(&order, currency)?;
+    let refunds = refunds(order, currency)?;
     let (status, refunded_minor) = match status {
         OrderStatus::Refunded => (status, if refunds > 0 { refunds } else { total_minor }),
         other => (refund_status(other, total_minor, refunds), refunds),
@@ -93,9 +113,9 @@ pub(crate) fn parse_order(at: At<'_>, bytes: &[u8]) -> Result<Option<ImportRecor
         currency,
         total_minor,
         refunded_minor,
-        items: items(&order, currency)?,
+        items: items(order, currency)?,
     };
-    Ok(Some(ImportRecord { line: at.line, customer: customer(&order)?, order: record }))
+    Ok(Some(ImportRecord { line: at.line, customer: customer(order)?, order: record }))
 }
 
 fn order_status(text: &str) -> Option<OrderStatus> {
@@ -177,6 +197,22 @@ mod tests {
         assert_eq!((record.order.total_minor, record.order.refunded_minor), (5000, 1500));
         assert_eq!(record.order.items[0].quantity, 2);
         assert_eq!(record.order.placed_at.to_rfc3339(), "2024-01-01T12:00:00+00:00");
+    }
+
+    #[test]
+    fn the_version_is_date_modified_gmt_else_date_modified() {
+        let at = At { file: "w.json", line: 10 };
+        let gmt = ORDER.replace(
+            r#""customer_id": 0,"#,
+            r#""customer_id": 0, "date_modified": "2024-01-02T14:00:00", "date_modified_gmt": "2024-01-02T13:00:00","#,
+        );
+        let order = parse_version(at, gmt.as_bytes()).unwrap().unwrap();
+        assert_eq!(order.modified_at.unwrap().to_rfc3339(), "2024-01-02T13:00:00+00:00");
+        let local = ORDER
+            .replace(r#""customer_id": 0,"#, r#""customer_id": 0, "date_modified": "2024-01-02T14:00:00","#);
+        let order = parse_version(at, local.as_bytes()).unwrap().unwrap();
+        assert_eq!(order.modified_at.unwrap().to_rfc3339(), "2024-01-02T14:00:00+00:00");
+        assert_eq!(parse_version(at, ORDER.as_bytes()).unwrap().unwrap().modified_at, None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use tenure_domain::{CustomerRecord, ImportRecord, OrderRecord, Timestamp};
 use crate::identities::{self, Remembered};
 use crate::order_batch::{self, PendingOrder, StoredReads};
 use crate::sql::{Conn, MAX_ROWS, Texts, Value};
-use crate::{ImportCounts, StoreError};
+use crate::{ImportCounts, StoreError, privacy};
 
 /// Finds or creates the source's id, by name.
 pub(crate) fn source_id(conn: &mut dyn Conn, name: &str, now: Timestamp) -> Result<i64, StoreError> {
@@ -41,13 +41,26 @@ pub(crate) fn ingest(
     record: ImportRecord,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    ingest_version(conn, source_id, state, record, None, now)
+}
+
+/// [`ingest`] for a record that comes with the shop's own time of its order's last change
+/// (`modified_at`): an older version than the stored one is left unwritten (see `order_batch`).
+pub(crate) fn ingest_version(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    state: &mut IngestState,
+    record: ImportRecord,
+    modified_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let key = key_hash(&record.order.external_id);
     // A hash collision only writes a batch early.
     if state.orders.len() >= MAX_ROWS || state.keys.contains(&key) {
         state.flush(conn, source_id, now)?;
     }
     state.keys.insert(key);
-    state.orders.push(pending_order(record.order)?);
+    state.orders.push(pending_order(record.order, modified_at)?);
     state.customers.push(record.customer);
     Ok(())
 }
@@ -64,6 +77,10 @@ pub(crate) struct IngestState {
     texts: Texts,
     /// What earlier batches showed about reading stored orders (see [`order_batch::write`]).
     stored_reads: StoredReads,
+    /// Orders left unwritten because the stored version is newer.
+    older: u64,
+    /// The erasure key, once read (`Some(None)`: nobody was ever erased).
+    erasure_key: Option<Option<Vec<u8>>>,
 }
 
 impl IngestState {
@@ -78,8 +95,14 @@ impl IngestState {
         Ok(self.counts)
     }
 
+    /// How many orders were left unwritten because the stored version is newer.
+    pub(crate) fn older_orders(&self) -> u64 {
+        self.older
+    }
+
     /// Resolves the queued records' customers, then writes their orders.
     fn flush(&mut self, conn: &mut dyn Conn, source_id: i64, now: Timestamp) -> Result<(), StoreError> {
+        self.drop_erased(conn, source_id)?;
         if self.orders.is_empty() {
             return Ok(());
         }
@@ -96,7 +119,7 @@ impl IngestState {
             order.identity_id = resolved.identity_id;
             order.customer_id = resolved.customer_id;
         }
-        order_batch::write(
+        self.older += order_batch::write(
             conn,
             source_id,
             &self.orders,
@@ -112,13 +135,66 @@ impl IngestState {
     }
 }
 
+impl IngestState {
+    /// Leaves out the queued records whose customer was erased: the source's id for them is on
+    /// file as its keyed hash. Costs nothing until someone has been erased.
+    fn drop_erased(&mut self, conn: &mut dyn Conn, source_id: i64) -> Result<(), StoreError> {
+        if self.customers.is_empty() {
+            return Ok(());
+        }
+        if self.erasure_key.is_none() {
+            self.erasure_key = Some(privacy::stored_key(conn)?);
+        }
+        let Some(Some(key)) = &self.erasure_key else {
+            return Ok(());
+        };
+        let pseudonyms: Vec<String> = self
+            .customers
+            .iter()
+            .map(|customer| privacy::identity_pseudonym(key, source_id, &customer.external_id))
+            .collect();
+        let erased = erased_among(conn, source_id, &pseudonyms)?;
+        if erased.is_empty() {
+            return Ok(());
+        }
+        let mut keep = pseudonyms.iter().map(|p| !erased.contains(p.as_str()));
+        let mut keep_order = keep.clone();
+        self.customers.retain(|_| keep.next().unwrap_or(true));
+        self.orders.retain(|_| keep_order.next().unwrap_or(true));
+        self.counts.records_of_erased += (pseudonyms.len() - self.customers.len()) as u64;
+        Ok(())
+    }
+}
+
+/// Which of `pseudonyms` stand for identities of `source_id` on file.
+fn erased_among(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    pseudonyms: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in pseudonyms.chunks(MAX_ROWS) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT external_id FROM identities WHERE source_id = $1 AND external_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut params = vec![Value::Int(source_id)];
+        params.extend(chunk.iter().map(|p| Value::from(p.as_str())));
+        for row in conn.query(&sql, &params)? {
+            found.insert(row.text(0)?);
+        }
+    }
+    Ok(found)
+}
+
 /// A hash of an order key, to notice a repeat within a batch without keeping the key twice.
 fn key_hash(external_id: &str) -> u64 {
     foldhash::fast::FixedState::default().hash_one(external_id)
 }
 
 /// The order of `record` as it will be written, its customer not resolved yet.
-fn pending_order(order: OrderRecord) -> Result<PendingOrder, StoreError> {
+fn pending_order(order: OrderRecord, modified_at: Option<Timestamp>) -> Result<PendingOrder, StoreError> {
     Ok(PendingOrder {
         identity_id: 0,
         customer_id: 0,
@@ -130,5 +206,7 @@ fn pending_order(order: OrderRecord) -> Result<PendingOrder, StoreError> {
         refunded_minor: order.refunded_minor,
         items: serde_json::to_string(&order.items).map_err(|e| StoreError::Other(e.to_string()))?,
         external_id: order.external_id,
+        // Compared with the stored one, which has second precision on every engine.
+        modified_at: modified_at.map(|time| time.trunc_subsecs(0)),
     })
 }

@@ -6,6 +6,8 @@
 //! connections, transactions, value binding and their own migrations. Nothing here knows HTTP,
 //! templates or files.
 
+mod audit;
+mod backup;
 mod cadence;
 mod calendar_types;
 mod created_identities;
@@ -23,6 +25,8 @@ mod order_batch;
 mod outbox;
 mod outbox_types;
 mod postgres_engine;
+mod privacy;
+mod privacy_catalogue;
 mod queries;
 mod referrals;
 mod revision;
@@ -34,6 +38,7 @@ mod store;
 mod store_calendar;
 mod store_loyalty;
 mod store_outbox;
+mod store_privacy;
 mod store_surveys;
 mod subscriptions;
 mod suppressions;
@@ -48,6 +53,8 @@ mod users;
 mod write_types;
 mod writes;
 
+pub use audit::{AuditEntry, AuditOutcome, AuditQuery, AuditRecord, AuditView};
+pub use backup::{BackupReport, backup_sqlite, restore_sqlite};
 pub use calendar_types::*;
 pub use error::StoreError;
 pub use interactions::InteractionTrigger;
@@ -55,10 +62,13 @@ pub use jobs::{Job, JobOutcome, JobRun, NewJob, Recurrence};
 pub use loyalty_types::*;
 pub use migrate::SchemaStatus;
 pub use outbox_types::*;
+pub use privacy::{ERASED_TEXT, Erasure, ExportedRows, ScrubAnswers};
+pub use privacy_catalogue::catalogued_columns;
 pub use store::{ImportSession, Store, open};
 pub use store_calendar::{CalendarStore, InteractionImport};
 pub use store_loyalty::LoyaltyStore;
 pub use store_outbox::OutboxStore;
+pub use store_privacy::{ExportHolder, PrivacyStore};
 pub use store_surveys::SurveyStore;
 pub use subscriptions::Event;
 pub use survey_types::*;

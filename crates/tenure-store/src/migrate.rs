@@ -63,7 +63,59 @@ pub(crate) fn apply(
         )?;
         applied.push(format!("{:04}_{}", migration.version, migration.name));
     }
+    record_checksums(conn, migrations)?;
+    verify_checksums(conn, migrations)?;
     Ok(SchemaStatus { current: latest, latest, applied })
+}
+
+/// The migration that creates `schema_checksums`.
+const CHECKSUMS_FROM: i64 = 16;
+
+/// The SHA-256 (hex) of a migration's SQL.
+pub(crate) fn checksum(sql: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Records the checksum of every applied migration that has none yet.
+fn record_checksums(conn: &mut dyn Conn, migrations: &[Migration]) -> Result<(), StoreError> {
+    if latest(migrations) < CHECKSUMS_FROM {
+        return Ok(());
+    }
+    for migration in migrations {
+        conn.execute(
+            "INSERT INTO schema_checksums (version, sha256) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",
+            &[Value::Int(migration.version), Value::from(checksum(migration.sql))],
+        )?;
+    }
+    Ok(())
+}
+
+/// Refuses a binary whose copy of an applied migration is not the SQL that was applied.
+pub(crate) fn verify_checksums(conn: &mut dyn Conn, migrations: &[Migration]) -> Result<(), StoreError> {
+    if current_version_readonly(conn)? < CHECKSUMS_FROM {
+        return Ok(());
+    }
+    for row in conn.query("SELECT version, sha256 FROM schema_checksums ORDER BY version", &[])? {
+        let (version, stored) = (row.int(0)?, row.text(1)?);
+        let Some(migration) = migrations.iter().find(|m| m.version == version) else { continue };
+        if checksum(migration.sql) != stored {
+            return Err(StoreError::Invalid(format!(
+                "migration {version:04}_{} in this tenure binary is not the one this database was migrated with \
+                 (its SQL was edited after it landed; SHA-256 {} here, {stored} applied): use a tenure built from \
+                 the released migrations",
+                migration.name,
+                checksum(migration.sql)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The highest applied migration, or 0 before the bookkeeping table exists — without creating
+/// it (this runs in read transactions too).
+fn current_version_readonly(conn: &mut dyn Conn) -> Result<i64, StoreError> {
+    conn.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.int(0)
 }
 
 /// The highest version among `migrations`.
@@ -76,4 +128,54 @@ pub(crate) fn newer_schema(current: i64, latest: i64) -> StoreError {
     StoreError::Invalid(format!(
         "the database schema is at version {current}, newer than this tenure binary knows ({latest}): upgrade tenure"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `migrations/CHECKSUMS`: the SHA-256 of every landed migration file, as `sha256sum` prints
+    /// them. A new migration adds its lines; a changed line means a landed migration was edited.
+    const PINNED: &str = include_str!("../migrations/CHECKSUMS");
+
+    fn pinned(engine: &str, migration: &Migration) -> Option<&'static str> {
+        let file = format!("{engine}/{:04}_{}.sql", migration.version, migration.name);
+        PINNED.lines().find_map(|line| {
+            let (sum, path) = line.split_once("  ")?;
+            (path == file).then_some(sum)
+        })
+    }
+
+    #[test]
+    fn landed_migrations_are_never_edited() {
+        for (engine, migrations) in
+            [("sqlite", crate::sqlite_engine::MIGRATIONS), ("postgres", crate::postgres_engine::MIGRATIONS)]
+        {
+            for migration in migrations {
+                let sum = pinned(engine, migration).unwrap_or_else(|| {
+                    panic!(
+                        "{engine} migration {} is not in migrations/CHECKSUMS: add its line",
+                        migration.version
+                    )
+                });
+                assert_eq!(
+                    checksum(migration.sql),
+                    sum,
+                    "{engine} migration {:04}_{} was edited after it landed: make a new migration instead",
+                    migration.version,
+                    migration.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn both_engines_list_the_same_migrations_in_order() {
+        let names = |migrations: &[Migration]| -> Vec<(i64, &str)> {
+            migrations.iter().map(|m| (m.version, m.name)).collect()
+        };
+        let sqlite = names(crate::sqlite_engine::MIGRATIONS);
+        assert_eq!(sqlite, names(crate::postgres_engine::MIGRATIONS));
+        assert!(sqlite.windows(2).all(|pair| pair[0].0 < pair[1].0), "versions rise: {sqlite:?}");
+    }
 }

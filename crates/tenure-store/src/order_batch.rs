@@ -3,6 +3,11 @@
 //! IGNORE` and its count of changed rows (see [`SkipStored`]). Orders the inserts skipped are
 //! already stored: they are read back in one query, compared, and updated one by one only where
 //! the source now reports them differently.
+//!
+//! An order that comes with the shop's own time of its last change (a signed webhook body's
+//! `updated_at`) is a version: a version older than the stored one is left unwritten, and the
+//! update itself carries the condition, so two deliveries racing on PostgreSQL cannot let the
+//! older one win either. Orders without that time (file imports, the API) are written as before.
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
@@ -13,7 +18,7 @@ use crate::sql::{
 };
 use crate::{ImportCounts, StoreError};
 
-const COLUMNS: usize = 11;
+const COLUMNS: usize = 12;
 
 /// One order waiting for its batch, with its customer resolved.
 #[derive(Debug, Clone)]
@@ -27,6 +32,8 @@ pub(crate) struct PendingOrder {
     pub total_minor: i64,
     pub refunded_minor: i64,
     pub items: String,
+    /// The shop's own time of the order's last change, when the source gives one.
+    pub modified_at: Option<Timestamp>,
 }
 
 /// What earlier batches of a session taught about reading stored orders.
@@ -44,6 +51,7 @@ pub(crate) struct StoredReads {
 /// Writes a batch of orders with distinct keys: inserts the new ones, compares the stored ones
 /// and updates those the source now reports differently. How the stored ones are found depends
 /// on what the previous batches showed (`reads`, updated for the next); the outcome does not.
+/// Returns how many orders were left unwritten because the stored version is newer.
 pub(crate) fn write(
     conn: &mut dyn Conn,
     source_id: i64,
@@ -52,7 +60,7 @@ pub(crate) fn write(
     counts: &mut ImportCounts,
     texts: &mut Texts,
     reads: &mut StoredReads,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let all: Vec<&PendingOrder> = orders.iter().collect();
     let mut stored =
         if reads.known_before { stored_rows(conn, source_id, &all, texts, reads)? } else { HashMap::new() };
@@ -68,13 +76,16 @@ pub(crate) fn write(
         return Err(StoreError::Other("an order vanished during the import".into()));
     }
     // The orders just added are not among the stored rows read; every other order is.
+    let mut older = 0;
     for order in orders {
-        if let Some(row) = stored.get(order.external_id.as_str()) {
-            reconcile(conn, row, order, now, counts)?;
+        if let Some(row) = stored.get(order.external_id.as_str())
+            && reconcile(conn, row, order, now, counts)? == Reconciled::Older
+        {
+            older += 1;
         }
     }
     reads.known_before = stored.len() == orders.len();
-    Ok(())
+    Ok(older)
 }
 
 /// Inserts the orders not stored yet with multi-row statements that return the keys they added
@@ -150,15 +161,21 @@ fn insert_params<'o>(source_id: i64, orders: &[&'o PendingOrder], now: Timestamp
             Param::Int(order.customer_id),
         ]);
         params.extend(what_the_source_says(order));
-        params.push(Param::Time(now));
+        params.extend([Param::Time(now), modified_param(order)]);
     }
     params
+}
+
+/// The shop's time of the order's last change, or NULL.
+fn modified_param(order: &PendingOrder) -> Param<'_> {
+    order.modified_at.map_or(Param::Null, Param::Time)
 }
 
 /// The insert of `rows` orders that skips those already stored (by source and external id).
 fn insert_sql(rows: usize, skip: SkipStored) -> String {
     const COLUMN_LIST: &str = "orders (source_id, external_id, identity_id, customer_id, placed_at, status, \
-                               currency, total_minor, refunded_minor, items, imported_at)";
+                               currency, total_minor, refunded_minor, items, imported_at, \
+                               source_modified_at)";
     let values = placeholders(rows, COLUMNS, 0);
     match skip {
         SkipStored::Returning => format!(
@@ -170,8 +187,8 @@ fn insert_sql(rows: usize, skip: SkipStored) -> String {
 }
 
 /// The columns of a stored order that [`reconcile`] compares.
-const STORED_COLUMNS: &str =
-    "t.id, t.external_id, t.placed_at, t.status, t.currency, t.total_minor, t.refunded_minor, t.items";
+const STORED_COLUMNS: &str = "t.id, t.external_id, t.placed_at, t.status, t.currency, t.total_minor, \
+                              t.refunded_minor, t.items, t.source_modified_at";
 
 /// At most this many rows per order of a batch are read when its stored orders are read as the
 /// range of keys between its least and greatest (see [`stored_rows`]).
@@ -254,14 +271,30 @@ fn stored_in_range(
     Ok(Some(stored))
 }
 
-/// Compares a stored order with what the source reports now; updates it when they differ.
+/// What [`reconcile`] did with a stored order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reconciled {
+    /// Stored as reported (its version may have been brought forward).
+    Unchanged,
+    /// Brought up to date.
+    Updated,
+    /// The stored version is newer than the one reported: left as it is.
+    Older,
+}
+
+/// Compares a stored order with what the source reports now; updates it when they differ,
+/// unless the stored version is newer.
 fn reconcile(
     conn: &mut dyn Conn,
     row: &Row,
     order: &PendingOrder,
     now: Timestamp,
     counts: &mut ImportCounts,
-) -> Result<(), StoreError> {
+) -> Result<Reconciled, StoreError> {
+    let stored_version = row.opt_time(8)?;
+    if is_older(order.modified_at, stored_version) {
+        return Ok(Reconciled::Older);
+    }
     let same = row.time(2)? == order.placed_at
         && row.text(3)? == order.status
         && row.text(4)? == order.currency.code()
@@ -269,11 +302,32 @@ fn reconcile(
         && row.int(6)? == order.refunded_minor
         && same_items(&row.text(7)?, &order.items);
     if same {
+        if let Some(version) = order.modified_at.filter(|_| order.modified_at != stored_version) {
+            bring_version_forward(conn, row.int(0)?, version)?;
+        }
         counts.orders_unchanged += 1;
-    } else {
-        update(conn, row.int(0)?, order, now)?;
+        Ok(Reconciled::Unchanged)
+    } else if update(conn, row.int(0)?, order, now)? {
         counts.orders_updated += 1;
+        Ok(Reconciled::Updated)
+    } else {
+        // A newer version was committed after the stored row was read.
+        Ok(Reconciled::Older)
     }
+}
+
+/// Whether a reported version is older than the stored one (either unknown: it is not).
+fn is_older(reported: Option<Timestamp>, stored: Option<Timestamp>) -> bool {
+    matches!((reported, stored), (Some(reported), Some(stored)) if reported < stored)
+}
+
+/// Records a newer version of an order whose facts did not change.
+fn bring_version_forward(conn: &mut dyn Conn, id: i64, version: Timestamp) -> Result<(), StoreError> {
+    conn.execute_borrowed(
+        "UPDATE orders SET source_modified_at = $1 WHERE id = $2 \
+         AND (source_modified_at IS NULL OR source_modified_at < $1)",
+        &[Param::Time(version), Param::Int(id)],
+    )?;
     Ok(())
 }
 
@@ -287,15 +341,26 @@ fn same_items(stored: &str, reported: &str) -> bool {
     }
 }
 
-fn update(conn: &mut dyn Conn, id: i64, order: &PendingOrder, now: Timestamp) -> Result<(), StoreError> {
+/// Writes what the source reports now over stored order `id` — with a version, only if the
+/// stored one is not newer (checked by the statement itself, which on PostgreSQL re-reads a row
+/// another transaction changed meanwhile); false when it was.
+fn update(conn: &mut dyn Conn, id: i64, order: &PendingOrder, now: Timestamp) -> Result<bool, StoreError> {
     let mut params = what_the_source_says(order).to_vec();
-    params.extend([Param::Time(now), Param::Int(id)]);
-    conn.execute_borrowed(
-        "UPDATE orders SET placed_at = $1, status = $2, currency = $3, total_minor = $4, refunded_minor = $5, \
-         items = $6, imported_at = $7 WHERE id = $8",
-        &params,
-    )?;
-    Ok(())
+    params.push(Param::Time(now));
+    let sql = match order.modified_at {
+        None => {
+            "UPDATE orders SET placed_at = $1, status = $2, currency = $3, total_minor = $4, \
+             refunded_minor = $5, items = $6, imported_at = $7 WHERE id = $8"
+        }
+        Some(version) => {
+            params.push(Param::Time(version));
+            "UPDATE orders SET placed_at = $1, status = $2, currency = $3, total_minor = $4, \
+             refunded_minor = $5, items = $6, imported_at = $7, source_modified_at = $8 WHERE id = $9 \
+             AND (source_modified_at IS NULL OR source_modified_at <= $8)"
+        }
+    };
+    params.push(Param::Int(id));
+    Ok(conn.execute_borrowed(sql, &params)? == 1)
 }
 
 /// The order's facts as the source reports them, in the column order `placed_at, status,

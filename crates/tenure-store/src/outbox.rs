@@ -342,15 +342,27 @@ impl SendFacts {
     }
 
     fn load_suppressions(&mut self, conn: &mut dyn Conn, emails: &[&Message]) -> Result<(), StoreError> {
-        let addresses: Vec<String> = emails.iter().map(|m| m.recipient.to_lowercase()).collect();
-        for chunk in addresses.chunks(crate::sql::MAX_ROWS) {
+        // Each address as listed, and — once anyone was erased — as its keyed hash, the form an
+        // erased person's addresses are listed in.
+        let mut listed_as: HashMap<String, String> = HashMap::new();
+        let key = crate::privacy::stored_key(conn)?;
+        for message in emails {
+            let address = message.recipient.to_lowercase();
+            if let Some(key) = &key {
+                listed_as.insert(crate::privacy::suppressed_address(key, &address), address.clone());
+            }
+            listed_as.insert(address.clone(), address);
+        }
+        let forms: Vec<&String> = listed_as.keys().collect();
+        for chunk in forms.chunks(crate::sql::MAX_ROWS) {
             let padded = chunk.len().next_power_of_two();
             let list: Vec<String> = (1..=padded).map(|n| format!("${n}")).collect();
             let mut params: Vec<Value> = chunk.iter().map(|a| Value::from(a.as_str())).collect();
             params.resize(padded, Value::Null);
             let sql = format!("SELECT email, reason FROM suppressions WHERE email IN ({})", list.join(", "));
             for row in conn.query(&sql, &params)? {
-                self.suppressed.insert(row.text(0)?, SuppressionReason::from_column(&row.text(1)?)?);
+                let address = listed_as.get(&row.text(0)?).cloned().unwrap_or_default();
+                self.suppressed.insert(address, SuppressionReason::from_column(&row.text(1)?)?);
             }
         }
         Ok(())

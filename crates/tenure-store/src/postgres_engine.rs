@@ -13,7 +13,7 @@ use crate::sql::{Conn, IdTable, MAX_ROWS, Param, PerKey, Row, SkipStored, Value}
 use crate::store::{Backend, Transaction, redact};
 use crate::{EngineKind, StoreError};
 
-const MIGRATIONS: &[Migration] = &[
+pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "customer_file",
@@ -67,6 +67,21 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0012_calendar.sql"),
     },
     Migration { version: 13, name: "loyalty", sql: include_str!("../migrations/postgres/0013_loyalty.sql") },
+    Migration {
+        version: 14,
+        name: "order_versions",
+        sql: include_str!("../migrations/postgres/0014_order_versions.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "privacy_audit",
+        sql: include_str!("../migrations/postgres/0015_privacy_audit.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "migration_checksums",
+        sql: include_str!("../migrations/postgres/0016_migration_checksums.sql"),
+    },
 ];
 
 /// Advisory lock key for schema changes (any fixed number; this one spells "tenure").
@@ -81,7 +96,12 @@ impl Postgres {
     /// Connects to `url` (no TLS: meant for a server on the same host or private network).
     pub(crate) fn connect(url: &str) -> Result<Self, StoreError> {
         let client = Client::connect(url, NoTls).map_err(|e| {
-            StoreError::Invalid(format!("cannot connect to PostgreSQL at {}: {e}", redact(url)))
+            let message = format!("cannot connect to PostgreSQL at {}: {e}", redact(url));
+            // A refused password or a missing database is the configuration's fault; anything
+            // else (refused, reset, starting up) may pass: the server is unavailable for now.
+            let configuration =
+                e.code().is_some_and(|code| code.code().starts_with("28") || code.code().starts_with("3D"));
+            if configuration { StoreError::Invalid(message) } else { StoreError::Unavailable(message) }
         })?;
         Ok(Postgres { client, statements: HashMap::new() })
     }
@@ -109,6 +129,23 @@ impl Backend for Postgres {
 
     fn lock_schema(tx: &mut PgTx<'_>) -> Result<(), StoreError> {
         tx.tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK_KEY]).map_err(driver)?;
+        Ok(())
+    }
+
+    fn connection_lost(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    const SCHEMA_COLUMNS: &'static str = "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) \
+         FROM information_schema.columns WHERE table_schema = ANY (current_schemas(false)) ORDER BY 1, 2";
+
+    fn overwrite_freed(&mut self, tables: &[&str]) -> Result<(), StoreError> {
+        // An UPDATE leaves the old row version in the table until VACUUM removes it; without
+        // this an erased address would stay readable in the data files until autovacuum came
+        // by (or forever, where it is off). The names are the privacy catalogue's own.
+        for table in tables {
+            self.client.batch_execute(&format!("VACUUM {table}")).map_err(driver)?;
+        }
         Ok(())
     }
 }
@@ -323,8 +360,10 @@ fn decode(row: &postgres::Row, i: usize, ty: &Type) -> Result<Value, StoreError>
     Ok(value.map_err(driver)?.unwrap_or(Value::Null))
 }
 
-/// Turns a driver error into a store error; unique violations are conflicts. The server's own
-/// message (and detail) is kept: the driver's `Display` says only "db error".
+/// Turns a driver error into a store error: a lost connection is [`StoreError::Unavailable`], a
+/// unique violation a [`StoreError::Conflict`] in words for people (see
+/// [`crate::error::unique_violation`]); the rest is [`StoreError::Other`] with the server's own
+/// message and detail (the driver's `Display` says only "db error"), for the log.
 fn driver(error: postgres::Error) -> StoreError {
     let message = match error.as_db_error() {
         Some(db) => match db.detail() {
@@ -333,8 +372,22 @@ fn driver(error: postgres::Error) -> StoreError {
         },
         None => error.to_string(),
     };
+    if connection_lost(&error) {
+        return StoreError::Unavailable(message);
+    }
     match error.code() {
-        Some(code) if *code == postgres::error::SqlState::UNIQUE_VIOLATION => StoreError::Conflict(message),
+        Some(code) if *code == postgres::error::SqlState::UNIQUE_VIOLATION => {
+            crate::error::unique_violation(error.as_db_error().and_then(|db| db.table()))
+        }
         _ => StoreError::Other(message),
     }
+}
+
+/// Whether `error` means the connection is gone: closed, broken on the wire (an I/O error),
+/// or ended by the server — class 08 (connection exception) or 57P01–57P03 (terminated by an
+/// administrator, crash or shutdown, server starting up).
+fn connection_lost(error: &postgres::Error) -> bool {
+    let io = std::error::Error::source(error).is_some_and(|source| source.is::<std::io::Error>());
+    let code = error.code().map(|code| code.code()).unwrap_or("");
+    error.is_closed() || io || code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
 }

@@ -11,7 +11,7 @@ use crate::sql::{Conn, IdTable, Param, PerKey, Row, SkipStored, Value};
 use crate::store::{Backend, Transaction};
 use crate::{EngineKind, StoreError};
 
-const MIGRATIONS: &[Migration] = &[
+pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "customer_file",
@@ -61,6 +61,21 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 11, name: "surveys", sql: include_str!("../migrations/sqlite/0011_surveys.sql") },
     Migration { version: 12, name: "calendar", sql: include_str!("../migrations/sqlite/0012_calendar.sql") },
     Migration { version: 13, name: "loyalty", sql: include_str!("../migrations/sqlite/0013_loyalty.sql") },
+    Migration {
+        version: 14,
+        name: "order_versions",
+        sql: include_str!("../migrations/sqlite/0014_order_versions.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "privacy_audit",
+        sql: include_str!("../migrations/sqlite/0015_privacy_audit.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "migration_checksums",
+        sql: include_str!("../migrations/sqlite/0016_migration_checksums.sql"),
+    },
 ];
 
 /// How long a writer waits for another writer before giving up.
@@ -127,9 +142,12 @@ impl Sqlite {
             )
         }
         .map_err(|e| StoreError::Invalid(format!("cannot open SQLite database `{path}`: {e}")))?;
+        // `secure_delete`: space freed by a change or removal is zeroed, so an erased customer's
+        // old values do not stay readable in the file's free pages (the cost is writing zeros
+        // into pages being written anyway).
         conn.execute_batch(&format!(
             "PRAGMA page_size = {PAGE_BYTES}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; \
+             PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
              PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA temp_store = MEMORY;"
         ))
         .map_err(driver)?;
@@ -264,6 +282,20 @@ impl Backend for Sqlite {
 
     fn lock_schema(_tx: &mut SqliteTx<'_>) -> Result<(), StoreError> {
         // The IMMEDIATE write transaction already excludes every other writer.
+        Ok(())
+    }
+
+    const SCHEMA_COLUMNS: &'static str = "SELECT m.name, p.name FROM sqlite_master m \
+         JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2";
+
+    fn overwrite_freed(&mut self, _tables: &[&str]) -> Result<(), StoreError> {
+        // Freed space is zeroed as it is freed (`secure_delete`); the old pages' copies in the
+        // write-ahead log go with it. A reader still holding an old snapshot keeps the log from
+        // being emptied: it then is at the next checkpoint that finds no reader.
+        self.wal_again()?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0))
+            .map_err(driver)?;
         Ok(())
     }
 }
@@ -462,10 +494,17 @@ fn decode(value: ValueRef<'_>) -> Result<Value, StoreError> {
     }
 }
 
-/// Turns a driver error into a store error; constraint violations are conflicts.
+/// Turns a driver error into a store error; constraint violations are conflicts, in words for
+/// people (see [`crate::error::unique_violation`]: the engine's text names columns, for the log
+/// only); the rest is [`StoreError::Other`] with the engine's text.
 fn driver(error: rusqlite::Error) -> StoreError {
     match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(error.to_string()),
+        Some(rusqlite::ErrorCode::ConstraintViolation) => match unique_table(&error.to_string()) {
+            Some(table) => crate::error::unique_violation(Some(table)),
+            None => StoreError::Conflict(
+                "the change does not fit the stored data (it may have changed meanwhile)".into(),
+            ),
+        },
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             StoreError::Conflict(
                 "the database is busy: another import or change is writing to it; try again when it is done"
@@ -474,6 +513,16 @@ fn driver(error: rusqlite::Error) -> StoreError {
         }
         _ => StoreError::Other(error.to_string()),
     }
+}
+
+/// The table of SQLite's `UNIQUE constraint failed: users.email` (the first one named); `None`
+/// for another kind of constraint.
+fn unique_table(message: &str) -> Option<&str> {
+    let columns = message
+        .split_once("UNIQUE constraint failed: ")
+        .or_else(|| message.split_once("PRIMARY KEY constraint failed: "))?
+        .1;
+    columns.split_once('.').map(|(table, _)| table.trim())
 }
 
 #[cfg(test)]

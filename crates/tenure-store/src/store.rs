@@ -15,10 +15,20 @@ use crate::{
 
 /// Everything the app layer asks of storage. One connection; open several for concurrency.
 pub trait Store:
-    crate::OutboxStore + crate::SurveyStore + crate::CalendarStore + crate::LoyaltyStore + Send
+    crate::OutboxStore
+    + crate::SurveyStore
+    + crate::CalendarStore
+    + crate::LoyaltyStore
+    + crate::PrivacyStore
+    + Send
 {
     /// Which engine this is.
     fn engine(&self) -> EngineKind;
+    /// Whether the connection is known to be gone (a call on it failed with a closed
+    /// connection): nothing more will work on it. Costs nothing: no round trip.
+    fn connection_lost(&self) -> bool;
+    /// A round trip to the database (`SELECT 1`): `Ok` when the connection works now.
+    fn ping(&mut self) -> Result<(), StoreError>;
     /// Applies pending migrations (idempotent; safe when several processes do it at once).
     fn migrate(&mut self, now: Timestamp) -> Result<SchemaStatus, StoreError>;
     /// Where the schema stands, without changing it.
@@ -175,7 +185,9 @@ pub fn open(url: &str, now: Timestamp) -> Result<Box<dyn Store>, StoreError> {
         store.migrate(now)?;
         Ok(Box::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(Engine { backend: postgres_engine::Postgres::connect(url)? }))
+        let mut store = Engine { backend: postgres_engine::Postgres::connect(url)? };
+        store.verify_migrations()?;
+        Ok(Box::new(store))
     } else {
         Err(StoreError::Invalid(format!(
             "unsupported database URL `{}`: use sqlite:PATH or postgres://USER@HOST/DB",
@@ -226,6 +238,16 @@ pub(crate) trait Backend: Send {
     fn read(&mut self) -> Result<Self::Tx<'_>, StoreError>;
     /// Serialises schema changes among processes (a no-op where the write lock already does).
     fn lock_schema(tx: &mut Self::Tx<'_>) -> Result<(), StoreError>;
+    /// Whether the connection is known to be gone (an embedded database never is).
+    fn connection_lost(&self) -> bool {
+        false
+    }
+    /// Every `(table, column)` of the schema: two text columns, one row per column.
+    const SCHEMA_COLUMNS: &'static str;
+    /// After an erasure has committed: makes the engine drop what the old values of `tables`
+    /// left behind, outside any transaction (SQLite: the write-ahead log emptied, freed space
+    /// being zeroed already; PostgreSQL: the tables vacuumed, their dead rows' space reclaimed).
+    fn overwrite_freed(&mut self, tables: &[&str]) -> Result<(), StoreError>;
 }
 
 pub(crate) struct Engine<B> {
@@ -285,6 +307,16 @@ impl<B: Backend> Engine<B> {
         }
     }
 
+    /// Refuses this binary when a migration the database has applied differs from its copy
+    /// (SQLite checks this on every migration at open; PostgreSQL here, at connecting).
+    fn verify_migrations(&mut self) -> Result<(), StoreError> {
+        let mut tx = self.backend.read()?;
+        if tx.query_one(B::BOOKKEEPING_EXISTS, &[])?.int(0)? == 0 {
+            return Ok(());
+        }
+        migrate::verify_checksums(&mut tx, B::MIGRATIONS)
+    }
+
     pub(crate) fn checked_read(&mut self) -> Result<B::Tx<'_>, StoreError> {
         let mut tx = self.backend.read()?;
         require_current::<B>(&mut tx)?;
@@ -317,6 +349,16 @@ fn current_version_readonly<B: Backend>(conn: &mut dyn Conn) -> Result<i64, Stor
 impl<B: Backend> Store for Engine<B> {
     fn engine(&self) -> EngineKind {
         B::KIND
+    }
+
+    fn connection_lost(&self) -> bool {
+        self.backend.connection_lost()
+    }
+
+    fn ping(&mut self) -> Result<(), StoreError> {
+        let mut tx = self.backend.read()?;
+        tx.query_one("SELECT 1", &[])?;
+        Ok(())
     }
 
     fn migrate(&mut self, now: Timestamp) -> Result<SchemaStatus, StoreError> {

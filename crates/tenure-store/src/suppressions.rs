@@ -48,11 +48,17 @@ pub(crate) fn list(conn: &mut dyn Conn) -> Result<Vec<Suppression>, StoreError> 
     .collect()
 }
 
-/// The reason `email` is suppressed, if it is.
+/// The reason `email` is suppressed, if it is (listed as itself, or as the keyed hash an erased
+/// person's addresses are listed as).
 pub(crate) fn reason(conn: &mut dyn Conn, email: &str) -> Result<Option<SuppressionReason>, StoreError> {
+    let email = email.trim().to_lowercase();
+    let hashed = match crate::privacy::stored_key(conn)? {
+        Some(key) => crate::privacy::suppressed_address(&key, &email),
+        None => email.clone(),
+    };
     conn.query_opt(
-        "SELECT reason FROM suppressions WHERE email = $1",
-        &[Value::from(email.trim().to_lowercase())],
+        "SELECT reason FROM suppressions WHERE email = $1 OR email = $2 ORDER BY reason = 'erased' DESC",
+        &[Value::from(email), Value::from(hashed)],
     )?
     .map(|row| SuppressionReason::from_column(&row.text(0)?))
     .transpose()

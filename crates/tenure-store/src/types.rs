@@ -29,6 +29,9 @@ pub struct ImportCounts {
     pub customers_added: u64,
     /// New identities that joined an existing customer with the same e-mail.
     pub customers_merged: u64,
+    /// Records of people whose data was erased (the source's id for them is on file as a keyed
+    /// hash): left out, so an old export imported again does not bring them back.
+    pub records_of_erased: u64,
 }
 
 /// The customer file at a glance (`tenure stats`).

@@ -85,6 +85,10 @@ pub struct Delivery<'a> {
     pub topic: &'a str,
     /// The order and its customer.
     pub record: &'a ImportRecord,
+    /// The shop's own time of the order's last change, from the signed body (Shopify's
+    /// `updated_at`): a delivery older than the stored order writes nothing. `None` when the
+    /// platform gives none: written as an import would.
+    pub modified_at: Option<Timestamp>,
 }
 
 /// What a delivery did.
@@ -94,6 +98,12 @@ pub enum DeliveryOutcome {
     Written(OrderWritten),
     /// The delivery arrived before: nothing was written.
     Repeated,
+    /// A new delivery of an older state of order `order_id` than the stored one (a replay, or a
+    /// retry overtaken by a later change): nothing was written, the delivery log says why.
+    Older {
+        /// The stored order, left as it is.
+        order_id: i64,
+    },
 }
 
 /// A source that accepts webhooks: how they are signed, and the key. `Debug` hides the secret.

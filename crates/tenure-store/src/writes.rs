@@ -6,7 +6,13 @@
 //! The key row is claimed *before* the order is written (`INSERT … ON CONFLICT DO NOTHING`): a
 //! second request with the same key waits on that row (PostgreSQL) or on the write lock (SQLite)
 //! until the first commits, and then finds it, instead of writing twice.
+//!
+//! A delivery id is no guard against a captured delivery replayed under a new id (Shopify and
+//! WooCommerce sign the body only), so a delivery that carries the shop's time of the order's last
+//! change is also a version: one older than the stored order writes nothing and says so in the
+//! delivery log's `note`.
 
+use chrono::SubsecRound;
 use tenure_domain::{CustomerId, ImportRecord, Timestamp};
 
 use crate::ingest::{self, IngestState};
@@ -35,7 +41,8 @@ pub(crate) fn write_order(
         });
     }
     let source_id = ingest::source_id(conn, write.source.as_str(), now)?;
-    let written = write_one(conn, source_id, write.record, now)?;
+    let written = write_one(conn, source_id, write.record, None, now)?
+        .ok_or_else(|| StoreError::Other("an order without a version was found older".into()))?;
     let response = respond(&written);
     if let Some(key) = write.key {
         keep_response(conn, key, &response)?;
@@ -43,7 +50,8 @@ pub(crate) fn write_order(
     Ok(KeyedWrite::Fresh(response))
 }
 
-/// Writes the order of a delivery seen for the first time; a repeated delivery writes nothing.
+/// Writes the order of a delivery seen for the first time; a repeated delivery writes nothing, and
+/// neither does an older version of a stored order.
 pub(crate) fn receive(
     conn: &mut dyn Conn,
     delivery: &Delivery<'_>,
@@ -63,24 +71,91 @@ pub(crate) fn receive(
     if claimed == 0 {
         return Ok(DeliveryOutcome::Repeated);
     }
-    let written = write_one(conn, source_id, delivery.record, now)?;
-    conn.execute(
-        "UPDATE webhook_deliveries SET order_id = $1 WHERE source_id = $2 AND delivery_id = $3",
-        &[Value::Int(written.order_id), Value::Int(source_id), Value::from(delivery.delivery_id)],
-    )?;
+    // Checked first, so that an older version changes nothing at all (not its customer either);
+    // the order's own write checks again, against a newer version committed meanwhile.
+    if let Some(order_id) = newer_stored(conn, source_id, delivery)? {
+        return older(conn, source_id, delivery, order_id);
+    }
+    let Some(written) = write_one(conn, source_id, delivery.record, delivery.modified_at, now)? else {
+        let order_id = newer_stored(conn, source_id, delivery)?
+            .ok_or_else(|| StoreError::Other("an order left as older is not stored".into()))?;
+        return older(conn, source_id, delivery, order_id);
+    };
+    log_delivery(conn, source_id, delivery, written.order_id, None)?;
     Ok(DeliveryOutcome::Written(written))
 }
 
-/// Ingests one record exactly as an import of one row would, and reads back the stored order.
+/// The stored order of `delivery` when its version is newer than the delivery's.
+fn newer_stored(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    delivery: &Delivery<'_>,
+) -> Result<Option<i64>, StoreError> {
+    let Some(version) = delivery.modified_at else { return Ok(None) };
+    let row = conn.query_opt(
+        "SELECT id, source_modified_at FROM orders WHERE source_id = $1 AND external_id = $2",
+        &[Value::Int(source_id), Value::from(delivery.record.order.external_id.as_str())],
+    )?;
+    match row {
+        Some(row) if row.opt_time(1)?.is_some_and(|stored| version.trunc_subsecs(0) < stored) => {
+            Ok(Some(row.int(0)?))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Answers a delivery of an older version of stored order `order_id`: nothing written, and the
+/// delivery log says so.
+fn older(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    delivery: &Delivery<'_>,
+    order_id: i64,
+) -> Result<DeliveryOutcome, StoreError> {
+    let version = delivery.modified_at.map_or_else(String::new, |time| time.to_rfc3339());
+    // Names no one: the row's `order_id` says which order (the shop's own order number would
+    // outlive an erasure of its customer here).
+    let note =
+        format!("not written: the shop changed this order at {version}, before the version already stored");
+    log_delivery(conn, source_id, delivery, order_id, Some(&note))?;
+    Ok(DeliveryOutcome::Older { order_id })
+}
+
+/// Completes the delivery log's row of `delivery`: its order, and why it wrote nothing.
+fn log_delivery(
+    conn: &mut dyn Conn,
+    source_id: i64,
+    delivery: &Delivery<'_>,
+    order_id: i64,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE webhook_deliveries SET order_id = $1, note = $2 WHERE source_id = $3 AND delivery_id = $4",
+        &[
+            Value::Int(order_id),
+            note.map_or(Value::Null, Value::from),
+            Value::Int(source_id),
+            Value::from(delivery.delivery_id),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Ingests one record exactly as an import of one row would, and reads back the stored order;
+/// `None` when the stored order is a newer version than `modified_at` and was left as it is.
 fn write_one(
     conn: &mut dyn Conn,
     source_id: i64,
     record: &ImportRecord,
+    modified_at: Option<Timestamp>,
     now: Timestamp,
-) -> Result<OrderWritten, StoreError> {
+) -> Result<Option<OrderWritten>, StoreError> {
     let mut state = IngestState::default();
-    ingest::ingest(conn, source_id, &mut state, record.clone(), now)?;
+    ingest::ingest_version(conn, source_id, &mut state, record.clone(), modified_at, now)?;
     let counts = state.finish(conn, source_id, now)?;
+    if state.older_orders() > 0 {
+        return Ok(None);
+    }
     let row = conn.query_one(
         "SELECT id, customer_id FROM orders WHERE source_id = $1 AND external_id = $2",
         &[Value::Int(source_id), Value::from(record.order.external_id.as_str())],
@@ -103,7 +178,7 @@ fn write_one(
         customer_merged: counts.customers_merged == 1,
     };
     report_order(conn, &written, record, now)?;
-    Ok(written)
+    Ok(Some(written))
 }
 
 /// Reports a created or updated order to the webhook subscriptions that receive it, in the

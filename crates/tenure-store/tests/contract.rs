@@ -632,7 +632,7 @@ fn deliver(
 ) -> Result<DeliveryOutcome, StoreError> {
     let source = source(source_name);
     store.receive_delivery(
-        &Delivery { source: &source, delivery_id: id, topic: "orders/create", record },
+        &Delivery { source: &source, delivery_id: id, topic: "orders/create", record, modified_at: None },
         now(),
     )
 }

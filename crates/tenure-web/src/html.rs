@@ -5,7 +5,6 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use tenure_app::AppError;
-use tenure_store::StoreError;
 
 /// Why a page could not be shown.
 #[derive(Debug)]
@@ -49,32 +48,37 @@ impl IntoResponse for PageError {
                 "This form belongs to an older session. Go back, reload the page and send it again."
                     .to_string(),
             ),
-            PageError::App(AppError::Invalid(message)) => {
-                (StatusCode::BAD_REQUEST, "Cannot do that", message)
-            }
-            PageError::App(AppError::Store(StoreError::NotFound(what))) => {
-                (StatusCode::NOT_FOUND, "Not found", format!("There is no {what}."))
-            }
-            PageError::App(AppError::Store(StoreError::Conflict(message))) => {
-                (StatusCode::CONFLICT, "Cannot do that now", format!("{message}."))
-            }
-            PageError::App(other) => {
-                crate::log::event(
-                    crate::log::Level::Error,
-                    "request failed",
-                    serde_json::json!({"error": other.to_string()}),
-                );
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something failed",
-                    "The server failed to show this page; its log says why.".to_string(),
-                )
+            // The status is the API's for the same error (`crate::error::failure`); only the
+            // words are the page's.
+            PageError::App(error) => {
+                let failure = crate::error::failure(error);
+                (failure.status, page_title(failure.status), page_message(failure))
             }
         };
         let mut response = render(&ErrorPage { title, message });
         *response.status_mut() = status;
         response
     }
+}
+
+/// The error page's title for a failure's status.
+fn page_title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::CONFLICT => "Cannot do that now",
+        StatusCode::SERVICE_UNAVAILABLE => "Try again shortly",
+        status if status.is_server_error() => "Something failed",
+        _ => "Cannot do that",
+    }
+}
+
+/// A failure's message as the error page says it: a sentence.
+fn page_message(failure: crate::error::Failure) -> String {
+    let message = failure.message;
+    if let Some(what) = message.strip_prefix("not found: ") {
+        return format!("There is no {what}.");
+    }
+    if message.ends_with(['.', '!', '?', ')']) { message } else { format!("{message}.") }
 }
 
 /// `/login?next=PATH` for a page path (only local paths are carried, so the login page cannot

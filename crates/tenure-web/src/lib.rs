@@ -6,6 +6,7 @@
 //! route has an explicit access rule in [`routes::ROUTES`] or [`routes::PAGES`]; a test walks
 //! every route with every role and with none.
 
+mod audit;
 mod auth;
 mod cache;
 mod charts;
@@ -400,6 +401,8 @@ pub fn router(state: AppState) -> axum::Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.header_read_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), client::resolve))
         .layer(in_flight)
+        // A panicking handler answers 500 with an incident id (inside the metrics, which count it).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::map_response_with_state(state.clone(), headers::security_headers))
         .with_state(state)

@@ -100,6 +100,12 @@ pub const ADMIN: &[Role] = &[Role::Admin];
 /// Roles that work with customers one by one.
 pub const STAFF: &[Role] = &[Role::Admin, Role::Analyst, Role::Agent];
 
+/// Pages that download customers' data: beyond the roles of their entry, the user needs the
+/// export permission (their role's default — admins and analysts, not agents — or their own
+/// grant, `tenure user export`), and every download or refusal is in the audit log.
+pub const EXPORT_PAGES: &[&str] =
+    &["/at-risk.csv", "/loyalty/coupons.csv", "/surveys/{name}/responses.csv", "/customers/{id}/export.json"];
+
 /// One page of the dashboard (signed in with a session cookie, not a token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -374,6 +380,27 @@ pub const PAGES: &[Page] = &[
         menu: Some("Import"),
     },
     Page { method: "POST", path: "/import", example: "/import", access: Access::Roles(ADMIN), menu: None },
+    Page {
+        method: "GET",
+        path: "/audit",
+        example: "/audit?action=customers",
+        access: Access::Roles(ADMIN),
+        menu: Some("Audit log"),
+    },
+    Page {
+        method: "GET",
+        path: "/customers/{id}/export.json",
+        example: "/customers/1/export.json",
+        access: Access::Roles(ADMIN),
+        menu: None,
+    },
+    Page {
+        method: "POST",
+        path: "/customers/{id}/erase",
+        example: "/customers/1/erase",
+        access: Access::Roles(ADMIN),
+        menu: None,
+    },
     Page {
         method: "GET",
         path: "/deliveries",
@@ -1156,6 +1183,9 @@ pub(crate) fn page_router() -> Router<AppState> {
         .route("/customers/{id}/followups", post(pages::plan_followup))
         .route("/customers/{id}/cadence", post(pages::set_cadence))
         .route("/interactions/{id}/delete", post(pages::delete_interaction))
+        .route("/audit", get(pages::audit_page))
+        .route("/customers/{id}/export.json", get(pages::customer_export))
+        .route("/customers/{id}/erase", post(pages::erase_customer))
         .route("/deliveries", get(pages::deliveries))
         .route("/deliveries/{id}/retry", post(pages::retry_delivery))
         .route("/account", get(pages::account))

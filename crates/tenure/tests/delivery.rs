@@ -376,10 +376,10 @@ fn the_worker_runs_a_due_model_refit_job_and_the_run_log_shows_it() {
     drop(store);
     let drained = run(worker(&db, "log:", true).stderr(Stdio::null()));
     // The refit, and what every worker schedules: the survey dispatch, the follow-up reminders,
-    // the cadence check, and the loyalty earning and nightly runs (due at once when first
-    // scheduled; without a programme they do nothing).
+    // the cadence check, the loyalty earning and nightly runs and the retention job (due at once
+    // when first scheduled; without a programme or a retention setting they do nothing).
     assert!(
-        String::from_utf8_lossy(&drained.stdout).contains("6 jobs run"),
+        String::from_utf8_lossy(&drained.stdout).contains("7 jobs run"),
         "{}",
         String::from_utf8_lossy(&drained.stdout)
     );

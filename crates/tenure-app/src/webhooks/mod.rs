@@ -3,6 +3,13 @@
 //! import), then written with its delivery id in one transaction, so a repeated delivery changes
 //! nothing. An unknown source and a bad signature are the same answer, [`ReceiveError::Unverified`]:
 //! a stranger learns nothing about which sources exist.
+//!
+//! Replays. Shopify and WooCommerce sign the body only — no time of sending, and the delivery id
+//! header is not signed — so a captured delivery can be sent again under a new id. What stops it
+//! rolling an order back (refunded → paid) is the order's version in the signed body (Shopify's
+//! `updated_at`, WooCommerce's `date_modified_gmt`): a delivery older than the stored order writes
+//! nothing and is answered [`Received::Older`] (200, so the shop stops retrying). Standard
+//! Webhooks sign a timestamp with the body, checked within [`TIMESTAMP_TOLERANCE_SECONDS`].
 
 mod payload;
 mod signature;
@@ -37,6 +44,9 @@ pub enum Received {
     Written(OrderWritten),
     /// The delivery came before: nothing written.
     Repeated,
+    /// An older state of an order than the one stored (a replay, or a retry overtaken by a later
+    /// change): nothing written; the reason, which the delivery log keeps too.
+    Older(String),
     /// It carries nothing Tenure keeps (another topic, a checkout draft): nothing written.
     Ignored(String),
 }
@@ -80,15 +90,23 @@ pub fn receive(
         return Err(ReceiveError::Unverified);
     }
     let event = payload::read(endpoint.kind, &source, headers, body)?;
-    let record = match event.content {
+    let (record, modified_at) = match event.content {
         Content::Nothing(reason) => return Ok(Received::Ignored(reason)),
-        Content::Order(record) => record,
+        Content::Order(record, modified_at) => (record, modified_at),
     };
-    let delivery =
-        Delivery { source: &source, delivery_id: &event.delivery_id, topic: &event.topic, record: &record };
+    let delivery = Delivery {
+        source: &source,
+        delivery_id: &event.delivery_id,
+        topic: &event.topic,
+        record: &record,
+        modified_at,
+    };
     match store.receive_delivery(&delivery, now) {
         Ok(DeliveryOutcome::Written(written)) => Ok(Received::Written(written)),
         Ok(DeliveryOutcome::Repeated) => Ok(Received::Repeated),
+        Ok(DeliveryOutcome::Older { order_id }) => Ok(Received::Older(format!(
+            "order {order_id} is stored in a newer state than this delivery's: nothing written"
+        ))),
         // The source stopped accepting webhooks since its secret was read.
         Err(StoreError::NotFound(_)) => Err(ReceiveError::Unverified),
         Err(error) => Err(AppError::from(error).into()),

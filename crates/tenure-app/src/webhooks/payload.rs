@@ -2,7 +2,7 @@
 //! that platform's file import), or nothing Tenure keeps (another topic, a checkout draft).
 
 use serde_json::Value;
-use tenure_domain::{ImportRecord, SourceName, WebhookKind};
+use tenure_domain::{ImportRecord, SourceName, Timestamp, WebhookKind};
 use tenure_import::RowError;
 
 use super::Headers;
@@ -33,8 +33,10 @@ pub(crate) struct Event {
 /// What a delivery carries.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Content {
-    /// An order to write.
-    Order(Box<ImportRecord>),
+    /// An order to write, and its version: the shop's own time of the order's last change, where
+    /// the platform's body has one (Shopify, WooCommerce; Standard Webhooks bodies are Tenure's
+    /// own order JSON, which has none, and their signed timestamp already limits replays).
+    Order(Box<ImportRecord>, Option<Timestamp>),
     /// Nothing to keep, and why.
     Nothing(String),
 }
@@ -51,7 +53,7 @@ pub(crate) fn read(
             let (delivery_id, topic) =
                 (header(headers, "X-Shopify-Webhook-Id")?, header(headers, "X-Shopify-Topic")?);
             let content = if SHOPIFY_TOPICS.contains(&topic.as_str()) {
-                Content::Order(Box::new(tenure_import::shopify_order("body", body).map_err(refusal)?))
+                shop_order(tenure_import::shopify_order("body", body).map_err(refusal)?)
             } else {
                 other_topic(&topic)
             };
@@ -62,7 +64,7 @@ pub(crate) fn read(
             let topic = header(headers, "X-WC-Webhook-Topic")?;
             let content = if WOOCOMMERCE_TOPICS.contains(&topic.as_str()) {
                 match tenure_import::woocommerce_order("body", body).map_err(refusal)? {
-                    Some(record) => Content::Order(Box::new(record)),
+                    Some(order) => shop_order(order),
                     None => {
                         Content::Nothing("a checkout draft is an abandoned checkout, not an order".into())
                     }
@@ -88,11 +90,15 @@ fn standard(source: &SourceName, headers: &dyn Headers, body: &[u8]) -> Result<E
     };
     let content = if STANDARD_TYPES.contains(&topic.as_str()) {
         let data = payload.get("data").ok_or_else(|| invalid("data", "is missing"))?;
-        Content::Order(Box::new(parse_data(data, "data", source)?))
+        Content::Order(Box::new(parse_data(data, "data", source)?), None)
     } else {
         other_topic(&topic)
     };
     Ok(Event { delivery_id, topic, content })
+}
+
+fn shop_order(order: tenure_import::ShopOrder) -> Content {
+    Content::Order(Box::new(order.record), order.modified_at)
 }
 
 fn other_topic(topic: &str) -> Content {

@@ -34,9 +34,10 @@ pub(crate) struct PageQuery {
 pub(crate) async fn customers(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    auth::require(&state, &headers, STAFF).await?;
+    let caller = auth::require(&state, &headers, STAFF).await?;
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) {
@@ -45,6 +46,9 @@ pub(crate) async fn customers(
     let page_query = CustomerQuery { after: query.after.map(CustomerId), limit };
     let page: Vec<CustomerSummary> = state.pool().run(move |store| Ok(store.customers(&page_query)?)).await?;
     let next = (page.len() == limit as usize).then(|| page.last().map(|c| c.id)).flatten();
+    // Paging through every customer is a download of the list: each page is recorded.
+    let actor = crate::audit::token(&caller, &extensions);
+    crate::audit::exported(&state, actor, "/api/v1/customers", page.len() as u64).await?;
     Ok(Json(serde_json::json!({ "customers": page, "next_after": next })))
 }
 
@@ -52,9 +56,12 @@ pub(crate) async fn customers(
 pub(crate) async fn customer(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerDetail>, ApiError> {
-    auth::require(&state, &headers, STAFF).await?;
+    let caller = auth::require(&state, &headers, STAFF).await?;
     let id: i64 = id.parse().map_err(|_| ApiError::bad_request(format!("`{id}` is not a customer id")))?;
+    let viewed = tenure_app::audit::Action::done("customer.view").on(format!("customer:{id}"));
+    crate::audit::record(&state, crate::audit::token(&caller, &extensions), viewed).await?;
     Ok(Json(state.pool().run(move |store| Ok(store.customer(CustomerId(id))?)).await?))
 }

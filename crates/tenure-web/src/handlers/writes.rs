@@ -79,7 +79,8 @@ impl webhooks::Headers for RequestHeaders {
     }
 }
 
-/// `POST /webhooks/{source}`: a signed delivery; 200 whether it wrote, repeated or was ignored.
+/// `POST /webhooks/{source}`: a signed delivery; 200 whether it wrote, repeated, was older than
+/// the stored order or was ignored.
 pub(crate) async fn webhook(
     State(state): State<AppState>,
     Path(source): Path<String>,
@@ -98,6 +99,7 @@ pub(crate) async fn webhook(
             "customer_id": written.customer_id,
         }),
         Ok(Received::Repeated) => serde_json::json!({ "status": "repeated" }),
+        Ok(Received::Older(reason)) => serde_json::json!({ "status": "older", "reason": reason }),
         Ok(Received::Ignored(reason)) => serde_json::json!({ "status": "ignored", "reason": reason }),
         Err(ReceiveError::Unverified) => return Err(ApiError::unverified()),
         Err(ReceiveError::Failed(error)) => return Err(error.into()),

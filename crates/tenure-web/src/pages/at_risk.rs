@@ -183,14 +183,17 @@ fn line(row: &ListedScore, currency: Option<Currency>) -> Line {
 pub(crate) async fn at_risk_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     uri: Uri,
     query: Result<Query<AtRiskQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
-    session::require(&state, &headers, STAFF, &uri).await?;
+    let signed_in = session::require(&state, &headers, STAFF, &uri).await?;
+    let actor = crate::audit::allow_page_export(&state, &signed_in, &extensions, "/at-risk.csv").await?;
     let query = parsed(query)?;
     let list_query = query.list(None)?;
     let list = state.with_scores(move |store, board| board.list(store, &list_query)).await?;
     let body = csv_text(&list)?;
+    crate::audit::exported(&state, actor, "/at-risk.csv", crate::audit::csv_rows(body.as_bytes())).await?;
     let day = list.as_of.map_or_else(|| "none".to_string(), |d| d.to_string());
     let disposition = format!("attachment; filename=\"tenure-at-risk-{day}.csv\"");
     let mut response = body.into_response();

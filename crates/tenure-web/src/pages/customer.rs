@@ -92,7 +92,7 @@ struct ScoreView {
     why: Vec<String>,
 }
 
-/// `?logged=ID&planned=ID&deleted=ID&done=ID&cancelled=ID&saved=1`: what the last form did.
+/// `?logged=ID&planned=ID&deleted=ID&done=ID&cancelled=ID&saved=1&erased=1`: what the last form did.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct CustomerQuery {
     logged: Option<i64>,
@@ -101,6 +101,7 @@ pub(crate) struct CustomerQuery {
     done: Option<i64>,
     cancelled: Option<i64>,
     saved: Option<String>,
+    erased: Option<String>,
 }
 
 impl CustomerQuery {
@@ -112,6 +113,9 @@ impl CustomerQuery {
             self.done.map(|id| format!("Follow-up {id} is done.")),
             self.cancelled.map(|id| format!("Follow-up {id} is cancelled.")),
             self.saved.as_ref().map(|_| "The contact settings are saved.".to_string()),
+            self.erased
+                .as_ref()
+                .map(|_| "Personal data erased. Orders' dates and amounts stay for reports.".to_string()),
         ];
         said.into_iter().flatten().next()
     }
@@ -121,12 +125,15 @@ impl CustomerQuery {
 pub(crate) async fn customer(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     uri: Uri,
     Path(id): Path<String>,
     query: Result<Query<CustomerQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let signed_in = session::require(&state, &headers, STAFF, &uri).await?;
     let id = customer_id(&id)?;
+    let viewed = tenure_app::audit::Action::done("customer.view").on(format!("customer:{}", id.0));
+    crate::audit::record(&state, crate::audit::user(&signed_in, &extensions), viewed).await?;
     let notice = parsed(query)?.notice();
     let forms = Forms::fresh(&signed_in, state.time_zone(), chrono::Utc::now());
     show(&state, &signed_in, id, forms, notice).await

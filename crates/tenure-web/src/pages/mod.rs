@@ -21,6 +21,7 @@ mod login;
 mod loyalty;
 mod overview;
 mod params;
+mod privacy;
 mod retention;
 mod segments;
 mod survey;
@@ -51,6 +52,7 @@ pub(crate) use loyalty::{
 };
 pub(crate) use overview::overview;
 pub(crate) use params::optional;
+pub(crate) use privacy::{audit_page, customer_export, erase_customer};
 pub(crate) use retention::retention;
 pub(crate) use segments::segments;
 pub(crate) use survey::{invitation_answer, invitation_form, public_answer, public_form};

@@ -490,10 +490,13 @@ fn trend_chart(definition: &SurveyDefinition, result: &Analysis) -> (Option<Line
 pub(crate) async fn survey_responses_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     uri: Uri,
     Path(name): Path<String>,
 ) -> Result<Response, PageError> {
-    session::require(&state, &headers, READERS, &uri).await?;
+    let signed_in = session::require(&state, &headers, READERS, &uri).await?;
+    let what = format!("/surveys/{name}/responses.csv");
+    let actor = crate::audit::allow_page_export(&state, &signed_in, &extensions, &what).await?;
     let file = format!("attachment; filename=\"{name}-responses.csv\"");
     let body = state
         .pool()
@@ -503,6 +506,7 @@ pub(crate) async fn survey_responses_csv(
             Ok(out)
         })
         .await?;
+    crate::audit::exported(&state, actor, &what, crate::audit::csv_rows(&body)).await?;
     Ok(download(body, "text/csv; charset=utf-8", &file))
 }
 

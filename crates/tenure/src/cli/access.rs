@@ -28,6 +28,15 @@ pub enum TokenCommand {
         /// Token id (from `token list`).
         id: i64,
     },
+    /// Allow or refuse this token downloading lists of customers (CSV exports, customer
+    /// export documents); `default` follows its role (admins and analysts may, agents not).
+    Export {
+        /// Token id.
+        id: i64,
+        /// allow, deny or default.
+        #[arg(value_enum)]
+        grant: ExportGrant,
+    },
 }
 
 /// `tenure user …`.
@@ -75,4 +84,35 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Allow or refuse this user downloading lists of customers (CSV exports, customer export
+    /// documents); `default` follows their role (admins and analysts may, agents not).
+    Export {
+        /// The user's e-mail.
+        email: String,
+        /// allow, deny or default.
+        #[arg(value_enum)]
+        grant: ExportGrant,
+    },
+}
+
+/// An export permission as given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportGrant {
+    /// May export.
+    Allow,
+    /// May not export.
+    Deny,
+    /// As the role says.
+    Default,
+}
+
+impl ExportGrant {
+    /// The stored grant (`None`: the role's default).
+    pub fn as_option(self) -> Option<bool> {
+        match self {
+            ExportGrant::Allow => Some(true),
+            ExportGrant::Deny => Some(false),
+            ExportGrant::Default => None,
+        }
+    }
 }

@@ -102,6 +102,72 @@ pub enum CustomersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Everything held about one customer — identities, orders, scores, survey answers,
+    /// interactions, loyalty ledger, messages — as one JSON document (docs/privacy.md).
+    Export {
+        /// Customer id.
+        id: i64,
+        /// Write the document to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Erase a customer's personal data everywhere (names, e-mails, free text, the shops' ids
+    /// for them); the dates and amounts of their orders stay for reports. Cannot be undone;
+    /// running it again changes nothing.
+    Erase {
+        /// Customer id.
+        id: i64,
+        /// Confirm: without it nothing is erased.
+        #[arg(long)]
+        yes: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The retention: customers inactive (no order, no contact) for N years are erased by the
+    /// nightly job. Shows the setting without options.
+    Retention {
+        /// Keep customers this many years after they were last active.
+        #[arg(long, value_name = "N", conflicts_with = "off")]
+        years: Option<u32>,
+        /// No retention: nobody is erased for being inactive.
+        #[arg(long)]
+        off: bool,
+        /// Erase the inactive customers now instead of waiting for the night.
+        #[arg(long)]
+        now: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `tenure audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Entries of the audit log, newest first, by filters.
+    List {
+        /// Only this action, or the actions under it (`customers` finds `customers.erase`).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this actor: a user's e-mail, `token:NAME`, `cli` or `system`.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this target, e.g. `customer:42`.
+        #[arg(long)]
+        target: Option<String>,
+        /// From this day (YYYY-MM-DD, UTC) on.
+        #[arg(long, value_name = "DATE")]
+        since: Option<NaiveDate>,
+        /// At most this many (default 100, at most 1,000).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The actions the log records.
+    Actions,
 }
 
 /// `tenure customers list`.

@@ -124,6 +124,16 @@ pub enum Command {
     /// Referrals: who brought whom, rewards paid, held for review or refused.
     #[command(subcommand)]
     Referrals(ReferralsCommand),
+    /// Copy the database (SQLite) to a new file while the server keeps running; the copy is
+    /// checked with SQLite's integrity check. PostgreSQL: pg_dump (docs/backups.md).
+    Backup(BackupArgs),
+    /// Replace the database (SQLite) with a backup, checked before and after. Stop the server
+    /// first.
+    Restore(RestoreArgs),
+    /// The audit log: sign-ins, user and token changes, imports, exports, customers viewed,
+    /// merges, erasures, settings.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// `tenure demo`.
@@ -229,4 +239,27 @@ impl Default for ProtectionArgs {
             max_connections: limits.max_connections,
         }
     }
+}
+
+/// `tenure backup FILE`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (must not exist).
+    pub file: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tenure restore FILE --yes`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore.
+    pub file: PathBuf,
+    /// Confirm: the database's current content is replaced.
+    #[arg(long)]
+    pub yes: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }

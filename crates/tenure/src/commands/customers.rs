@@ -1,8 +1,9 @@
-//! `tenure customers list | show | unmerge`.
+//! `tenure customers list | show | unmerge | export | erase | retention`.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
+use tenure_app::audit::{self, Action, Actor};
 use tenure_app::reports::{CustomerSelection, stage_name};
 use tenure_domain::CustomerId;
 use tenure_store::{CustomerDetail, CustomerQuery};
@@ -125,10 +126,20 @@ pub fn run(url: &str, timezone: &str, command: CustomersCommand) -> anyhow::Resu
                 print_customer(&customer);
             }
         }
+        CustomersCommand::Export { id, output } => return super::privacy::export(store.as_mut(), id, output),
+        CustomersCommand::Erase { id, yes, json } => {
+            return super::privacy::erase(store.as_mut(), id, yes, json);
+        }
+        CustomersCommand::Retention { years, off, now, json } => {
+            return super::privacy::retention(store.as_mut(), years, off, now, json);
+        }
         CustomersCommand::Unmerge { merge_id, json } => {
-            let split = store
-                .unmerge(merge_id, chrono::Utc::now())
-                .with_context(|| format!("undoing merge {merge_id}"))?;
+            let now = chrono::Utc::now();
+            let split = store.unmerge(merge_id, now).with_context(|| format!("undoing merge {merge_id}"))?;
+            let action = Action::done("customers.unmerge")
+                .on(format!("customer:{split}"))
+                .detail(serde_json::json!({ "merge": merge_id }));
+            audit::record(store.as_mut(), &Actor::cli(), action, now)?;
             if json {
                 output::print_json(&serde_json::json!({ "merge": merge_id, "customer": split }))?;
             } else {

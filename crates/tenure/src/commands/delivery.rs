@@ -55,7 +55,7 @@ pub fn worker(url: &str, args: &DeliveryArgs, counters: Arc<DeliveryCounters>) -
 /// A job runner over a connection of its own to `url`: the model refit scheduled every
 /// `refit_minutes` (0: not scheduled by this process), the survey dispatch and the follow-up
 /// reminders every minute, the cadence check every hour, loyalty earning every ten minutes and
-/// its nightly run at 03:00 in the shop's zone.
+/// its nightly run at 03:00 in the shop's zone, the retention job at 02:30.
 pub fn job_runner(
     url: &str,
     time_zone: ShopTimeZone,
@@ -74,9 +74,12 @@ pub fn job_runner(
         .context("scheduling the follow-up reminders and the cadence check")?;
     jobs::schedule_loyalty(store.as_mut(), Duration::from_secs(600), time_zone.zone().name(), now)
         .context("scheduling the loyalty runs")?;
+    tenure_app::privacy::schedule_retention(store.as_mut(), time_zone.zone().name(), now)
+        .context("scheduling the retention job")?;
     let mailing = super::loyalty::mailing(store.as_mut(), args)?;
     let scope = ReportScope { time_zone, ..ReportScope::default() };
     let handlers = Handlers::default()
+        .with(tenure_app::privacy::RETENTION_JOB, tenure_app::privacy::retention_handler())
         .with(jobs::LOYALTY_EARN, jobs::loyalty_earn(mailing.clone()))
         .with(jobs::LOYALTY_NIGHTLY, jobs::loyalty_nightly(mailing))
         .with(jobs::CALENDAR_REMINDERS, jobs::calendar_reminders(args.public_url.clone()))

@@ -32,6 +32,7 @@ pub fn run(url: &str, timezone: &str, args: &ImportArgs) -> anyhow::Result<ExitC
     let mut report = import_files(store.as_mut(), &request, chrono::Utc::now(), &Display::new(args.progress))
         .map_err(|error| with_format_hint(error, &request))
         .context("importing")?;
+    record_import(store.as_mut(), &request, &report)?;
     if !args.no_refresh {
         refresh(store.as_mut(), timezone, &mut report)?;
     }
@@ -41,6 +42,29 @@ pub fn run(url: &str, timezone: &str, args: &ImportArgs) -> anyhow::Result<ExitC
         print_report(&report);
     }
     Ok(if report.committed { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID_INPUT) })
+}
+
+/// Puts the import in the audit log (written or refused, with its counts).
+fn record_import(
+    store: &mut dyn tenure_store::Store,
+    request: &ImportRequest,
+    report: &ImportReport,
+) -> anyhow::Result<()> {
+    use tenure_app::audit::{self, Action, Actor};
+    let files: Vec<String> = request.paths.iter().map(|p| p.display().to_string()).collect();
+    let outcome =
+        if report.committed { tenure_store::AuditOutcome::Ok } else { tenure_store::AuditOutcome::Refused };
+    let detail = serde_json::json!({
+        "source": report.source,
+        "orders_added": report.orders_added,
+        "orders_updated": report.orders_updated,
+        "customers_added": report.customers_added,
+        "rejected": report.rejected.len(),
+    });
+    let action =
+        Action::done("import").on(files.join(", ")).rows(report.rows_read).outcome(outcome).detail(detail);
+    audit::record(store, &Actor::cli(), action, chrono::Utc::now())?;
+    Ok(())
 }
 
 /// Refits the model scores after a committed import that changed orders. The import is written
@@ -139,6 +163,12 @@ fn print_report(report: &ImportReport) {
         output::count(report.customers_added),
         output::count(report.customers_merged)
     );
+    if report.records_of_erased > 0 {
+        println!(
+            "  erased customers: {} rows left out (their data was erased; they are not brought back)",
+            output::count(report.records_of_erased)
+        );
+    }
     if report.scores_refreshed {
         println!("  model scores (probability alive, CLV) refreshed as of the last purchase day");
     }

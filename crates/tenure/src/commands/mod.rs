@@ -1,5 +1,7 @@
 //! One function per command: open what it needs, call the use case, print the result.
 
+mod audit;
+mod backup;
 mod calendar;
 mod customers;
 mod delivery;
@@ -14,6 +16,7 @@ mod mail;
 mod model;
 mod outbox;
 mod predict;
+mod privacy;
 mod report;
 mod serve;
 mod source;
@@ -58,6 +61,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calendar(command) => calendar::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Loyalty(command) => loyalty::run(&cli.db, &cli.timezone, &cli.delivery, command),
         Command::Referrals(command) => loyalty::referrals(&cli.db, &cli.delivery, command),
+        Command::Audit(command) => audit::run(&cli.db, command),
+        Command::Backup(args) => backup::backup(&cli.db, &args),
+        Command::Restore(args) => backup::restore(&cli.db, &args),
         Command::Worker(args) => mail::worker(&cli.db, &cli.timezone, &cli.delivery, &args),
     }
 }

@@ -1,11 +1,14 @@
-//! `tenure user add | list | remove | set-password`.
+//! `tenure user add | list | remove | set-password | export`, each change in the audit log.
 
 use std::io::BufRead;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use tenure_app::audit::{self, Action, Actor};
+use tenure_app::privacy;
 use tenure_app::users;
 use tenure_domain::Role;
+use tenure_store::ExportHolder;
 
 use crate::cli::UserCommand;
 use crate::output;
@@ -20,6 +23,10 @@ pub fn run(url: &str, command: UserCommand) -> anyhow::Result<ExitCode> {
             let (password, generated) = password(password_stdin)?;
             let user = users::add_user(store.as_mut(), &email, name.as_deref(), role, &password, now)
                 .with_context(|| format!("adding user {email}"))?;
+            let action = Action::done("users.add")
+                .on(format!("user:{}", user.email))
+                .detail(serde_json::json!({ "role": role.as_str() }));
+            audit::record(store.as_mut(), &Actor::cli(), action, now)?;
             if json {
                 let mut value = serde_json::to_value(&user)?;
                 if generated {
@@ -57,6 +64,8 @@ pub fn run(url: &str, command: UserCommand) -> anyhow::Result<ExitCode> {
         UserCommand::Remove { email, reassign_to } => {
             users::remove_user(store.as_mut(), &email, reassign_to.as_deref(), now)
                 .with_context(|| format!("removing user {email}"))?;
+            let action = Action::done("users.remove").on(format!("user:{email}"));
+            audit::record(store.as_mut(), &Actor::cli(), action, now)?;
             match reassign_to {
                 Some(heir) => {
                     println!("User {email} removed; their sessions have ended; {heir} now owns their work.")
@@ -68,10 +77,36 @@ pub fn run(url: &str, command: UserCommand) -> anyhow::Result<ExitCode> {
             let (password, generated) = password(password_stdin)?;
             users::set_password(store.as_mut(), &email, &password, now)
                 .with_context(|| format!("setting the password of {email}"))?;
+            audit::record(
+                store.as_mut(),
+                &Actor::cli(),
+                Action::done("users.password").on(format!("user:{email}")),
+                now,
+            )?;
             println!("Password of {email} changed; their sessions have ended.");
             if generated {
                 println!("Password: {password}");
             }
+        }
+        UserCommand::Export { email, grant } => {
+            let user = store
+                .user_by_email(&email)?
+                .map(|(user, _)| user)
+                .ok_or_else(|| anyhow::anyhow!("there is no user {email}"))?;
+            let grant = grant.as_option();
+            privacy::set_export_grant(
+                store.as_mut(),
+                ExportHolder::User(user.id),
+                grant,
+                &Actor::cli(),
+                now,
+            )?;
+            let may = privacy::may_export(user.role, grant);
+            println!(
+                "{email} ({}) {} download lists of customers.",
+                user.role,
+                if may { "may" } else { "may not" }
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

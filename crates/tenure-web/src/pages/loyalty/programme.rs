@@ -211,11 +211,15 @@ fn coupon_line(coupon: &Coupon) -> CouponLine {
 pub(crate) async fn coupons_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     uri: Uri,
 ) -> Result<Response, PageError> {
-    session::require(&state, &headers, READERS, &uri).await?;
+    let signed_in = session::require(&state, &headers, READERS, &uri).await?;
+    let actor =
+        crate::audit::allow_page_export(&state, &signed_in, &extensions, "/loyalty/coupons.csv").await?;
     let coupons = state.pool().run(|store| Ok(store.coupons(None, None, usize::MAX >> 1)?)).await?;
     let body = coupons_csv_text(&coupons)?;
+    crate::audit::exported(&state, actor, "/loyalty/coupons.csv", coupons.len() as u64).await?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
