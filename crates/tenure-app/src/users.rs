@@ -6,8 +6,8 @@
 //! or a changed password ends them everywhere at once.
 
 use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::Duration;
 use tenure_domain::{Email, Role, Timestamp};
 use tenure_store::{NewUser, SessionInfo, Store, UserInfo};
@@ -172,8 +172,44 @@ impl StoredPassword {
     /// Whether `password` is the account's: one argon2 run, for an unknown e-mail too (against a
     /// hash of a password nobody knows), so the answer's timing does not tell which.
     pub fn matches(&self, password: &str) -> bool {
-        verify_password(password, &self.hash) && self.user.is_some()
+        self.matches_in(password, &mut PasswordMemory::default())
     }
+
+    /// Like [`StoredPassword::matches`], working in `memory` (kept by a thread that checks one
+    /// password after another) instead of allocating argon2's memory anew.
+    pub fn matches_in(&self, password: &str, memory: &mut PasswordMemory) -> bool {
+        verify_in(password, &self.hash, memory) && self.user.is_some()
+    }
+}
+
+/// The memory an argon2 check works in (19 MiB with the default parameters), for a thread that
+/// checks passwords one after another to keep and reuse. Allocating it anew for each check, on
+/// whichever thread ran it, made the allocator keep over a gigabyte under a sign-in flood
+/// (`bench/signin`).
+#[derive(Default)]
+pub struct PasswordMemory(Vec<argon2::Block>);
+
+/// Whether `password` matches the PHC string `stored` (false for a malformed one), as argon2's
+/// own `verify_password` decides — the same parameters, salt and constant-time comparison of
+/// the output — but in `memory`.
+fn verify_in(password: &str, stored: &str, memory: &mut PasswordMemory) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else { return false };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else { return false };
+    let Ok(algorithm) = argon2::Algorithm::try_from(parsed.algorithm.as_str()) else { return false };
+    let Ok(version) = parsed.version.map(argon2::Version::try_from).transpose() else { return false };
+    let Ok(params) = argon2::Params::try_from(&parsed) else { return false };
+    let argon2 = Argon2::new(algorithm, version.unwrap_or_default(), params);
+    memory.0.resize(argon2.params().block_count(), argon2::Block::new());
+    let mut computed = vec![0u8; expected.len()];
+    let hashed = argon2.hash_password_into_with_memory(
+        password.as_bytes(),
+        salt.as_ref(),
+        &mut computed,
+        &mut memory.0[..],
+    );
+    // phc's `Output` compares in constant time.
+    hashed.is_ok()
+        && argon2::password_hash::phc::Output::new(&computed).is_ok_and(|computed| computed == *expected)
 }
 
 /// The stored password of the account `email` names (any spelling of it), or a stand-in that
@@ -245,12 +281,6 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Invalid(format!("the password could not be hashed: {e}")))
 }
 
-/// Whether `password` matches the PHC string `stored` (false for a malformed one).
-fn verify_password(password: &str, stored: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(stored) else { return false };
-    Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
-}
-
 /// An argon2id hash (default parameters) of a random password nobody knows: checked against
 /// when the e-mail is unknown, so both paths cost one argon2 run.
 const DUMMY_HASH: &str =
@@ -258,7 +288,15 @@ const DUMMY_HASH: &str =
 
 #[cfg(test)]
 mod tests {
+    use argon2::password_hash::PasswordVerifier;
+
     use super::*;
+
+    /// argon2's own check, which `verify_in` must agree with.
+    fn verify_password(password: &str, stored: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(stored) else { return false };
+        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+    }
 
     fn store() -> Box<dyn Store> {
         tenure_store::open("sqlite::memory:", chrono::Utc::now()).unwrap()
@@ -346,6 +384,21 @@ mod tests {
         assert!(unknown.user().is_none() && !unknown.matches("long enough pw"));
         let new = start_session(store.as_mut(), stored.into_user().unwrap(), now).unwrap();
         assert!(session(store.as_mut(), &new.secret, now).unwrap().is_some());
+    }
+
+    #[test]
+    fn checking_in_kept_memory_agrees_with_argon2s_own_check() {
+        let hash = hash_password("correct horse battery").unwrap();
+        let mut memory = PasswordMemory::default();
+        for password in ["correct horse battery", "correct horse batterY", "", "correct horse battery "] {
+            assert_eq!(
+                verify_in(password, &hash, &mut memory),
+                verify_password(password, &hash),
+                "{password:?}"
+            );
+        }
+        assert!(verify_in("correct horse battery", &hash, &mut memory), "the memory is reused");
+        assert!(!verify_in("x", "not a hash", &mut memory) && !verify_in("x", DUMMY_HASH, &mut memory));
     }
 
     #[test]

@@ -120,8 +120,8 @@ async fn new_password_hash(
         Err(error) => return Ok(Err(error)),
     };
     let PasswordForm { current, new, .. } = form;
-    let work = move || {
-        if !stored.matches(&current) {
+    let work = move |memory: &mut _| {
+        if !stored.matches_in(&current, memory) {
             return Err(AppError::Invalid(users::WRONG_CURRENT_PASSWORD.into()));
         }
         users::hash_password(&new)

@@ -126,7 +126,8 @@ async fn check_password(
         .await
         .map_err(Unchecked::Failed)?;
     let lane = if attempt.is_known_pair() { Lane::Known } else { Lane::Common };
-    let check = move || if stored.matches(&password) { stored.into_user() } else { None };
+    let check =
+        move |memory: &mut _| if stored.matches_in(&password, memory) { stored.into_user() } else { None };
     state.password_work().run(lane, check).await.map_err(|Busy| Unchecked::Busy)
 }
 
