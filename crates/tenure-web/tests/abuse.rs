@@ -94,6 +94,7 @@ macro_rules! on_both_engines {
 on_both_engines!(
     a_junk_e_mail_flood_from_one_address_locks_out_no_one_elsewhere,
     ten_wrong_passwords_from_another_address_do_not_lock_the_owner_out,
+    a_flood_of_failures_for_the_owners_e_mail_from_many_addresses_does_not_lock_them_out,
     successful_sign_ins_are_not_counted,
     password_checks_hold_no_database_connection,
     password_changes_are_limited_per_user,
@@ -203,6 +204,25 @@ async fn ten_wrong_passwords_from_another_address_do_not_lock_the_owner_out(shop
         "the guessing pair is stopped, even with the right password"
     );
     assert_eq!(sign_in(&shop.state, OWNER_AT, "Owner@Shop.Example", PASSWORD).await, StatusCode::SEE_OTHER);
+}
+
+/// Past the per-e-mail cap (the last resort against guessing from many addresses), a new place
+/// is refused even with the right password; the owner's own address is not.
+async fn a_flood_of_failures_for_the_owners_e_mail_from_many_addresses_does_not_lock_them_out(shop: Shop) {
+    assert_eq!(sign_in(&shop.state, OWNER_AT, OWNER, PASSWORD).await, StatusCode::SEE_OTHER);
+    let mut refused = 0;
+    for guess in 0..120 {
+        let address = format!("203.0.113.{}", guess / 10);
+        refused +=
+            usize::from(sign_in(&shop.state, &address, OWNER, WRONG).await == StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_eq!(refused, 20, "100 failures for one e-mail, then refused from every new address");
+    assert_eq!(sign_in(&shop.state, "192.0.2.99", OWNER, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        sign_in(&shop.state, OWNER_AT, OWNER, PASSWORD).await,
+        StatusCode::SEE_OTHER,
+        "the owner's own place"
+    );
 }
 
 /// Successful sign-ins counted against the limits: an office signing in all day was locked out.
