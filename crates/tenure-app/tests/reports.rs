@@ -201,3 +201,28 @@ fn unknown_time_zones_are_refused_with_an_example_of_a_valid_name() {
     );
     assert_eq!(ShopTimeZone::parse("Asia/Tokyo").unwrap().name(), "Asia/Tokyo");
 }
+
+#[test]
+fn a_report_is_as_of_the_day_asked_else_the_latest_purchase_else_today_where_the_shop_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut empty = store_with(&dir, &[]);
+    let late_evening_utc = utc(2026, 12, 6, 20, 0);
+    // 20:00 UTC is already the 7th in Auckland, still the 6th in New York.
+    assert_eq!(
+        load(empty.as_mut(), "Pacific/Auckland").report_day(None, late_evening_utc).unwrap(),
+        date("2026-12-07")
+    );
+    assert_eq!(
+        load(empty.as_mut(), "America/New_York").report_day(None, late_evening_utc).unwrap(),
+        date("2026-12-06")
+    );
+    let other = tempfile::tempdir().unwrap();
+    let mut shop = store_with(&other, &[paid("a", "1", utc(2024, 3, 1, 12, 0))]);
+    let purchases = load(shop.as_mut(), "UTC");
+    assert_eq!(
+        purchases.report_day(None, late_evening_utc).unwrap(),
+        date("2024-03-01"),
+        "the latest purchase"
+    );
+    assert_eq!(purchases.report_day(Some(date("2025-01-01")), late_evening_utc).unwrap(), date("2025-01-01"));
+}

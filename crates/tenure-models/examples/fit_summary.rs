@@ -29,7 +29,7 @@ fn main() {
         "bgnbd" => {
             let fit = bgnbd::fit(&data, &options).expect("BG/NBD fit");
             let p = fit.params;
-            params = format!(r#"{{"r":{},"alpha":{},"a":{},"b":{}}}"#, p.r, p.alpha, p.a, p.b);
+            params = format!(r#"{{"r":{},"alpha":{},"a":{},"b":{}}}"#, p.r(), p.alpha(), p.a(), p.b());
             (ll, converged, iterations) = (fit.log_likelihood, fit.converged, fit.iterations);
             let fitted = clock.elapsed().as_secs_f64();
             alive_and_expected = pairs(&bgnbd::predict_rows(&p, &data, 39.0));
@@ -49,7 +49,7 @@ fn main() {
         "pareto-nbd" => {
             let fit = pareto_nbd::fit(&data, &options).expect("Pareto/NBD fit");
             let p = fit.params;
-            params = format!(r#"{{"r":{},"alpha":{},"s":{},"beta":{}}}"#, p.r, p.alpha, p.s, p.beta);
+            params = format!(r#"{{"r":{},"alpha":{},"s":{},"beta":{}}}"#, p.r(), p.alpha(), p.s(), p.beta());
             (ll, converged, iterations) = (fit.log_likelihood, fit.converged, fit.iterations);
             let fitted = clock.elapsed().as_secs_f64();
             alive_and_expected = pairs(&pareto_nbd::predict_rows(&p, &data, 39.0));

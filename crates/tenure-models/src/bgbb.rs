@@ -17,13 +17,37 @@ use crate::special::{digamma, ln_beta, ln_gamma, log_sum_exp};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BgBbParams {
     /// First shape of the beta distribution of transaction probabilities p.
-    pub alpha: f64,
+    pub(crate) alpha: f64,
     /// Second shape of that distribution.
-    pub beta: f64,
+    pub(crate) beta: f64,
     /// First shape of the beta distribution of drop-out probabilities θ.
-    pub gamma: f64,
+    pub(crate) gamma: f64,
     /// Second shape of that distribution.
-    pub delta: f64,
+    pub(crate) delta: f64,
+}
+
+/// The parameters' values (read-only: [`BgBbParams::new`] is the one way to make them, so they are
+/// always valid).
+impl BgBbParams {
+    /// `alpha`.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// `beta`.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    /// `gamma`.
+    pub fn gamma(&self) -> f64 {
+        self.gamma
+    }
+
+    /// `delta`.
+    pub fn delta(&self) -> f64 {
+        self.delta
+    }
 }
 
 impl BgBbParams {

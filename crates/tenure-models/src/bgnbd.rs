@@ -19,13 +19,37 @@ use crate::special::{digamma, ln_beta, ln_gamma, logistic, trigamma};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BgNbdParams {
     /// Shape of the gamma distribution of purchase rates λ.
-    pub r: f64,
+    pub(crate) r: f64,
     /// Rate (inverse scale) of that gamma distribution, in the data's time unit.
-    pub alpha: f64,
+    pub(crate) alpha: f64,
     /// First shape of the beta distribution of drop-out probabilities p.
-    pub a: f64,
+    pub(crate) a: f64,
     /// Second shape of that beta distribution.
-    pub b: f64,
+    pub(crate) b: f64,
+}
+
+/// The parameters' values (read-only: [`BgNbdParams::new`] is the one way to make them, so they are
+/// always valid).
+impl BgNbdParams {
+    /// `r`.
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+
+    /// `alpha`.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// `a`.
+    pub fn a(&self) -> f64 {
+        self.a
+    }
+
+    /// `b`.
+    pub fn b(&self) -> f64 {
+        self.b
+    }
 }
 
 impl BgNbdParams {

@@ -18,11 +18,30 @@ use crate::special::{digamma, ln_gamma};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct GammaGammaParams {
     /// Shape of each transaction's gamma distribution.
-    pub p: f64,
+    pub(crate) p: f64,
     /// Shape of the gamma distribution of the customers' rates ν.
-    pub q: f64,
+    pub(crate) q: f64,
     /// Rate of that distribution, in inverse currency units ("v" in lifetimes' documentation).
-    pub gamma: f64,
+    pub(crate) gamma: f64,
+}
+
+/// The parameters' values (read-only: [`GammaGammaParams::new`] is the one way to make them, so they are
+/// always valid).
+impl GammaGammaParams {
+    /// `p`.
+    pub fn p(&self) -> f64 {
+        self.p
+    }
+
+    /// `q`.
+    pub fn q(&self) -> f64 {
+        self.q
+    }
+
+    /// `gamma`.
+    pub fn gamma(&self) -> f64 {
+        self.gamma
+    }
 }
 
 impl GammaGammaParams {

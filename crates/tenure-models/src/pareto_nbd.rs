@@ -20,13 +20,37 @@ use crate::special::{digamma, ln_gamma, logistic};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ParetoNbdParams {
     /// Shape of the gamma distribution of purchase rates λ.
-    pub r: f64,
+    pub(crate) r: f64,
     /// Rate of that distribution, in the data's time unit.
-    pub alpha: f64,
+    pub(crate) alpha: f64,
     /// Shape of the gamma distribution of drop-out rates μ.
-    pub s: f64,
+    pub(crate) s: f64,
     /// Rate of that distribution, in the data's time unit.
-    pub beta: f64,
+    pub(crate) beta: f64,
+}
+
+/// The parameters' values (read-only: [`ParetoNbdParams::new`] is the one way to make them, so they are
+/// always valid).
+impl ParetoNbdParams {
+    /// `r`.
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+
+    /// `alpha`.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// `s`.
+    pub fn s(&self) -> f64 {
+        self.s
+    }
+
+    /// `beta`.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
 }
 
 impl ParetoNbdParams {

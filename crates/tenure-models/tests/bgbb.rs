@@ -37,10 +37,10 @@ fn fit_on_donations_reproduces_fader_hardie_shang_2010() {
     assert!(fit.converged, "{fit:?}");
     assert_eq!(fit.n, 11_104.0);
     for (name, got, want) in [
-        ("alpha", p.alpha, 1.204),
-        ("beta", p.beta, 0.750),
-        ("gamma", p.gamma, 0.657),
-        ("delta", p.delta, 2.783),
+        ("alpha", p.alpha(), 1.204),
+        ("beta", p.beta(), 0.750),
+        ("gamma", p.gamma(), 0.657),
+        ("delta", p.delta(), 2.783),
     ] {
         assert!((got - want).abs() <= PUBLISHED_ROUNDING, "{name}: {got} vs {want}; {fit:?}");
     }
@@ -94,10 +94,10 @@ fn fit_recovers_the_parameters_it_simulated_from() {
     let p = fit.params;
     // About three standard errors at n = 10,000.
     for (name, got, want) in [
-        ("alpha", p.alpha, truth.alpha),
-        ("beta", p.beta, truth.beta),
-        ("gamma", p.gamma, truth.gamma),
-        ("delta", p.delta, truth.delta),
+        ("alpha", p.alpha(), truth.alpha()),
+        ("beta", p.beta(), truth.beta()),
+        ("gamma", p.gamma(), truth.gamma()),
+        ("delta", p.delta(), truth.delta()),
     ] {
         assert!(((got - want) / want).abs() <= 0.3, "{name}: {got} vs {want}; {fit:?}");
     }

@@ -26,7 +26,7 @@ fn customers() -> impl Strategy<Value = Vec<CustomerSummary>> {
 }
 
 fn finite_difference(p: &BgNbdParams, data: &GroupedSummaries) -> [f64; 4] {
-    let base = [p.r, p.alpha, p.a, p.b];
+    let base = [p.r(), p.alpha(), p.a(), p.b()];
     let mut out = [0.0; 4];
     for i in 0..4 {
         let h = 1e-6 * base[i];
@@ -65,7 +65,7 @@ proptest! {
         for c in rows {
             let alive = bgnbd::probability_alive(&p, c.x, c.t_x, c.big_t);
             prop_assert!((0.0..=1.0).contains(&alive));
-            if (p.a - 1.0).abs() > 1e-3 {
+            if (p.a() - 1.0).abs() > 1e-3 {
                 let e = bgnbd::expected_purchases(&p, c.x, c.t_x, c.big_t, t);
                 prop_assert!(e.is_finite() && e >= -1e-9, "E = {e} for {c:?}, t = {t}");
             }

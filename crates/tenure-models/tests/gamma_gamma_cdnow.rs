@@ -30,9 +30,9 @@ fn fit_on_cdnow_repeat_buyers_reproduces_fader_hardie_2013() {
     let fit = gamma_gamma::fit(&data, &FitOptions::default()).unwrap();
     let p = fit.params;
     assert!(fit.converged, "{fit:?}");
-    assert!((p.p - 6.25).abs() <= PUBLISHED_ROUNDING, "{fit:?}");
-    assert!((p.q - 3.74).abs() <= PUBLISHED_ROUNDING, "{fit:?}");
-    assert!((p.gamma - 15.44).abs() <= GAMMA_ROUNDING, "{fit:?}");
+    assert!((p.p() - 6.25).abs() <= PUBLISHED_ROUNDING, "{fit:?}");
+    assert!((p.q() - 3.74).abs() <= PUBLISHED_ROUNDING, "{fit:?}");
+    assert!((p.gamma() - 15.44).abs() <= GAMMA_ROUNDING, "{fit:?}");
 }
 
 #[test]

@@ -27,11 +27,11 @@ fn bgnbd_fit_with_a_pilot_ends_at_a_stationary_point_of_the_full_likelihood() {
     assert!(fit.converged, "{fit:?}");
     let p = fit.params;
     let g = bgnbd::gradient(&p, &data);
-    let scaled = [g[0] * p.r, g[1] * p.alpha, g[2] * p.a, g[3] * p.b].map(|v| v / fit.n);
+    let scaled = [g[0] * p.r(), g[1] * p.alpha(), g[2] * p.a(), g[3] * p.b()].map(|v| v / fit.n);
     assert!(scaled.iter().all(|v| v.abs() < STATIONARY), "{scaled:?}");
     // And a maximum: moving any parameter by 1% lowers the likelihood.
     for i in 0..4 {
-        let mut v = [p.r, p.alpha, p.a, p.b];
+        let mut v = [p.r(), p.alpha(), p.a(), p.b()];
         v[i] *= 1.01;
         let moved = BgNbdParams::new(v[0], v[1], v[2], v[3]).unwrap();
         assert!(bgnbd::log_likelihood(&moved, &data) < fit.log_likelihood, "parameter {i}");
@@ -47,7 +47,7 @@ fn pareto_nbd_fit_with_a_pilot_ends_at_a_stationary_point_of_the_full_likelihood
     assert!(fit.converged, "{fit:?}");
     let p = fit.params;
     let g = pareto_nbd::gradient(&p, &data);
-    let scaled = [g[0] * p.r, g[1] * p.alpha, g[2] * p.s, g[3] * p.beta].map(|v| v / fit.n);
+    let scaled = [g[0] * p.r(), g[1] * p.alpha(), g[2] * p.s(), g[3] * p.beta()].map(|v| v / fit.n);
     assert!(scaled.iter().all(|v| v.abs() < STATIONARY), "{scaled:?}");
     assert!(fit.standard_errors.is_some());
 }
@@ -142,6 +142,6 @@ fn mbgnbd_fit_with_a_pilot_ends_at_a_stationary_point_of_the_full_likelihood() {
     assert!(fit.converged, "{fit:?}");
     let p = fit.params;
     let g = mbgnbd::gradient(&p, &data);
-    let scaled = [g[0] * p.r, g[1] * p.alpha, g[2] * p.a, g[3] * p.b].map(|v| v / fit.n);
+    let scaled = [g[0] * p.r(), g[1] * p.alpha(), g[2] * p.a(), g[3] * p.b()].map(|v| v / fit.n);
     assert!(scaled.iter().all(|v| v.abs() < STATIONARY), "{scaled:?}");
 }

@@ -42,7 +42,7 @@ fn gradient_matches_mpmath_where_the_connection_formula_is_used() {
     let p = ParetoNbdParams::new(0.05, 45.49100240614599, 0.05, 2.7271067920788856).unwrap();
     for (x, t_x, want) in cases {
         let data = GroupedSummaries::from_customers(&[CustomerSummary { x, t_x, big_t }]).unwrap();
-        let got = pareto_nbd::gradient(&p, &data)[2] * p.s;
+        let got = pareto_nbd::gradient(&p, &data)[2] * p.s();
         assert!((got - want).abs() <= 1e-8 * want, "x = {x}: {got} vs {want}");
     }
 }
@@ -52,10 +52,10 @@ fn fit_on_cdnow_reproduces_the_published_pareto_nbd_estimates() {
     let fit = pareto_nbd::fit(&common::cdnow_grouped(), &FitOptions::default()).unwrap();
     let p = fit.params;
     assert!(fit.converged, "{fit:?}");
-    for (name, got, want) in [("r", p.r, 0.553), ("alpha", p.alpha, 10.578), ("s", p.s, 0.606)] {
+    for (name, got, want) in [("r", p.r(), 0.553), ("alpha", p.alpha(), 10.578), ("s", p.s(), 0.606)] {
         assert!((got - want).abs() <= PUBLISHED_ROUNDING, "{name}: {got} vs {want}; {fit:?}");
     }
-    assert!((p.beta - 11.669).abs() <= BETA_TOLERANCE, "{fit:?}");
+    assert!((p.beta() - 11.669).abs() <= BETA_TOLERANCE, "{fit:?}");
     // An optimum at least as good as the published point, and no better than rounding explains.
     assert!(fit.log_likelihood >= LL_AT_PUBLISHED_MPMATH, "{fit:?}");
     assert!((fit.log_likelihood - -9594.98).abs() <= 2.0 * LL_ROUNDING, "{fit:?}");
@@ -149,10 +149,10 @@ fn fit_recovers_the_parameters_it_simulated_from() {
     let p = fit.params;
     // About three standard errors at n = 4000 (β and s are the least well determined).
     for (name, got, want, tol) in [
-        ("r", p.r, truth.r, 0.2),
-        ("alpha", p.alpha, truth.alpha, 0.25),
-        ("s", p.s, truth.s, 0.5),
-        ("beta", p.beta, truth.beta, 0.8),
+        ("r", p.r(), truth.r(), 0.2),
+        ("alpha", p.alpha(), truth.alpha(), 0.25),
+        ("s", p.s(), truth.s(), 0.5),
+        ("beta", p.beta(), truth.beta(), 0.8),
     ] {
         assert!(((got - want) / want).abs() <= tol, "{name}: {got} vs {want}; {fit:?}");
     }

@@ -23,17 +23,17 @@ fn bgnbd_fit_recovers_the_parameters_it_simulated_from() {
     let fit = bgnbd::fit(&data, &FitOptions::default()).unwrap();
     assert!(fit.converged, "{fit:?}");
     let p = fit.params;
-    close("r", p.r, truth.r);
-    close("alpha", p.alpha, truth.alpha);
-    close("a", p.a, truth.a);
-    close("b", p.b, truth.b);
+    close("r", p.r(), truth.r());
+    close("alpha", p.alpha(), truth.alpha());
+    close("a", p.a(), truth.a());
+    close("b", p.b(), truth.b());
     // The truth must lie within four reported standard errors: checks the standard errors too.
     let se = fit.standard_errors.unwrap();
     for (name, got, want, err) in [
-        ("r", p.r, truth.r, se.r),
-        ("alpha", p.alpha, truth.alpha, se.alpha),
-        ("a", p.a, truth.a, se.a),
-        ("b", p.b, truth.b, se.b),
+        ("r", p.r(), truth.r(), se.r()),
+        ("alpha", p.alpha(), truth.alpha(), se.alpha()),
+        ("a", p.a(), truth.a(), se.a()),
+        ("b", p.b(), truth.b(), se.b()),
     ] {
         assert!((got - want).abs() <= 4.0 * err, "{name}: {got} ± {err} vs {want}");
     }
@@ -52,7 +52,7 @@ fn gamma_gamma_fit_recovers_the_parameters_it_simulated_from() {
         .collect();
     let fit = gamma_gamma::fit(&data, &FitOptions::default()).unwrap();
     assert!(fit.converged, "{fit:?}");
-    close("p", fit.params.p, truth.p);
-    close("q", fit.params.q, truth.q);
-    close("gamma", fit.params.gamma, truth.gamma);
+    close("p", fit.params.p(), truth.p());
+    close("q", fit.params.q(), truth.q());
+    close("gamma", fit.params.gamma(), truth.gamma());
 }

@@ -124,10 +124,11 @@ pub(crate) struct Sqlite {
 impl Sqlite {
     /// Opens (creating if missing) the database at `location`: a path, or `:memory:` for a private
     /// in-memory one, optionally followed by `?busy_timeout_ms=N` (how long a writer waits for
-    /// another; default 30 s).
+    /// another; default 30 s) and `max_size_mb=M` (the largest the file may grow).
     pub(crate) fn open(location: &str) -> Result<Self, StoreError> {
         let location = location.strip_prefix("//").unwrap_or(location);
-        let (path, busy_timeout_ms) = split_options(location)?;
+        let (path, options) = split_options(location)?;
+        let busy_timeout_ms = options.busy_timeout_ms;
         if path.is_empty() {
             return Err(StoreError::Invalid("sqlite: URL without a path (use sqlite:tenure.db)".into()));
         }
@@ -151,6 +152,10 @@ impl Sqlite {
              PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA temp_store = MEMORY;"
         ))
         .map_err(driver)?;
+        if let Some(megabytes) = options.max_size_mb {
+            let pages = u64::from(megabytes) * 1024 * 1024 / u64::from(PAGE_BYTES);
+            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(())).map_err(driver)?;
+        }
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Sqlite {
             conn,
@@ -226,29 +231,39 @@ impl Sqlite {
     }
 }
 
-/// Splits `path?busy_timeout_ms=N` into the path and the timeout (default [`BUSY_TIMEOUT_MS`]).
-fn split_options(location: &str) -> Result<(&str, u32), StoreError> {
+/// What a `sqlite:` URL may set after its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Options {
+    /// How long a writer waits for another (default [`BUSY_TIMEOUT_MS`]).
+    busy_timeout_ms: u32,
+    /// The largest the database file may grow, in MiB: a write that would pass it fails with
+    /// "full", as on a full disk (none by default).
+    max_size_mb: Option<u32>,
+}
+
+/// Splits `path?busy_timeout_ms=N&max_size_mb=M` into the path and its options.
+fn split_options(location: &str) -> Result<(&str, Options), StoreError> {
+    let mut found = Options { busy_timeout_ms: BUSY_TIMEOUT_MS, max_size_mb: None };
     let Some((path, options)) = location.split_once('?') else {
-        return Ok((location, BUSY_TIMEOUT_MS));
+        return Ok((location, found));
     };
-    let mut busy_timeout_ms = BUSY_TIMEOUT_MS;
+    let number = |name: &str, value: &str| {
+        value
+            .parse::<u32>()
+            .map_err(|_| StoreError::Invalid(format!("sqlite: {name} must be a whole number, not `{value}`")))
+    };
     for option in options.split('&') {
         match option.split_once('=') {
-            Some(("busy_timeout_ms", value)) => {
-                busy_timeout_ms = value.parse().map_err(|_| {
-                    StoreError::Invalid(format!(
-                        "sqlite: busy_timeout_ms must be a number of milliseconds, not `{value}`"
-                    ))
-                })?;
-            }
+            Some(("busy_timeout_ms", value)) => found.busy_timeout_ms = number("busy_timeout_ms", value)?,
+            Some(("max_size_mb", value)) => found.max_size_mb = Some(number("max_size_mb", value)?),
             _ => {
                 return Err(StoreError::Invalid(format!(
-                    "sqlite: unknown option `{option}` (known: busy_timeout_ms)"
+                    "sqlite: unknown option `{option}` (known: busy_timeout_ms, max_size_mb)"
                 )));
             }
         }
     }
-    Ok((path, busy_timeout_ms))
+    Ok((path, found))
 }
 
 impl Backend for Sqlite {
@@ -505,6 +520,11 @@ fn driver(error: rusqlite::Error) -> StoreError {
                 "the change does not fit the stored data (it may have changed meanwhile)".into(),
             ),
         },
+        Some(rusqlite::ErrorCode::DiskFull) => StoreError::Invalid(
+            "the disk is full, or the database reached its size limit (max_size_mb): nothing of this change \
+             was written; free some space and try again"
+                .into(),
+        ),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             StoreError::Conflict(
                 "the database is busy: another import or change is writing to it; try again when it is done"

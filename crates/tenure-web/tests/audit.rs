@@ -89,6 +89,22 @@ async fn customer_pages_api_pages_exports_and_erasures_are_recorded() {
     let pages = entries(&dashboard.url, "export");
     assert_eq!((pages[0].entry.actor.as_str(), pages[0].entry.rows), ("token:helpdesk", Some(7)));
 
+    let token = admin.token();
+    let export = b"order_id,customer_id,email,total,order_status_id,currency_code,date_added\n\
+                   501,77,berlin@example.com,19.00,5,USD,2030-07-01 00:30:00\n";
+    let parts = [
+        common::field("csrf", &token),
+        common::file("file", "oc_order.csv", export),
+        common::field("format", "opencart"),
+    ];
+    let imported = admin.post_multipart("/import", &parts).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    let imports = entries(&dashboard.url, "import");
+    assert_eq!(
+        (imports[0].entry.actor.as_str(), imports[0].entry.rows),
+        (email_of(Role::Admin).as_str(), Some(1))
+    );
+
     let audit = admin.get("/audit?action=customers").await;
     assert_eq!(audit.status, StatusCode::OK);
     assert!(

@@ -193,19 +193,19 @@ pub fn fit_transactions(
         ModelKind::BgNbd => report(
             model,
             bgnbd::fit_with_progress(data, &options, progress).map_err(error)?,
-            |p| vec![("r", p.r), ("alpha", p.alpha), ("a", p.a), ("b", p.b)],
+            |p| vec![("r", p.r()), ("alpha", p.alpha()), ("a", p.a()), ("b", p.b())],
             Fitted::BgNbd,
         ),
         ModelKind::ParetoNbd => report(
             model,
             pareto_nbd::fit_with_progress(data, &options, progress).map_err(error)?,
-            |p| vec![("r", p.r), ("alpha", p.alpha), ("s", p.s), ("beta", p.beta)],
+            |p| vec![("r", p.r()), ("alpha", p.alpha()), ("s", p.s()), ("beta", p.beta())],
             Fitted::ParetoNbd,
         ),
         ModelKind::MbgNbd => report(
             model,
             mbgnbd::fit_with_progress(data, &options, progress).map_err(error)?,
-            |p| vec![("r", p.r), ("alpha", p.alpha), ("a", p.a), ("b", p.b)],
+            |p| vec![("r", p.r()), ("alpha", p.alpha()), ("a", p.a()), ("b", p.b())],
             Fitted::MbgNbd,
         ),
         ModelKind::BgBb | ModelKind::GammaGamma => {
@@ -219,7 +219,7 @@ pub fn fit_spend(data: &[SpendSummary], progress: &mut dyn FnMut(&Progress)) -> 
     let model = ModelKind::GammaGamma;
     let fit =
         gamma_gamma::fit_with_progress(data, &FitOptions::default(), progress).map_err(model_error(model))?;
-    Ok(report(model, fit, |p| vec![("p", p.p), ("q", p.q), ("gamma", p.gamma)], Fitted::GammaGamma))
+    Ok(report(model, fit, |p| vec![("p", p.p()), ("q", p.q()), ("gamma", p.gamma())], Fitted::GammaGamma))
 }
 
 /// Fits BG/BB on discrete-time histories.
@@ -232,7 +232,7 @@ pub fn fit_discrete(
     Ok(report(
         model,
         fit,
-        |p| vec![("alpha", p.alpha), ("beta", p.beta), ("gamma", p.gamma), ("delta", p.delta)],
+        |p| vec![("alpha", p.alpha()), ("beta", p.beta()), ("gamma", p.gamma()), ("delta", p.delta())],
         Fitted::BgBb,
     ))
 }

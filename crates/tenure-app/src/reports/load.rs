@@ -221,6 +221,16 @@ impl Purchases {
         last.and_then(|&day| Date::from_days(day).ok())
     }
 
+    /// The day a report is as of: `as_of` when given, else the latest purchase day (data that
+    /// stopped: a past export), else — an empty store — the day it is at `now` in the shop's
+    /// time zone. The one rule the CLI, the API and the pages share.
+    pub fn report_day(&self, as_of: Option<Date>, now: tenure_domain::Timestamp) -> Result<Date, AppError> {
+        match as_of.or_else(|| self.last_day()) {
+            Some(day) => Ok(day),
+            None => self.time_zone().day_of(now),
+        }
+    }
+
     /// `minor` minor units of the report currency in major units (2 decimals when unknown).
     pub fn major(&self, minor: f64) -> f64 {
         let exponent = self.currency.map_or(2, |c| c.exponent());

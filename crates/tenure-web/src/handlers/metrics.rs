@@ -88,10 +88,7 @@ pub(crate) async fn cohorts(
     let currency = currency(query.currency.as_deref())?;
     let view = state
         .with_purchases(currency, move |_, purchases| {
-            let as_of = match query.as_of.or_else(|| purchases.last_day()) {
-                Some(day) => day,
-                None => purchases.time_zone().day_of(chrono::Utc::now())?,
-            };
+            let as_of = purchases.report_day(query.as_of, chrono::Utc::now())?;
             Ok(purchases.cohorts(query.period, query.metric, as_of))
         })
         .await?;

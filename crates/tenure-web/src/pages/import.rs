@@ -92,6 +92,7 @@ struct Upload {
 pub(crate) async fn import(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let (signed_in, mut form) = session::require_multipart(&state, &headers, ADMIN, form).await?;
@@ -105,6 +106,7 @@ pub(crate) async fn import(
         state.pool().run(move |store| import_inputs(store, &request, inputs, chrono::Utc::now())).await;
     match outcome {
         Ok(report) => {
+            record_import(&state, crate::audit::user(&signed_in, &extensions), &report).await?;
             // The models are refitted in the background: the seller sees the counts at once.
             let refitting = report.committed && report.orders_added + report.orders_updated > 0;
             if refitting {
@@ -117,6 +119,30 @@ pub(crate) async fn import(
         }
         Err(error) => refused(layout, error),
     }
+}
+
+/// Puts the import in the audit log (written or refused, with its counts).
+async fn record_import(
+    state: &AppState,
+    actor: tenure_app::audit::Actor,
+    report: &tenure_app::import::ImportReport,
+) -> Result<(), AppError> {
+    let outcome =
+        if report.committed { tenure_store::AuditOutcome::Ok } else { tenure_store::AuditOutcome::Refused };
+    let detail = serde_json::json!({
+        "orders_added": report.orders_added,
+        "orders_updated": report.orders_updated,
+        "customers_added": report.customers_added,
+        "customers_merged": report.customers_merged,
+        "records_of_erased": report.records_of_erased,
+        "rejected": report.rejected.len(),
+    });
+    let action = tenure_app::audit::Action::done("import")
+        .on(format!("source:{}", report.source))
+        .rows(report.rows_read)
+        .outcome(outcome)
+        .detail(detail);
+    crate::audit::record(state, actor, action).await
 }
 
 /// The form again with why the upload could not be imported at all (400), or an error page for

@@ -107,10 +107,8 @@ fn overview_figures(
     query: &OverviewQuery,
     window: ActivityWindow,
 ) -> Result<Figures, AppError> {
-    let to = match query.to.or_else(|| purchases.last_day()) {
-        Some(day) => day,
-        None => today()?,
-    };
+    // The shop's day, not UTC's: an empty store's overview ends today where the shop is.
+    let to = purchases.report_day(query.to, chrono::Utc::now())?;
     let from = match query.from {
         Some(day) => day,
         None => shift(to, -365)?,
@@ -147,13 +145,6 @@ fn overview_figures(
         currency,
         currency_code,
     })
-}
-
-fn today() -> Result<Date, AppError> {
-    use chrono::Datelike;
-    let now = chrono::Utc::now().date_naive();
-    Date::from_ymd(now.year(), now.month(), now.day())
-        .ok_or_else(|| AppError::Invalid(format!("today ({now}) is outside the calendar")))
 }
 
 /// The day `days` after `date` (before, when negative).

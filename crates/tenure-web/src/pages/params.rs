@@ -40,10 +40,7 @@ pub(crate) fn window(days: Option<u32>) -> Result<ActivityWindow, AppError> {
 /// `as_of`, or the day of the latest purchase (data that stopped: a past export), or today in
 /// the shop's calendar (an empty store) — as the CLI's reports choose it.
 pub(crate) fn as_of_or_latest(as_of: Option<Date>, purchases: &Purchases) -> Result<Date, AppError> {
-    match as_of.or_else(|| purchases.last_day()) {
-        Some(day) => Ok(day),
-        None => purchases.time_zone().day_of(chrono::Utc::now()),
-    }
+    purchases.report_day(as_of, chrono::Utc::now())
 }
 
 /// The day `days` after `date` (before, when negative).

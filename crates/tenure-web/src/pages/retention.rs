@@ -118,10 +118,7 @@ fn series(
     query: &RetentionQuery,
     window: ActivityWindow,
 ) -> Result<(RetentionSeries, Option<tenure_domain::Currency>), AppError> {
-    let to = match query.to.or_else(|| purchases.last_day()) {
-        Some(day) => day,
-        None => purchases.time_zone().day_of(chrono::Utc::now())?,
-    };
+    let to = purchases.report_day(query.to, chrono::Utc::now())?;
     let from = match query.from {
         Some(day) => day,
         None => shift(to, -364)?,

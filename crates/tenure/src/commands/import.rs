@@ -59,6 +59,8 @@ fn record_import(
         "orders_added": report.orders_added,
         "orders_updated": report.orders_updated,
         "customers_added": report.customers_added,
+        "customers_merged": report.customers_merged,
+        "records_of_erased": report.records_of_erased,
         "rejected": report.rejected.len(),
     });
     let action =

@@ -165,10 +165,7 @@ fn show_retention_series(purchases: &Purchases, args: &SeriesArgs) -> anyhow::Re
 
 /// `--as-of`, or the day of the latest purchase, or (an empty store) today in the shop's zone.
 pub fn as_of_or_latest(as_of: Option<Date>, purchases: &Purchases) -> anyhow::Result<Date> {
-    match as_of.or_else(|| purchases.last_day()) {
-        Some(day) => Ok(day),
-        None => Ok(purchases.time_zone().day_of(chrono::Utc::now())?),
-    }
+    Ok(purchases.report_day(as_of, chrono::Utc::now())?)
 }
 
 fn cohort_report(url: &str, scope: &ReportScope, args: &CohortArgs) -> anyhow::Result<()> {
