@@ -425,5 +425,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.inner.limits;
-    server::serve(listener, router(state), limits, shutdown).await
+    let pool = state.pool().clone();
+    let served = server::serve(listener, router(state), limits, shutdown).await;
+    // Requests in flight have finished: whatever still asks for a connection (a refit running
+    // in the background) is told the server is stopping (503), not left waiting.
+    pool.close();
+    served
 }

@@ -94,9 +94,13 @@ impl StorePool {
         &self,
         work: impl FnOnce(&mut dyn Store) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self.shared.permits.acquire().await.map_err(|_| stopping())?;
-        let shared = Arc::clone(&self.shared);
-        match tokio::task::spawn_blocking(move || shared.lend(work)).await {
+        // The permit goes with the work: a request that gives up waiting (its timeout) leaves
+        // the connection lent until the blocking work ends, and no other request takes a
+        // connection meanwhile — so the pool never lends more than its size.
+        self.shared.permits.acquire().await.map_err(|_| stopping())?.forget();
+        let permit = Permit(Arc::clone(&self.shared));
+        let lent = move || permit.0.lend(work);
+        match tokio::task::spawn_blocking(lent).await {
             Ok(result) => result,
             Err(error) if error.is_panic() => Err(AppError::Internal(format!(
                 "lending a connection panicked: {}",
@@ -105,6 +109,15 @@ impl StorePool {
             // The runtime is shutting down and dropped the task.
             Err(_) => Err(stopping()),
         }
+    }
+}
+
+/// A connection's permit, given back when the work that holds it ends (or is dropped unrun).
+struct Permit(Arc<Shared>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.permits.add_permits(1);
     }
 }
 

@@ -113,3 +113,41 @@ async fn customer_pages_api_pages_exports_and_erasures_are_recorded() {
         audit.body
     );
 }
+
+#[tokio::test]
+async fn sign_ins_refused_and_done_sign_outs_and_password_changes_are_recorded() {
+    let dashboard = dashboard();
+    let mut stranger = dashboard.browser();
+    let wrong = stranger.sign_in(&email_of(Role::Analyst), "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let mut analyst = dashboard.signed_in(Role::Analyst).await;
+    let log = entries(&dashboard.url, "signin");
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(
+        (log[1].entry.actor.as_str(), log[1].entry.outcome),
+        (email_of(Role::Analyst).as_str(), AuditOutcome::Refused)
+    );
+    assert_eq!(
+        (log[0].entry.actor.as_str(), log[0].entry.outcome),
+        (email_of(Role::Analyst).as_str(), AuditOutcome::Ok)
+    );
+    assert!(log[0].entry.address.is_some(), "from where");
+
+    let page = analyst.get("/account").await;
+    let csrf = common::hidden_csrf(&page.body).unwrap();
+    let new = "a brand new password for tests";
+    let changed = analyst
+        .post_form(
+            "/account/password",
+            &[("csrf", &csrf), ("current", common::PASSWORD), ("new", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    assert_eq!(entries(&dashboard.url, "password.change")[0].entry.actor, email_of(Role::Analyst));
+
+    let mut admin = dashboard.signed_in(Role::Admin).await;
+    let page = admin.get("/").await;
+    let csrf = common::hidden_csrf(&page.body).unwrap();
+    assert_eq!(admin.post_form("/logout", &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(entries(&dashboard.url, "signout")[0].entry.actor, email_of(Role::Admin));
+}

@@ -70,6 +70,7 @@ impl CsrfForm for PasswordForm {
 pub(crate) async fn change_password(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     form: Result<Form<PasswordForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let (signed_in, form) = session::require_form(&state, &headers, STAFF, form).await?;
@@ -88,6 +89,8 @@ pub(crate) async fn change_password(
     {
         return failed(&signed_in, error);
     }
+    let changed = tenure_app::audit::Action::done("password.change");
+    crate::audit::record(&state, crate::audit::user(&signed_in, &extensions), changed).await?;
     let mut response = Redirect::to("/login").into_response();
     response
         .headers_mut()

@@ -10,9 +10,10 @@ use axum::extract::{Query, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tenure_app::audit::{Action, Actor};
 use tenure_app::{AppError, users};
 use tenure_domain::Role;
-use tenure_store::UserInfo;
+use tenure_store::{AuditOutcome, UserInfo};
 
 use super::client_address;
 use crate::AppState;
@@ -90,8 +91,8 @@ pub(crate) async fn sign_in(
         return login_page(&state, next, form.email, Some(TOO_MANY), StatusCode::TOO_MANY_REQUESTS);
     };
     match check_password(&state, &form.email, form.password, &attempt).await {
-        Ok(Some(user)) => signed_in(&state, &attempt, user, next).await,
-        Ok(None) => sign_in_failed(&state, next, form.email),
+        Ok(Some(user)) => signed_in(&state, &attempt, user, next, &extensions).await,
+        Ok(None) => sign_in_failed(&state, next, form.email, &extensions).await,
         Err(unchecked) => {
             // Nothing was checked: the attempt counts for nothing.
             state.sign_ins().abandoned(&attempt, Instant::now());
@@ -133,13 +134,23 @@ async fn check_password(
 
 /// Everything a successful sign-in does, in one place: the attempt is not a failure, a session
 /// starts, the browser gets its cookie and goes on to `next` (or the role's home page).
-async fn signed_in(state: &AppState, attempt: &SignInAttempt, user: UserInfo, next: String) -> Response {
+async fn signed_in(
+    state: &AppState,
+    attempt: &SignInAttempt,
+    user: UserInfo,
+    next: String,
+    extensions: &Extensions,
+) -> Response {
     state.sign_ins().succeeded(attempt, Instant::now());
+    let actor = Actor::user(&user.email, &client_address(extensions));
     let started = state.pool().run(move |store| users::start_session(store, user, chrono::Utc::now())).await;
     let new = match started {
         Ok(new) => new,
         Err(error) => return PageError::App(error).into_response(),
     };
+    if let Err(error) = crate::audit::record(state, actor, Action::done("signin")).await {
+        return PageError::App(error).into_response();
+    }
     let home = if next.is_empty() { home_of(new.session.user.role).to_string() } else { next };
     let max_age = users::SESSION_HOURS * 3600;
     let mut response = Redirect::to(&home).into_response();
@@ -153,8 +164,16 @@ async fn signed_in(state: &AppState, attempt: &SignInAttempt, user: UserInfo, ne
 }
 
 /// Everything a failed sign-in does, in one place (the limits counted it when it was let in):
-/// the form again, saying the e-mail and password do not match.
-fn sign_in_failed(state: &AppState, next: String, email: String) -> Response {
+/// the audit log's entry — only attempts whose password was checked get one, so a flood the
+/// limits refuse writes nothing — and the form again, saying the e-mail and password do not
+/// match.
+async fn sign_in_failed(state: &AppState, next: String, email: String, extensions: &Extensions) -> Response {
+    let tried: String = email.trim().chars().take(254).collect();
+    let actor = Actor { name: tried, address: Some(client_address(extensions)) };
+    let refused = Action::done("signin").outcome(AuditOutcome::Refused);
+    if let Err(error) = crate::audit::record(state, actor, refused).await {
+        return PageError::App(error).into_response();
+    }
     login_page(state, next, email, Some(WRONG), StatusCode::UNAUTHORIZED)
 }
 
@@ -195,9 +214,12 @@ impl CsrfForm for LogoutForm {
 pub(crate) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     form: Result<Form<LogoutForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    session::require_form(&state, &headers, STAFF, form).await?;
+    let (signed_in, _) = session::require_form(&state, &headers, STAFF, form).await?;
+    crate::audit::record(&state, crate::audit::user(&signed_in, &extensions), Action::done("signout"))
+        .await?;
     if let Some(secret) = session::cookie(&headers, SESSION_COOKIE) {
         state.pool().run(move |store| users::sign_out(store, &secret)).await?;
     }
