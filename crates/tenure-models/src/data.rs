@@ -88,13 +88,9 @@ impl GroupedSummaries {
                 weight_at_first[first] = weight;
             }
         } else {
-            let found: Vec<Vec<(usize, f64)>> = std::thread::scope(|scope| {
-                let rows = &rows;
-                let workers: Vec<_> = (0..shards)
-                    .map(|shard| scope.spawn(move || distinct_patterns(rows, shard, shards)))
-                    .collect();
-                workers.into_iter().map(|w| w.join().expect("grouping does not panic")).collect()
-            });
+            use rayon::prelude::*;
+            let found: Vec<Vec<(usize, f64)>> =
+                (0..shards).into_par_iter().map(|shard| distinct_patterns(&rows, shard, shards)).collect();
             for (first, weight) in found.into_iter().flatten() {
                 weight_at_first[first] = weight;
             }

@@ -1,21 +1,20 @@
 //! Deterministic data parallelism for the likelihood sums: work is cut into fixed-size blocks,
-//! blocks are spread over the available cores with `std::thread::scope`, and block results are
-//! combined in block order, so a sum is bit-for-bit the same on one core or many.
-//!
-//! Deliberately small: no thread pool, no work stealing (the blocks cost about the same).
+//! the blocks are computed on rayon's pool, and block results are combined in block order, so a
+//! sum is bit-for-bit the same on one core or many (rayon decides only who computes a block,
+//! never how the results are added).
 
 use std::ops::Range;
-use std::sync::OnceLock;
+
+use rayon::prelude::*;
 
 /// Items per block; a block is always summed sequentially, in order.
 const BLOCK: usize = 4096;
-/// Below this many items, threads cost more than they save.
+/// Below this many items, parallel work costs more than it saves.
 const PARALLEL_FROM: usize = 4 * BLOCK;
 
-/// The number of worker threads to use (the available parallelism, read once).
+/// The number of threads parallel work runs on (rayon's pool: one per core).
 pub(crate) fn workers() -> usize {
-    static WORKERS: OnceLock<usize> = OnceLock::new();
-    *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    rayon::current_num_threads()
 }
 
 /// Σ over blocks of `block(range)` for consecutive ranges covering `0..len`, added in block order.
@@ -26,22 +25,10 @@ pub(crate) fn sum_blocks<const N: usize>(
     let blocks = len.div_ceil(BLOCK);
     let range = |i: usize| i * BLOCK..((i + 1) * BLOCK).min(len);
     let mut partials = vec![[0.0; N]; blocks];
-    // At least a few blocks per thread, so that spawning stays a small part of the work.
-    let threads = workers().min(blocks / 4);
-    if len < PARALLEL_FROM || threads <= 1 {
+    if len < PARALLEL_FROM || workers() <= 1 {
         partials.iter_mut().enumerate().for_each(|(i, p)| *p = block(range(i)));
     } else {
-        let per_thread = blocks.div_ceil(threads);
-        std::thread::scope(|scope| {
-            for (t, chunk) in partials.chunks_mut(per_thread).enumerate() {
-                let block = &block;
-                scope.spawn(move || {
-                    for (j, p) in chunk.iter_mut().enumerate() {
-                        *p = block(range(t * per_thread + j));
-                    }
-                });
-            }
-        });
+        partials.par_iter_mut().enumerate().for_each(|(i, p)| *p = block(range(i)));
     }
     partials.iter().fold([0.0; N], |mut acc, p| {
         acc.iter_mut().zip(p).for_each(|(a, v)| *a += v);
@@ -50,25 +37,19 @@ pub(crate) fn sum_blocks<const N: usize>(
 }
 
 /// Below this many items, [`fill`] stays on one thread: its items are costly (a ₂F₁ each, about
-/// half a microsecond), so fewer of them pay for a thread than in a likelihood sum.
+/// half a microsecond), so fewer of them pay for parallel work than in a likelihood sum.
 const FILL_PARALLEL_FROM: usize = 2048;
 
 /// `out[i] = item(i)` for every i, spread over the available cores.
 pub(crate) fn fill<T: Send>(out: &mut [T], item: impl Fn(usize) -> T + Sync) {
-    let threads = workers();
-    if out.len() < FILL_PARALLEL_FROM || threads <= 1 {
+    if out.len() < FILL_PARALLEL_FROM || workers() <= 1 {
         out.iter_mut().enumerate().for_each(|(i, v)| *v = item(i));
         return;
     }
-    let per_thread = out.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (t, chunk) in out.chunks_mut(per_thread).enumerate() {
-            let item = &item;
-            scope.spawn(move || {
-                for (j, v) in chunk.iter_mut().enumerate() {
-                    *v = item(t * per_thread + j);
-                }
-            });
+    // Items in runs of a block, so that rayon's bookkeeping is per block, not per item.
+    out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
+        for (j, v) in chunk.iter_mut().enumerate() {
+            *v = item(b * BLOCK + j);
         }
     });
 }

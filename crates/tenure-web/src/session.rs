@@ -111,10 +111,10 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim().to_string())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|found| found.name() == name)
+        .map(|found| found.value().to_string())
 }
 
 /// A `Set-Cookie` value: HttpOnly always, Secure when `secure`, living `max_age_seconds`
@@ -126,19 +126,23 @@ pub(crate) fn set_cookie(
     max_age_seconds: i64,
     secure: bool,
 ) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let text =
-        format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_seconds}{secure}");
+    let same_site = if same_site == "Strict" { cookie::SameSite::Strict } else { cookie::SameSite::Lax };
+    let text = cookie::Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(same_site)
+        .max_age(cookie::time::Duration::seconds(max_age_seconds))
+        .secure(secure)
+        .build()
+        .to_string();
     // Names and values are ours (fixed names, hex secrets), so the header is always valid.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
 /// Byte-wise equality whose time depends only on the lengths, not on where the bytes differ.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |difference, (x, y)| difference | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]
@@ -166,7 +170,11 @@ mod tests {
     fn session_cookies_are_http_only_and_secure_when_asked() {
         let value = set_cookie(SESSION_COOKIE, "ff", "Lax", 60, true);
         let text = value.to_str().unwrap();
-        assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax") && text.ends_with("; Secure"));
+        assert!(
+            text.contains("HttpOnly") && text.contains("SameSite=Lax") && text.contains("; Secure"),
+            "{text}"
+        );
+        assert!(text.contains("Path=/") && text.contains("Max-Age=60"), "{text}");
         assert!(!set_cookie(SESSION_COOKIE, "ff", "Lax", 60, false).to_str().unwrap().contains("Secure"));
     }
 }

@@ -160,7 +160,7 @@ async fn the_segments_page_shows_the_segment_table_and_a_grid_of_the_same_custom
     assert_eq!(values(segments, "customers"), counts);
     let revenue: Vec<String> = view.segments.iter().map(|s| s.revenue_minor.to_string()).collect();
     assert_eq!(values(segments, "revenue"), revenue);
-    assert!(segments.contains("href=\"/customers?segment=Cannot%20lose%20them\""));
+    assert!(segments.contains("href=\"/customers?segment=Cannot+lose+them\""));
 
     let grid = all.rfm_grid(date("1998-06-30")).unwrap();
     let shown: Vec<u64> =

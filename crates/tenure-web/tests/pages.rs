@@ -164,7 +164,7 @@ async fn after_signing_in_the_user_goes_back_to_the_page_they_asked_for_and_only
     let dashboard = dashboard();
     let mut browser = dashboard.browser();
     let first = browser.get("/?window=90").await;
-    assert_eq!(first.location(), Some("/login?next=/%3Fwindow%3D90"));
+    assert_eq!(first.location(), Some("/login?next=%2F%3Fwindow%3D90"));
     let form = browser.get(first.location().unwrap()).await;
     assert!(form.body.contains("value=\"/?window=90\""), "the form carries where to go");
     let csrf = browser.token();
