@@ -161,6 +161,18 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
     let input = Input::from_bytes("CDNOW_master.txt (bundled)", CDNOW_MASTER);
     let mut report = import_inputs(store.as_mut(), &request, vec![input], chrono::Utc::now())
         .context("importing the bundled CDNOW data")?;
+    if report.orders_added > 0 {
+        // The demo's own import, as the audit log would show a seller's first one.
+        let detail = serde_json::json!({ "source": report.source, "orders_added": report.orders_added });
+        let action =
+            tenure_app::audit::Action::done("import").on("CDNOW_master.txt (bundled)").rows(report.rows_read);
+        tenure_app::audit::record(
+            store.as_mut(),
+            &tenure_app::audit::Actor::cli(),
+            action.detail(detail),
+            chrono::Utc::now(),
+        )?;
+    }
     let scope = super::report::scope("UTC", None)?;
     refresh_after_import(store.as_mut(), &scope, &mut report)
         .context("fitting the models to the demo data")?;
@@ -209,6 +221,8 @@ fn prepare(args: &DemoArgs) -> anyhow::Result<String> {
             "loyalty members --limit 10".to_string(),
             format!("loyalty ledger {}", customer.id),
             "referrals list --status held".to_string(),
+            format!("customers export {}", customer.id),
+            "audit list --limit 10".to_string(),
         ] {
             println!("  tenure --db {url} {example}");
         }
