@@ -52,6 +52,7 @@ pub(crate) fn apply(
     if current > latest {
         return Err(newer_schema(current, latest));
     }
+    refuse_gaps(conn, migrations, current)?;
     let mut applied = Vec::new();
     for migration in migrations.iter().filter(|m| m.version > current) {
         conn.execute_batch(migration.sql).map_err(|e| {
@@ -66,6 +67,25 @@ pub(crate) fn apply(
     record_checksums(conn, migrations)?;
     verify_checksums(conn, migrations)?;
     Ok(SchemaStatus { current: latest, latest, applied })
+}
+
+/// Refuses a database that skipped a migration this binary has below its current version (a
+/// migration numbered below one already applied — merged late — would otherwise never run).
+fn refuse_gaps(conn: &mut dyn Conn, migrations: &[Migration], current: i64) -> Result<(), StoreError> {
+    let applied: Vec<i64> = conn
+        .query("SELECT version FROM schema_migrations ORDER BY version", &[])?
+        .iter()
+        .map(|row| row.int(0))
+        .collect::<Result<_, _>>()?;
+    let missing = migrations.iter().find(|m| m.version <= current && !applied.contains(&m.version));
+    match missing {
+        None => Ok(()),
+        Some(migration) => Err(StoreError::Invalid(format!(
+            "migration {:04}_{} was never applied to this database, which is already at version {current}: \
+             it was added below a newer one; give it a number above {current}",
+            migration.version, migration.name
+        ))),
+    }
 }
 
 /// The migration that creates `schema_checksums`.

@@ -34,3 +34,22 @@ fn a_migration_edited_after_it_was_applied_is_refused_at_start() {
     let error = open(&database.url, now).err().expect("refused");
     assert!(error.to_string().contains("0013_loyalty"), "{error}");
 }
+
+#[test]
+fn a_migration_never_applied_below_the_current_version_is_refused() {
+    let now = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tenure.db");
+    let url = format!("sqlite:{}", path.display());
+    drop(open(&url, now).unwrap());
+    // As if migration 14 had come in after 15 and 16 were applied here.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM schema_migrations WHERE version = 14", [])
+        .unwrap();
+    let error = open(&url, now).err().expect("refused");
+    assert!(
+        error.to_string().contains("0014_order_versions") && error.to_string().contains("never applied"),
+        "{error}"
+    );
+}
