@@ -11,6 +11,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use rayon::prelude::*;
 use tenure_models::GroupedSummaries;
 use tenure_models::patterns::{PatternGrouper, PatternPart};
 
@@ -57,7 +58,7 @@ pub(super) fn scan(path: &Path, layout: &Layout) -> Result<Scan, AppError> {
     scan_ranges(path, layout, data_start, length, ranges)
 }
 
-/// [`scan`] with the rows cut into `ranges` ranges of about equal size, one thread each.
+/// [`scan`] with the rows cut into `ranges` ranges of about equal size, read in parallel.
 fn scan_ranges(
     path: &Path,
     layout: &Layout,
@@ -67,16 +68,9 @@ fn scan_ranges(
 ) -> Result<Scan, AppError> {
     let io = |e: std::io::Error| AppError::Invalid(format!("{}: {e}", layout.file));
     let bounds: Vec<u64> = (0..=ranges).map(|k| data_start + (length - data_start) * k / ranges).collect();
-    let outcomes: Vec<std::io::Result<Range>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = bounds
-            .windows(2)
-            .map(|w| {
-                let (start, end) = (w[0], w[1]);
-                scope.spawn(move || read_range(path, start, end, start == data_start, layout))
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().expect("reading does not panic")).collect()
-    });
+    // Read side by side on rayon's pool; collected in file order, which the line numbers need.
+    let outcomes: Vec<std::io::Result<Range>> =
+        bounds.par_windows(2).map(|w| read_range(path, w[0], w[1], w[0] == data_start, layout)).collect();
     let mut grouper = PatternGrouper::new();
     // The header is line 1.
     let mut lines_before = 1;
