@@ -110,6 +110,22 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("restore", "the database was restored from a backup"),
 ];
 
+/// The `import` action of an import's report, done to `target` (the files, or the source):
+/// written or refused, with its counts — the same entry from the CLI and the Import page.
+pub fn import_action(report: &crate::import::ImportReport, target: String) -> Action<'static> {
+    let outcome = if report.committed { AuditOutcome::Ok } else { AuditOutcome::Refused };
+    let detail = serde_json::json!({
+        "source": report.source,
+        "orders_added": report.orders_added,
+        "orders_updated": report.orders_updated,
+        "customers_added": report.customers_added,
+        "customers_merged": report.customers_merged,
+        "records_of_erased": report.records_of_erased,
+        "rejected": report.rejected.len(),
+    });
+    Action::done("import").on(target).rows(report.rows_read).outcome(outcome).detail(detail)
+}
+
 /// Appends `action` by `actor` at `now`.
 pub fn record(
     store: &mut dyn Store,

@@ -39,8 +39,8 @@ impl AuditOutcome {
     }
 }
 
-/// One entry to append.
-#[derive(Debug, Clone, PartialEq)]
+/// One entry: appended as given, read back with its number in an [`AuditRecord`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEntry {
     /// When.
     pub at: Timestamp,
@@ -67,28 +67,7 @@ pub struct AuditRecord {
     pub id: i64,
     /// The entry.
     #[serde(flatten)]
-    pub entry: AuditView,
-}
-
-/// A stored entry's fields, as shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AuditView {
-    /// When.
-    pub at: Timestamp,
-    /// Who.
-    pub actor: String,
-    /// What.
-    pub action: String,
-    /// To what.
-    pub target: Option<String>,
-    /// Rows carried.
-    pub rows: Option<i64>,
-    /// From where.
-    pub address: Option<String>,
-    /// How it ended.
-    pub outcome: AuditOutcome,
-    /// More, as JSON.
-    pub detail: serde_json::Value,
+    pub entry: AuditEntry,
 }
 
 /// Which entries to read: all filters optional, newest first, at most `limit`.
@@ -171,7 +150,7 @@ pub(crate) fn list(conn: &mut dyn Conn, query: &AuditQuery) -> Result<Vec<AuditR
 fn record(row: &Row) -> Result<AuditRecord, StoreError> {
     Ok(AuditRecord {
         id: row.int(0)?,
-        entry: AuditView {
+        entry: AuditEntry {
             at: row.time(1)?,
             actor: row.text(2)?,
             action: row.text(3)?,

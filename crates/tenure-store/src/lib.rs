@@ -53,7 +53,7 @@ mod users;
 mod write_types;
 mod writes;
 
-pub use audit::{AuditEntry, AuditOutcome, AuditQuery, AuditRecord, AuditView};
+pub use audit::{AuditEntry, AuditOutcome, AuditQuery, AuditRecord};
 pub use backup::{BackupReport, backup_sqlite, restore_sqlite};
 pub use calendar_types::*;
 pub use error::StoreError;

@@ -127,21 +127,7 @@ async fn record_import(
     actor: tenure_app::audit::Actor,
     report: &tenure_app::import::ImportReport,
 ) -> Result<(), AppError> {
-    let outcome =
-        if report.committed { tenure_store::AuditOutcome::Ok } else { tenure_store::AuditOutcome::Refused };
-    let detail = serde_json::json!({
-        "orders_added": report.orders_added,
-        "orders_updated": report.orders_updated,
-        "customers_added": report.customers_added,
-        "customers_merged": report.customers_merged,
-        "records_of_erased": report.records_of_erased,
-        "rejected": report.rejected.len(),
-    });
-    let action = tenure_app::audit::Action::done("import")
-        .on(format!("source:{}", report.source))
-        .rows(report.rows_read)
-        .outcome(outcome)
-        .detail(detail);
+    let action = tenure_app::audit::import_action(report, format!("source:{}", report.source));
     crate::audit::record(state, actor, action).await
 }
 

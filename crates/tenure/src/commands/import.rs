@@ -50,21 +50,9 @@ fn record_import(
     request: &ImportRequest,
     report: &ImportReport,
 ) -> anyhow::Result<()> {
-    use tenure_app::audit::{self, Action, Actor};
+    use tenure_app::audit::{self, Actor};
     let files: Vec<String> = request.paths.iter().map(|p| p.display().to_string()).collect();
-    let outcome =
-        if report.committed { tenure_store::AuditOutcome::Ok } else { tenure_store::AuditOutcome::Refused };
-    let detail = serde_json::json!({
-        "source": report.source,
-        "orders_added": report.orders_added,
-        "orders_updated": report.orders_updated,
-        "customers_added": report.customers_added,
-        "customers_merged": report.customers_merged,
-        "records_of_erased": report.records_of_erased,
-        "rejected": report.rejected.len(),
-    });
-    let action =
-        Action::done("import").on(files.join(", ")).rows(report.rows_read).outcome(outcome).detail(detail);
+    let action = audit::import_action(report, files.join(", "));
     audit::record(store, &Actor::cli(), action, chrono::Utc::now())?;
     Ok(())
 }
